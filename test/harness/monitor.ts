@@ -1,0 +1,221 @@
+/**
+ * Runs Pulumi code in-process under mocks and records every resource registration the way
+ * the engine would receive it: type, name, parent, inputs (with secrets), dependencies and
+ * resource options. Built on the SDK's own MockMonitor; only registerResource is replaced, so
+ * that options and dependencies (which the public Mocks interface does not see) are kept.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import * as state from "@pulumi/pulumi/runtime/state";
+import { render } from "./render";
+import { mockCall, mockResourceState } from "./mocks";
+
+// The generated protobuf modules ship without useful typings; only the calls below are used.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const structproto = require("google-protobuf/google/protobuf/struct_pb") as {
+  Struct: { fromJavaScript(v: unknown): unknown };
+};
+const resproto = require("@pulumi/pulumi/proto/resource_pb") as {
+  RegisterResourceResponse: new () => {
+    setUrn(u: string): void;
+    setId(i: string): void;
+    setObject(o: unknown): void;
+  };
+};
+
+/** One registered resource, as the plan and the tests see it. */
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** URN of the parent, or null for a top-level resource. */
+  parent: string | null;
+  /** True for provider-managed (custom) resources, false for components. */
+  custom: boolean;
+  /** True for a component implemented by a provider plugin (e.g. @pulumi/eks v4). */
+  remote: boolean;
+  /** Inputs with every secret replaced by "[secret]" and unknowns by "[unknown]". */
+  inputs: Record<string, unknown>;
+  /** Inputs with secrets revealed. For assertions only; never print these. */
+  rawInputs: Record<string, unknown>;
+  /** Dotted paths of the inputs that are secret. */
+  secretPaths: string[];
+  /** Every URN this resource waits for, explicit or through its inputs (sorted, unique). */
+  dependencies: string[];
+  /** URN::id of the explicit provider, or null for the default provider. */
+  provider: string | null;
+  options: {
+    protect: boolean;
+    /** URNs given explicitly in dependsOn (dependencies not explained by any input). */
+    dependsOn: string[];
+    retainOnDelete: boolean;
+    deleteBeforeReplace: boolean;
+    ignoreChanges: string[];
+  };
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getRemote(): boolean;
+  getObject(): { toJavaScript(): Record<string, unknown> };
+  getProvider(): string;
+  getImportid(): string;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+  getIgnorechangesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+}
+
+class RecordingMonitor extends MockMonitor {
+  readonly recorded: RecordedResource[] = [];
+  private seq = 0;
+
+  constructor(private readonly region: string) {
+    super({
+      call: (args) => mockCall(args, this.region),
+      newResource: () => {
+        throw new Error("unreachable: registerResource is overridden");
+      },
+    });
+  }
+
+  private urnFor(parent: string, type: string, name: string): string {
+    let qualified = type;
+    if (parent) {
+      const parentType = parent.split("::")[2].split("$").pop();
+      qualified = `${parentType}$${type}`;
+    }
+    return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
+  }
+
+  override async registerResource(req: RegisterRequest, callback: (err: unknown, resp: unknown) => void): Promise<void> {
+    try {
+      const type = req.getType();
+      const name = req.getName();
+      const parent = req.getParent();
+      const urn = this.urnFor(parent, type, name);
+      const wire = req.getObject().toJavaScript();
+      const r = render(wire);
+      const propDeps = new Set<string>();
+      req.getPropertydependenciesMap().forEach((v) => v.getUrnsList().forEach((u) => propDeps.add(u)));
+      const deps = [...new Set(req.getDependenciesList())].sort();
+      this.recorded.push({
+        urn,
+        type,
+        name,
+        parent: parent || null,
+        custom: req.getCustom(),
+        remote: req.getRemote(),
+        inputs: r.masked as Record<string, unknown>,
+        rawInputs: r.revealed as Record<string, unknown>,
+        secretPaths: r.secretPaths,
+        dependencies: deps,
+        provider: req.getProvider() || null,
+        options: {
+          protect: req.getProtect() === true,
+          dependsOn: deps.filter((d) => !propDeps.has(d)),
+          retainOnDelete: req.getRetainondelete() === true,
+          deleteBeforeReplace: req.getDeletebeforereplace(),
+          ignoreChanges: [...req.getIgnorechangesList()].sort(),
+        },
+      });
+
+      const inputs = rpc.deserializeProperties(req.getObject()) as Record<string, unknown>;
+      const custom = req.getCustom();
+      const id = custom ? req.getImportid() || `${name}-id` : "";
+      const state: Record<string, unknown> = {
+        ...inputs,
+        ...mockResourceState({ type, name, inputs, custom, id, region: this.region, seq: this.seq++ }),
+      };
+      // The engine marks these outputs secret; the SDK's MockMonitor does not, so do it here.
+      for (const k of req.getAdditionalsecretoutputsList()) {
+        if (k in state) state[k] = pulumi.secret(state[k]);
+      }
+      const serialized = await rpc.serializeProperties("", state);
+      this.resources.set(urn, { urn, id, state: serialized });
+      const resp = new resproto.RegisterResourceResponse();
+      resp.setUrn(urn);
+      resp.setId(id);
+      resp.setObject(structproto.Struct.fromJavaScript(serialized));
+      callback(null, resp);
+    } catch (err) {
+      callback(err, undefined);
+    }
+  }
+}
+
+export interface MockRunOptions {
+  /** Stack name (default "test"). */
+  stack?: string;
+  /** Project name (default "dify"). */
+  project?: string;
+  /**
+   * Run as a preview (default false). With false every mocked output is known, so apply()
+   * callbacks run and values can be asserted; with true, outputs the mocks do not compute are
+   * unknown, as in `pulumi preview`.
+   */
+  preview?: boolean;
+  /** Region the AWS invokes answer for (default "us-east-1"). */
+  region?: string;
+}
+
+/** The result of a mocked run. */
+export interface MockRun<T> {
+  value: T;
+  resources: RecordedResource[];
+}
+
+let running = false;
+
+// Internal to the SDK (stripped from its typings), but it is exactly "wait until every RPC the
+// program started has completed", which is what a finished run means.
+const waitForRPCs = (settings as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs;
+
+/**
+ * Runs `fn` under fresh mocks and waits until every registration it started has finished.
+ * Runs are serialized: the Pulumi runtime state is process-global.
+ */
+export async function runUnderMocks<T>(fn: () => T, opts: MockRunOptions = {}): Promise<MockRun<T>> {
+  if (running) throw new Error("runUnderMocks: a mocked run is already in progress in this process");
+  running = true;
+  try {
+    const region = opts.region ?? "us-east-1";
+    const monitor = new RecordingMonitor(region);
+    settings.setMockOptions(monitor, opts.project ?? "dify", opts.stack ?? "test", opts.preview ?? false);
+    // The same feature flags pulumi.runtime.setMocks turns on (it would install its own monitor).
+    const store = state.getStore() as unknown as Record<string, unknown>;
+    for (const f of ["supportsSecrets", "supportsResourceReferences", "supportsDeletedWith", "supportsReplaceWith",
+      "supportsAliasSpecs", "supportsParameterization"]) {
+      store[f] = true;
+    }
+    store.supportsOutputValues = false;
+    store.supportsTransforms = false;
+    store.supportsResourceHooks = true;
+    store.supportsErrorHooks = true;
+    const value = fn();
+    await waitForRPCs();
+    const resources = [...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    return { value, resources };
+  } finally {
+    running = false;
+  }
+}
+
+/** Resolves an Output (or plain value) and tells whether it is secret and known. */
+export async function resolve<T>(o: pulumi.Input<T>): Promise<{ value: T | undefined; secret: boolean; known: boolean }> {
+  const out = pulumi.output(o) as unknown as {
+    promise(withUnknowns?: boolean): Promise<T>;
+    isSecret: Promise<boolean>;
+    isKnown: Promise<boolean>;
+  };
+  const [value, secret, known] = await Promise.all([out.promise(true), out.isSecret, out.isKnown]);
+  return { value, secret, known };
+}
