@@ -1,0 +1,75 @@
+/**
+ * The typed handles the components pass to each other. DifyDatabaseHA and DifyStorage produce
+ * them, DifyApp and DifyBackups consume them, so nobody re-derives connection settings by hand.
+ * They are interfaces of Inputs (component-package analyzer rules: no unions, no intersections).
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** The npm package name: the first segment of every component type token. */
+export const PACKAGE_NAME = "dify-aws";
+
+/** `dify-aws:index:<ClassName>`: the type token of a component. Changing one breaks stacks. */
+export function componentType(className: string): string {
+  return `${PACKAGE_NAME}:index:${className}`;
+}
+
+/** How Dify reaches Postgres. */
+export interface PostgresConnection {
+  /** Writer endpoint host name. */
+  host: pulumi.Input<string>;
+  /** Reader endpoint host name (equals `host` when there are no readers). */
+  readerHost: pulumi.Input<string>;
+  /** TCP port. Default 5432. */
+  port: pulumi.Input<number>;
+  /** Database of the Dify api (`DB_DATABASE`). Default "dify". */
+  database: pulumi.Input<string>;
+  /** Database of the plugin daemon. Default "dify_plugin". */
+  pluginDatabase: pulumi.Input<string>;
+  /** Role Dify logs in as. */
+  username: pulumi.Input<string>;
+  /** Password of `username`. Always a secret Output. */
+  password: pulumi.Input<string>;
+  /** libpq sslmode Dify and the daemon must use ("require" or "verify-full"). */
+  sslMode: pulumi.Input<string>;
+}
+
+/** How Dify reaches Redis. */
+export interface RedisConnection {
+  /** Primary endpoint host name. */
+  host: pulumi.Input<string>;
+  /** TCP port. Default 6379. */
+  port: pulumi.Input<number>;
+  /** AUTH token. Always a secret Output. */
+  password: pulumi.Input<string>;
+  /** True when the server requires TLS (ElastiCache in-transit encryption): `rediss://`, `REDIS_USE_SSL=true`. */
+  useTls: pulumi.Input<boolean>;
+}
+
+/** Where Dify keeps files (uploads) and plugin packages. */
+export interface ObjectStorage {
+  /** Bucket for Dify's uploads and generated files (`S3_BUCKET_NAME`). */
+  bucketName: pulumi.Input<string>;
+  /** Bucket for plugin packages and assets (`PLUGIN_STORAGE_OSS_BUCKET`). */
+  pluginBucketName: pulumi.Input<string>;
+  /** AWS region of both buckets. */
+  region: pulumi.Input<string>;
+  /**
+   * IAM role the S3-using workloads assume through IRSA (annotation `eks.amazonaws.com/role-arn`
+   * on their ServiceAccounts). Its trust policy must admit {@link DIFY_S3_SERVICE_ACCOUNTS}.
+   */
+  roleArn: pulumi.Input<string>;
+}
+
+/**
+ * The ServiceAccounts (in DifyApp's namespace) whose pods read and write S3. The storage role
+ * trusts exactly these; DifyApp creates exactly these names.
+ */
+export const DIFY_S3_SERVICE_ACCOUNTS: readonly string[] = ["dify-api", "dify-worker", "dify-worker-beat", "dify-plugin-daemon"];
+
+/** The cluster-side handles for IAM roles for service accounts (IRSA). */
+export interface OidcProvider {
+  /** ARN of the cluster's IAM OIDC provider. */
+  arn: pulumi.Input<string>;
+  /** Issuer URL without the scheme, e.g. "oidc.eks.us-east-1.amazonaws.com/id/ABC". */
+  issuer: pulumi.Input<string>;
+}
