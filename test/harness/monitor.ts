@@ -8,7 +8,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import * as state from "@pulumi/pulumi/runtime/state";
 import { render } from "./render";
 import { mockCall, mockResourceState } from "./mocks";
 
@@ -128,7 +127,7 @@ class RecordingMonitor extends MockMonitor {
         },
       });
 
-      const inputs = rpc.deserializeProperties(req.getObject()) as Record<string, unknown>;
+      const inputs = rpc.deserializeProperties(req.getObject() as Parameters<typeof rpc.deserializeProperties>[0]) as Record<string, unknown>;
       const custom = req.getCustom();
       const id = custom ? req.getImportid() || `${name}-id` : "";
       const state: Record<string, unknown> = {
@@ -191,7 +190,9 @@ export async function runUnderMocks<T>(fn: () => T, opts: MockRunOptions = {}): 
     const monitor = new RecordingMonitor(region);
     settings.setMockOptions(monitor, opts.project ?? "dify", opts.stack ?? "test", opts.preview ?? false);
     // The same feature flags pulumi.runtime.setMocks turns on (it would install its own monitor).
-    const store = state.getStore() as unknown as Record<string, unknown>;
+    // getStore is internal (absent from the SDK's typings).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const store = (require("@pulumi/pulumi/runtime/state") as { getStore(): Record<string, unknown> }).getStore();
     for (const f of ["supportsSecrets", "supportsResourceReferences", "supportsDeletedWith", "supportsReplaceWith",
       "supportsAliasSpecs", "supportsParameterization"]) {
       store[f] = true;
