@@ -73,3 +73,17 @@ export interface OidcProvider {
   /** Issuer URL without the scheme, e.g. "oidc.eks.us-east-1.amazonaws.com/id/ABC". */
   issuer: pulumi.Input<string>;
 }
+
+/**
+ * Node placement contract between DifyCluster (which labels and taints its node groups) and
+ * DifyApp (which selects and tolerates them).
+ */
+export const NODE_ROLE_LABEL = "dify-aws/node-role";
+/** Values of {@link NODE_ROLE_LABEL}: add-ons, on-demand Dify services, spot Celery workers. */
+export enum NodeRole {
+  System = "system",
+  App = "app",
+  Workers = "workers",
+}
+/** Taint on the spot workers group (effect NoSchedule): only pods that tolerate it land there. */
+export const WORKERS_TAINT = { key: "dify-aws/workers", value: "true", effect: "NoSchedule" } as const;
