@@ -1,0 +1,105 @@
+/**
+ * Every stack config key of the program, as data: type, range, per-profile default and
+ * documentation. Validation (parse.ts), Pulumi.yaml's `config:` block and the README table are
+ * all checked against this one table (test/config.spec.ts), so they cannot drift apart.
+ */
+
+/** The two presets a stack selects with `dify:profile`. */
+export enum Profile {
+  Dev = "dev",
+  Prod = "prod",
+}
+
+export type KeyType = "string" | "integer" | "boolean" | "array" | "object";
+
+/** A default that may differ per profile. */
+export interface ByProfile<T> {
+  dev: T;
+  prod: T;
+}
+
+export interface KeySpec {
+  /** Key without the namespace, e.g. "azCount" for `dify:azCount`. */
+  key: string;
+  type: KeyType;
+  /** One sentence for Pulumi.yaml and the README. */
+  description: string;
+  /** Unit or format, shown in the docs ("GiB", "days", "5-field cron, UTC"). */
+  unit?: string;
+  /** Default when the stack file does not set the key; a ByProfile when it depends on the profile. */
+  default?: unknown | ByProfile<unknown>;
+  /** Profiles in which the stack file must set the key. */
+  requiredIn?: Profile[];
+  /** Inclusive range for integers. */
+  min?: number;
+  max?: number;
+  /** Allowed values for strings. */
+  enum?: readonly string[];
+  /** For arrays: every item must pass this check. For strings: the value must. Returns the "allowed" text on failure. */
+  check?: (value: string) => string | undefined;
+  /** For arrays: minimum length in the given profiles. */
+  minItemsIn?: Partial<Record<Profile, number>>;
+}
+
+export function isByProfile(v: unknown): v is ByProfile<unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).sort().join(",") === "dev,prod";
+}
+
+// ---- value checks (each returns the "allowed" text when the value is bad) ----
+
+const HOSTNAME = /^(?=.{1,253}$)(?!-)([a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$/;
+export const checkHostname = (v: string) => (HOSTNAME.test(v) ? undefined : "a DNS host name such as dify.example.com (lower case, no scheme, no path)");
+
+export function parseCidr(v: string): { ip: number; bits: number } | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  if (octets.some((o) => o > 255) || bits > 32) return undefined;
+  const ip = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  if ((ip & mask) >>> 0 !== ip) return undefined; // host bits set: 10.0.0.1/16 is a typo for 10.0.0.0/16
+  return { ip, bits };
+}
+export const checkCidr = (v: string) => (parseCidr(v) ? undefined : "an IPv4 CIDR block with no host bits set, e.g. 10.40.0.0/16");
+export const checkVpcCidr = (v: string) => {
+  const c = parseCidr(v);
+  if (!c) return checkCidr(v);
+  return c.bits >= 16 && c.bits <= 20 ? undefined : "a VPC CIDR from /16 to /20 (room for 3 AZs of public and private subnets)";
+};
+export const checkRegion = (v: string) => (/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(v) ? undefined : "an AWS region code such as us-east-1");
+export const checkAcmArn = (v: string) =>
+  /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/.test(v) ? undefined : "an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)";
+export const checkRoleArn = (v: string) => (/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(v) ? undefined : "an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
+export const checkInstanceType = (v: string) => (/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(v) && !v.startsWith("db.") && !v.startsWith("cache.") ? undefined : "an EC2 instance type such as m7g.large");
+export const checkDbClass = (v: string) => (/^db\.[a-z0-9-]+\.[a-z0-9]+$/.test(v) ? undefined : "an RDS instance class such as db.r7g.large (must start with db.)");
+export const checkCacheNodeType = (v: string) => (/^cache\.[a-z0-9-]+\.[a-z0-9]+$/.test(v) ? undefined : "an ElastiCache node type such as cache.r7g.large (must start with cache.)");
+export const checkVpcId = (v: string) => (/^vpc-[0-9a-f]{8,17}$/.test(v) ? undefined : "a VPC id such as vpc-0123456789abcdef0");
+export const checkSubnetId = (v: string) => (/^subnet-[0-9a-f]{8,17}$/.test(v) ? undefined : "a subnet id such as subnet-0123456789abcdef0");
+export const checkEmail = (v: string) => (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : "an e-mail address");
+
+const CRON_FIELDS: readonly { name: string; min: number; max: number }[] = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12 },
+  { name: "day of week", min: 0, max: 7 },
+];
+/** A standard 5-field cron expression (numbers, `*`, ranges, lists, steps), as Kubernetes CronJobs take. */
+export const checkCron = (v: string) => {
+  const allowed = "a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. \"0 3 * * *\"";
+  const fields = v.trim().split(/\s+/);
+  if (fields.length !== 5) return allowed;
+  for (let i = 0; i < 5; i++) {
+    const { min, max } = CRON_FIELDS[i];
+    for (const part of fields[i].split(",")) {
+      const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
+      if (!m) return allowed;
+      const lo = m[2] === undefined ? min : Number(m[2]);
+      const hi = m[3] === undefined ? lo : Number(m[3]);
+      if (m[2] !== undefined && (lo < min || hi > max || lo > hi)) return allowed;
+      if (m[4] !== undefined && Number(m[4]) < 1) return allowed;
+    }
+  }
+  return undefined;
+};

@@ -1,0 +1,269 @@
+/**
+ * Parses and validates raw stack config (as `pulumi.runtime.allConfig()` or the stack files give
+ * it) into a typed DifyStackConfig. Every problem is collected and reported at once, one line per
+ * problem naming the key, what was given and what is allowed; nothing is registered before this
+ * has passed.
+ */
+import { ByProfile, isByProfile, KeySpec, parseCidr, Profile } from "./keys";
+import { CONFIG_KEYS } from "./table";
+import { checkServices, ServiceOverride } from "./services";
+
+export const NAMESPACE = "dify";
+
+/** Thrown when stack config is invalid; `problems` has one line per problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid stack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface NodeGroupConfig {
+  instanceTypes: string[];
+  minSize: number;
+  maxSize: number;
+  desiredSize: number;
+}
+
+/** The validated, typed stack config with every default applied. */
+export interface DifyStackConfig {
+  profile: Profile;
+  region: string;
+  domain: string;
+  certificateArn?: string;
+  difyVersion: string;
+  namespace: string;
+  internalLoadBalancer: boolean;
+  /** Stateful resources get provider deletion protection and Pulumi `protect`. */
+  deletionProtection: boolean;
+  cluster: {
+    kubernetesVersion: string;
+    azCount: number;
+    vpcCidr: string;
+    existingVpc?: { vpcId: string; privateSubnetIds: string[]; publicSubnetIds: string[] };
+    apiPublicAccessCidrs: string[];
+    adminRoleArns: string[];
+    nodeArchitecture: string;
+    system: NodeGroupConfig;
+    app: NodeGroupConfig;
+    workers: NodeGroupConfig;
+  };
+  database: { instanceClass: string; readerCount: number; backupRetentionDays: number };
+  redis: { nodeType: string; replicaCount: number; snapshotRetentionDays: number };
+  /** Per-service overrides on top of the profile's service preset. */
+  services: Record<string, ServiceOverride>;
+  backups: { retentionDays: number; schedule: string; restoreVerifySchedule: string; copyRegion?: string };
+}
+
+const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
+
+/** Config values arrive as strings from the CLI (objects JSON-encoded) or typed from YAML. */
+function coerce(spec: KeySpec, v: unknown): { value?: unknown; problem?: string } {
+  const want = spec.type === "array" ? "a list" : spec.type === "object" ? "a map" : `a${spec.type === "integer" ? "n" : ""} ${spec.type}`;
+  let x = v;
+  if (typeof x === "string" && spec.type !== "string") {
+    try {
+      x = JSON.parse(x);
+    } catch {
+      return { problem: `got ${show(v)}, allowed ${want}` };
+    }
+  }
+  switch (spec.type) {
+    case "string":
+      if (typeof x !== "string") return { problem: `got ${show(x)}, allowed a string` };
+      return { value: x };
+    case "integer":
+      if (typeof x !== "number" || !Number.isInteger(x)) return { problem: `got ${show(x)}, allowed an integer` };
+      return { value: x };
+    case "boolean":
+      if (typeof x !== "boolean") return { problem: `got ${show(x)}, allowed true or false` };
+      return { value: x };
+    case "array":
+      if (!Array.isArray(x) || x.some((i) => typeof i !== "string")) return { problem: `got ${show(x)}, allowed a list of strings` };
+      return { value: x };
+    case "object":
+      if (typeof x !== "object" || x === null || Array.isArray(x)) return { problem: `got ${show(x)}, allowed a map` };
+      return { value: x };
+  }
+}
+
+function checkValue(spec: KeySpec, value: unknown, profile: Profile | undefined): string | undefined {
+  if (spec.type === "integer") {
+    const n = value as number;
+    if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+      return `got ${n}, allowed an integer from ${spec.min} to ${spec.max}`;
+    }
+  }
+  if (spec.type === "string") {
+    const s = value as string;
+    if (spec.enum && !spec.enum.includes(s)) return `got ${show(s)}, allowed one of ${spec.enum.join(", ")}`;
+    const bad = spec.check?.(s);
+    if (bad) return `got ${show(s)}, allowed ${bad}`;
+  }
+  if (spec.type === "array") {
+    const items = value as string[];
+    for (const item of items) {
+      const bad = spec.check?.(item);
+      if (bad) return `item ${show(item)} is invalid, allowed ${bad}`;
+    }
+    const min = profile ? spec.minItemsIn?.[profile] : undefined;
+    if (min !== undefined && items.length < min) return `got ${items.length} item(s), allowed at least ${min} in ${profile}`;
+  }
+  return undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * Validates `raw` (keys like "dify:azCount", "aws:region") and returns the typed config.
+ * Throws ConfigError listing every problem.
+ */
+export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig {
+  const problems: string[] = [];
+  const k = (key: string) => `${NAMESPACE}:${key}`;
+  const specs = new Map(CONFIG_KEYS.map((s) => [s.key, s]));
+
+  for (const full of Object.keys(raw).sort()) {
+    if (!full.startsWith(`${NAMESPACE}:`)) continue;
+    const key = full.slice(NAMESPACE.length + 1);
+    if (specs.has(key)) continue;
+    const near = [...specs.keys()].filter((s) => editDistance(s, key) <= 3).sort((a, b) => editDistance(a, key) - editDistance(b, key));
+    problems.push(`${full}: unknown key${near.length ? `; did you mean ${k(near[0])}?` : ""} (see the config table in README.md)`);
+  }
+
+  const region = raw["aws:region"];
+  if (region === undefined) problems.push("aws:region: required, allowed an AWS region code such as us-east-1 (pulumi config set aws:region us-east-1)");
+  else if (typeof region !== "string" || !/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(region)) problems.push(`aws:region: got ${show(region)}, allowed an AWS region code such as us-east-1`);
+
+  // The profile decides the other defaults, so read it first.
+  const profileSpec = specs.get("profile")!;
+  let profile: Profile | undefined;
+  if (raw[k("profile")] === undefined) problems.push(`${k("profile")}: required, allowed one of dev, prod`);
+  else {
+    const c = coerce(profileSpec, raw[k("profile")]);
+    const bad = c.problem ?? checkValue(profileSpec, c.value, undefined);
+    if (bad) problems.push(`${k("profile")}: ${bad}`);
+    else profile = c.value as Profile;
+  }
+
+  const values = new Map<string, unknown>();
+  for (const spec of CONFIG_KEYS) {
+    if (spec.key === "profile") continue;
+    const given = raw[k(spec.key)];
+    if (given === undefined) {
+      if (profile && spec.requiredIn?.includes(profile)) {
+        problems.push(`${k(spec.key)}: required in ${profile}, allowed ${describeAllowed(spec)}`);
+        continue;
+      }
+      const d = spec.default;
+      const value = isByProfile(d) ? (profile ? (d as ByProfile<unknown>)[profile] : undefined) : d;
+      if (value !== undefined) values.set(spec.key, value);
+      continue;
+    }
+    const c = coerce(spec, given);
+    const bad = c.problem ?? checkValue(spec, c.value, profile);
+    if (bad) problems.push(`${k(spec.key)}: ${bad}`);
+    else values.set(spec.key, c.value);
+  }
+  if (!profile) throw new ConfigError(problems);
+
+  const get = <T>(key: string) => values.get(key) as T;
+  crossChecks(get, profile, region as string, problems);
+  const services = checkServices(values.get("services") as Record<string, unknown> | undefined, profile, `${k("services")}`, problems);
+  if (problems.length) throw new ConfigError(problems);
+
+  const group = (g: string): NodeGroupConfig => ({
+    instanceTypes: get<string[]>(`${g}NodeInstanceTypes`),
+    minSize: get<number>(`${g}NodeMinSize`),
+    maxSize: get<number>(`${g}NodeMaxSize`),
+    desiredSize: get<number>(`${g}NodeDesiredSize`),
+  });
+  const vpcId = get<string | undefined>("existingVpcId");
+  return {
+    profile,
+    region: region as string,
+    domain: get("domain"),
+    certificateArn: get("certificateArn"),
+    difyVersion: get("difyVersion"),
+    namespace: get("namespace"),
+    internalLoadBalancer: get("internalLoadBalancer"),
+    deletionProtection: get("deletionProtection"),
+    cluster: {
+      kubernetesVersion: get("kubernetesVersion"),
+      azCount: get("azCount"),
+      vpcCidr: get("vpcCidr"),
+      existingVpc: vpcId
+        ? { vpcId, privateSubnetIds: get("existingPrivateSubnetIds"), publicSubnetIds: get("existingPublicSubnetIds") }
+        : undefined,
+      apiPublicAccessCidrs: get("apiPublicAccessCidrs"),
+      adminRoleArns: get("adminRoleArns"),
+      nodeArchitecture: get("nodeArchitecture"),
+      system: group("system"),
+      app: group("app"),
+      workers: group("worker"),
+    },
+    database: {
+      instanceClass: get("dbInstanceClass"),
+      readerCount: get("dbReaderCount"),
+      backupRetentionDays: get("dbBackupRetentionDays"),
+    },
+    redis: {
+      nodeType: get("redisNodeType"),
+      replicaCount: get("redisReplicaCount"),
+      snapshotRetentionDays: get("redisSnapshotRetentionDays"),
+    },
+    services,
+    backups: {
+      retentionDays: get("backupRetentionDays"),
+      schedule: get("backupSchedule"),
+      restoreVerifySchedule: get("restoreVerifySchedule"),
+      copyRegion: get("backupCopyRegion"),
+    },
+  };
+}
+
+function describeAllowed(spec: KeySpec): string {
+  if (spec.enum) return `one of ${spec.enum.join(", ")}`;
+  if (spec.type === "integer") return `an integer from ${spec.min} to ${spec.max}`;
+  if (spec.check) return spec.check("\u0000") ?? `a ${spec.type}`;
+  return `a ${spec.type}`;
+}
+
+/** Rules that involve more than one key. */
+function crossChecks(get: <T>(key: string) => T, profile: Profile, region: string, problems: string[]): void {
+  const k = (key: string) => `${NAMESPACE}:${key}`;
+  for (const g of ["system", "app", "worker"]) {
+    const min = get<number | undefined>(`${g}NodeMinSize`);
+    const max = get<number | undefined>(`${g}NodeMaxSize`);
+    const desired = get<number | undefined>(`${g}NodeDesiredSize`);
+    if (min === undefined || max === undefined || desired === undefined) continue;
+    if (min > max) problems.push(`${k(`${g}NodeMinSize`)}: got ${min}, greater than ${k(`${g}NodeMaxSize`)} (${max}); allowed min <= max`);
+    else if (desired < min || desired > max) problems.push(`${k(`${g}NodeDesiredSize`)}: got ${desired}, allowed a value from ${k(`${g}NodeMinSize`)} (${min}) to ${k(`${g}NodeMaxSize`)} (${max})`);
+  }
+  const cidrs = get<string[] | undefined>("apiPublicAccessCidrs");
+  if (profile === Profile.Prod && cidrs?.some((c) => parseCidr(c)?.bits === 0)) {
+    problems.push(`${k("apiPublicAccessCidrs")}: got ${JSON.stringify(cidrs)}, a prod cluster API must not be open to the whole internet (0.0.0.0/0); allowed the CIDRs of your office, VPN or CI runners`);
+  }
+  const vpcId = get<string | undefined>("existingVpcId");
+  const priv = get<string[] | undefined>("existingPrivateSubnetIds");
+  const pub = get<string[] | undefined>("existingPublicSubnetIds");
+  const az = get<number | undefined>("azCount");
+  if (vpcId) {
+    for (const [key, list] of [["existingPrivateSubnetIds", priv], ["existingPublicSubnetIds", pub]] as const) {
+      if (!list || (az !== undefined && list.length < az)) problems.push(`${k(key)}: got ${list ? list.length : "no"} subnet(s), allowed one per AZ (${az}) when ${k("existingVpcId")} is set`);
+    }
+  } else if (priv || pub) {
+    problems.push(`${k(priv ? "existingPrivateSubnetIds" : "existingPublicSubnetIds")}: set, but ${k("existingVpcId")} is not; allowed only together with ${k("existingVpcId")}`);
+  }
+  const copy = get<string | undefined>("backupCopyRegion");
+  if (copy && copy === region) problems.push(`${k("backupCopyRegion")}: got ${JSON.stringify(copy)}, the same as aws:region; allowed a different region (or unset)`);
+}

@@ -1,0 +1,72 @@
+/**
+ * The program's stack config keys (namespace `dify:`), one row each. Defaults that differ by
+ * profile are `{ dev, prod }`. See keys.ts for the row format.
+ */
+import {
+  checkAcmArn, checkCacheNodeType, checkCidr, checkCron, checkDbClass, checkHostname, checkInstanceType,
+  checkRegion, checkRoleArn, checkSubnetId, checkVpcCidr, checkVpcId, KeySpec, Profile,
+} from "./keys";
+
+/** Dify versions this package has a verified, matching image set for. */
+export const SUPPORTED_DIFY_VERSIONS: readonly string[] = ["1.16.1"];
+
+const P = Profile;
+
+/** Node group keys: <group>NodeInstanceTypes / MinSize / MaxSize / DesiredSize. */
+function nodeGroupKeys(
+  group: string,
+  what: string,
+  types: { dev: string[]; prod: string[] },
+  sizes: { dev: [number, number, number]; prod: [number, number, number] },
+): KeySpec[] {
+  return [
+    { key: `${group}NodeInstanceTypes`, type: "array", description: `EC2 instance types of the ${what} node group (first is preferred; match dify:nodeArchitecture).`, default: types, check: checkInstanceType, minItemsIn: { dev: 1, prod: 1 } },
+    { key: `${group}NodeMinSize`, type: "integer", description: `Minimum node count of the ${what} node group.`, unit: "nodes", min: 0, max: 100, default: { dev: sizes.dev[0], prod: sizes.prod[0] } },
+    { key: `${group}NodeMaxSize`, type: "integer", description: `Maximum node count of the ${what} node group (the autoscaler's ceiling).`, unit: "nodes", min: 1, max: 100, default: { dev: sizes.dev[1], prod: sizes.prod[1] } },
+    { key: `${group}NodeDesiredSize`, type: "integer", description: `Initial node count of the ${what} node group (the autoscaler adjusts it afterwards).`, unit: "nodes", min: 0, max: 100, default: { dev: sizes.dev[2], prod: sizes.prod[2] } },
+  ];
+}
+
+export const CONFIG_KEYS: readonly KeySpec[] = [
+  // ---- general ----
+  { key: "profile", type: "string", description: "Preset the other defaults come from: dev (small, cheap, disposable) or prod (HA across 3 AZs, protected data).", enum: [P.Dev, P.Prod], requiredIn: [P.Dev, P.Prod] },
+  { key: "domain", type: "string", description: "Public host name of the Dify install; every Dify URL is derived from it. Point its DNS at the load balancer after the first deploy.", check: checkHostname, requiredIn: [P.Dev, P.Prod] },
+  { key: "certificateArn", type: "string", description: "ACM certificate for dify:domain (same region). Required in prod; without it dev serves plain HTTP.", check: checkAcmArn, requiredIn: [P.Prod] },
+  { key: "difyVersion", type: "string", description: "Dify release; selects a matching set of api, worker, web, sandbox and plugin-daemon images.", enum: SUPPORTED_DIFY_VERSIONS, default: "1.16.1" },
+  { key: "namespace", type: "string", description: "Kubernetes namespace of the Dify services.", default: "dify", check: (v) => (/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v) ? undefined : "a DNS-1123 label (lower case letters, digits, '-')") },
+  { key: "internalLoadBalancer", type: "boolean", description: "Make the load balancer internal (reachable only from the VPC and peered networks).", default: false },
+
+  // ---- cluster ----
+  { key: "kubernetesVersion", type: "string", description: "EKS Kubernetes minor version (pinned; upgrade one minor at a time).", default: "1.34", check: (v) => (/^1\.(3[2-9])$/.test(v) ? undefined : "an EKS minor version from 1.32 to 1.39, as a string, e.g. \"1.34\"") },
+  { key: "azCount", type: "integer", description: "Availability zones for subnets, nodes and data services.", unit: "zones", min: 2, max: 3, default: { dev: 2, prod: 3 } },
+  { key: "vpcCidr", type: "string", description: "CIDR of the new VPC (ignored with dify:existingVpcId).", check: checkVpcCidr, default: "10.40.0.0/16" },
+  { key: "existingVpcId", type: "string", description: "Use this VPC instead of creating one (then set both subnet id lists).", check: checkVpcId },
+  { key: "existingPrivateSubnetIds", type: "array", description: "Private subnets (one per AZ) of dify:existingVpcId for nodes and data services.", check: checkSubnetId },
+  { key: "existingPublicSubnetIds", type: "array", description: "Public subnets (one per AZ) of dify:existingVpcId for the load balancer.", check: checkSubnetId },
+  { key: "apiPublicAccessCidrs", type: "array", description: "CIDRs allowed to reach the EKS API endpoint publicly (where you and CI run pulumi). 0.0.0.0/0 is refused in prod.", check: checkCidr, minItemsIn: { prod: 1 }, requiredIn: [P.Dev, P.Prod] },
+  { key: "adminRoleArns", type: "array", description: "IAM roles granted cluster-admin through EKS access entries.", check: checkRoleArn, default: [] },
+  { key: "nodeArchitecture", type: "string", description: "CPU architecture of all node groups: arm64 (Graviton, cheaper) or x86_64.", enum: ["arm64", "x86_64"], default: "arm64" },
+  ...nodeGroupKeys("system", "system (cluster add-ons, on-demand)", { dev: ["t4g.medium"], prod: ["m7g.large"] }, { dev: [1, 2, 1], prod: [2, 4, 2] }),
+  ...nodeGroupKeys("app", "app (Dify api, web, plugin-daemon, sandbox; on-demand)", { dev: ["t4g.large"], prod: ["m7g.xlarge"] }, { dev: [1, 3, 1], prod: [3, 9, 3] }),
+  ...nodeGroupKeys("worker", "workers (Celery; spot, tainted)", { dev: ["t4g.large", "m7g.large", "m6g.large"], prod: ["m7g.xlarge", "m6g.xlarge", "c7g.2xlarge", "r7g.large"] }, { dev: [0, 3, 1], prod: [2, 12, 2] }),
+
+  // ---- database (Aurora PostgreSQL) ----
+  { key: "dbInstanceClass", type: "string", description: "Aurora PostgreSQL instance class (writer and readers).", check: checkDbClass, default: { dev: "db.t4g.medium", prod: "db.r7g.large" } },
+  { key: "dbReaderCount", type: "integer", description: "Aurora readers in other AZs (automatic failover targets).", unit: "instances", min: 0, max: 15, default: { dev: 0, prod: 1 } },
+  { key: "dbBackupRetentionDays", type: "integer", description: "Aurora automated backup retention.", unit: "days", min: 1, max: 35, default: { dev: 7, prod: 30 } },
+  { key: "deletionProtection", type: "boolean", description: "Protect stateful resources (database, cache, buckets, keys) from deletion: provider deletion protection plus Pulumi protect.", default: { dev: false, prod: true } },
+
+  // ---- redis (ElastiCache) ----
+  { key: "redisNodeType", type: "string", description: "ElastiCache node type.", check: checkCacheNodeType, default: { dev: "cache.t4g.small", prod: "cache.r7g.large" } },
+  { key: "redisReplicaCount", type: "integer", description: "ElastiCache replicas of the primary (1+ enables automatic failover and Multi-AZ).", unit: "replicas", min: 0, max: 5, default: { dev: 0, prod: 1 } },
+  { key: "redisSnapshotRetentionDays", type: "integer", description: "ElastiCache automatic snapshot retention (0 turns snapshots off).", unit: "days", min: 0, max: 35, default: { dev: 1, prod: 7 } },
+
+  // ---- Dify services ----
+  { key: "services", type: "object", description: "Per-service overrides, e.g. {api: {replicas: 4, maxReplicas: 12, cpuLimit: \"2\"}}. Services: api, worker, worker-beat, web, sandbox, plugin-daemon, ssrf-proxy. Fields: replicas, minReplicas, maxReplicas, cpuRequest, cpuLimit, memoryRequest, memoryLimit, targetCpuUtilization, targetMemoryUtilization, pdbMinAvailable.", default: {} },
+
+  // ---- backups ----
+  { key: "backupRetentionDays", type: "integer", description: "How long database dumps, AWS Backup recovery points and old file versions are kept.", unit: "days", min: 1, max: 3650, default: { dev: 7, prod: 30 } },
+  { key: "backupSchedule", type: "string", description: "When the logical database backup runs.", unit: "5-field cron, UTC", check: checkCron, default: "0 3 * * *" },
+  { key: "restoreVerifySchedule", type: "string", description: "When the latest dump is restored into a scratch database and checked.", unit: "5-field cron, UTC", check: checkCron, default: { dev: "30 4 * * *", prod: "30 4 * * 0" } },
+  { key: "backupCopyRegion", type: "string", description: "Second region for copies of backups (AWS Backup copy + bucket replication). Empty: no copies.", check: checkRegion },
+];
