@@ -1,0 +1,1 @@
+export { DifyStorage, DifyStorageArgs } from "./storage";

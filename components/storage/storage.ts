@@ -1,0 +1,167 @@
+/**
+ * DifyStorage: Dify's object storage on S3. Two buckets (uploads for the api/worker, plugin
+ * packages for the plugin daemon), each versioned with a noncurrent-version retention window so
+ * a deleted or overwritten file can be recovered, encrypted with one customer KMS key, and one
+ * IRSA role that exactly {@link DIFY_S3_SERVICE_ACCOUNTS} can assume.
+ *
+ * Two buckets, not one: the plugin daemon lists and rewrites whole key trees (`plugin/`,
+ * `plugin_packages/`, `assets/`) and the api keeps user files; separate buckets let each be
+ * restored, inspected, or given its own lifecycle without touching the other, at no extra cost.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { componentType, DIFY_S3_SERVICE_ACCOUNTS, ObjectStorage, OidcProvider } from "../contracts";
+import { irsaRole } from "./irsa";
+import { customerKey, secureBucket } from "./secureBucket";
+
+/** Arguments of {@link DifyStorage}. */
+export interface DifyStorageArgs {
+  /** The cluster's IAM OIDC provider (from DifyCluster); the storage role trusts it. Required. */
+  oidcProvider: OidcProvider;
+  /** Kubernetes namespace of DifyApp, where the {@link DIFY_S3_SERVICE_ACCOUNTS} live. Required. */
+  namespace: pulumi.Input<string>;
+  /**
+   * Days an overwritten or deleted file stays recoverable (S3 noncurrent-version expiration),
+   * on both buckets. Integer 1..3650. Default 30 (recommend 7 in dev).
+   */
+  noncurrentVersionRetentionDays?: number;
+  /** Days after which unfinished multipart uploads are aborted and their parts deleted. Integer 1..365. Default 7. */
+  abortIncompleteMultipartUploadDays?: number;
+  /**
+   * Protect the buckets and the KMS key (Pulumi `protect`) and keep them and their configuration
+   * when the stack is deleted (`retainOnDelete`). Default true (recommend false only in dev).
+   */
+  protect?: boolean;
+  /** Let `pulumi destroy` delete non-empty buckets. Only allowed with `protect: false`. Default false (dev: true). */
+  forceDestroy?: boolean;
+  /** Waiting period before a deleted KMS key is destroyed, in days. Integer 7..30. Default 30. */
+  kmsKeyDeletionWindowDays?: number;
+  /** Tags added to every AWS resource. Default {}. */
+  tags?: { [key: string]: string };
+}
+
+interface Resolved {
+  retention: number;
+  abortDays: number;
+  protect: boolean;
+  forceDestroy: boolean;
+  keyWindow: number;
+  tags: Record<string, string>;
+}
+
+function intIn(component: string, field: string, v: number | undefined, dflt: number, min: number, max: number): number {
+  const x = v ?? dflt;
+  if (!Number.isInteger(x) || x < min || x > max) {
+    throw new Error(`${component}: args.${field} must be an integer from ${min} to ${max}, got ${String(v)}`);
+  }
+  return x;
+}
+
+/** Validates args before anything is registered (bad input must not half-create a stack). */
+export function validateStorageArgs(name: string, args: DifyStorageArgs): Resolved {
+  const c = `DifyStorage "${name}"`;
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) {
+    throw new Error(`${c}: the name becomes part of S3 bucket names, so it must be 1-31 lowercase letters, digits or '-', got "${name}"`);
+  }
+  if (!args || !args.oidcProvider) throw new Error(`${c}: args.oidcProvider is required (DifyCluster's OIDC provider handle)`);
+  if (args.namespace === undefined || args.namespace === "") throw new Error(`${c}: args.namespace is required (DifyApp's namespace)`);
+  const protect = args.protect ?? true;
+  const forceDestroy = args.forceDestroy ?? false;
+  if (protect && forceDestroy) {
+    throw new Error(`${c}: args.forceDestroy=true is only allowed with args.protect=false (a protected bucket must never be emptied by a destroy)`);
+  }
+  return {
+    retention: intIn(c, "noncurrentVersionRetentionDays", args.noncurrentVersionRetentionDays, 30, 1, 3650),
+    abortDays: intIn(c, "abortIncompleteMultipartUploadDays", args.abortIncompleteMultipartUploadDays, 7, 1, 365),
+    protect,
+    forceDestroy,
+    keyWindow: intIn(c, "kmsKeyDeletionWindowDays", args.kmsKeyDeletionWindowDays, 30, 7, 30),
+    tags: { ...(args.tags ?? {}) },
+  };
+}
+
+/** The least-privilege policy of the storage role: object read/write/delete on two buckets, the key. */
+export function storagePolicy(bucketArns: pulumi.Input<string>[], keyArn: pulumi.Input<string>, parent: pulumi.Resource): pulumi.Output<string> {
+  return aws.iam.getPolicyDocumentOutput({
+    statements: [
+      // HeadBucket (Dify's startup check, dify-reference §3.4) is authorized by s3:ListBucket.
+      { sid: "ListBuckets", effect: "Allow", actions: ["s3:ListBucket", "s3:GetBucketLocation"], resources: bucketArns },
+      {
+        sid: "ObjectReadWrite",
+        effect: "Allow",
+        actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        resources: bucketArns.map((a) => pulumi.interpolate`${a}/*`),
+      },
+      // SSE-KMS: uploads need GenerateDataKey, downloads and multipart uploads need Decrypt.
+      { sid: "UseBucketKey", effect: "Allow", actions: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], resources: [keyArn] },
+    ],
+  }, { parent }).json;
+}
+
+/** Dify's S3 buckets (uploads, plugins), their KMS key, and the IRSA role of the S3-using pods. */
+export class DifyStorage extends pulumi.ComponentResource {
+  /** The handle DifyApp consumes: bucket names, region, role ARN. */
+  public readonly storage: pulumi.Output<ObjectStorage>;
+  /** Uploads bucket name (`S3_BUCKET_NAME`). */
+  public readonly bucketName: pulumi.Output<string>;
+  /** Uploads bucket ARN. */
+  public readonly bucketArn: pulumi.Output<string>;
+  /** Plugin bucket name (`PLUGIN_STORAGE_OSS_BUCKET`). */
+  public readonly pluginBucketName: pulumi.Output<string>;
+  /** Plugin bucket ARN. */
+  public readonly pluginBucketArn: pulumi.Output<string>;
+  /** ARN of the customer KMS key encrypting both buckets. */
+  public readonly kmsKeyArn: pulumi.Output<string>;
+  /** ARN of the IRSA role for {@link DIFY_S3_SERVICE_ACCOUNTS}. */
+  public readonly roleArn: pulumi.Output<string>;
+
+  constructor(name: string, args: DifyStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+    const r = validateStorageArgs(name, args);
+    super(componentType("DifyStorage"), name, {}, opts);
+    const tags = { ...r.tags, "dify-aws/component": "storage" };
+
+    const key = customerKey(`${name}-storage-key`, `Dify ${name}: uploads and plugin buckets`,
+      { deletionWindowDays: r.keyWindow, protect: r.protect, tags }, this);
+    new aws.kms.Alias(`${name}-storage-key-alias`, { name: `alias/dify-${name}-storage`, targetKeyId: key.keyId }, { parent: this });
+
+    const common = {
+      kmsKeyArn: key.arn,
+      noncurrentVersionDays: r.retention,
+      abortMultipartDays: r.abortDays,
+      forceDestroy: r.forceDestroy,
+      protect: r.protect,
+    };
+    const uploads = secureBucket({ ...common, name: `${name}-uploads`, tags: { ...tags, "dify-aws/bucket": "uploads" } }, this);
+    const plugins = secureBucket({ ...common, name: `${name}-plugins`, tags: { ...tags, "dify-aws/bucket": "plugins" } }, this);
+
+    const { role } = irsaRole(`${name}-storage`, {
+      oidc: args.oidcProvider,
+      namespace: args.namespace,
+      serviceAccounts: DIFY_S3_SERVICE_ACCOUNTS,
+      policy: storagePolicy([uploads.bucket.arn, plugins.bucket.arn], key.arn, this),
+      description: `Dify ${name}: S3 access of ${DIFY_S3_SERVICE_ACCOUNTS.join(", ")}`,
+      tags,
+    }, this);
+
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    this.bucketName = uploads.bucket.bucket;
+    this.bucketArn = uploads.bucket.arn;
+    this.pluginBucketName = plugins.bucket.bucket;
+    this.pluginBucketArn = plugins.bucket.arn;
+    this.kmsKeyArn = key.arn;
+    this.roleArn = role.arn;
+    // Consumers must not write before versioning and encryption are in place.
+    const ready = pulumi.all([...uploads.config, ...plugins.config].map((c) => c.urn));
+    this.storage = pulumi.all([uploads.bucket.bucket, plugins.bucket.bucket, region, role.arn, ready])
+      .apply(([bucketName, pluginBucketName, reg, roleArn]) => ({ bucketName, pluginBucketName, region: reg, roleArn }));
+    this.registerOutputs({
+      storage: this.storage,
+      bucketName: this.bucketName,
+      bucketArn: this.bucketArn,
+      pluginBucketName: this.pluginBucketName,
+      pluginBucketArn: this.pluginBucketArn,
+      kmsKeyArn: this.kmsKeyArn,
+      roleArn: this.roleArn,
+    });
+  }
+}

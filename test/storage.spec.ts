@@ -1,0 +1,131 @@
+import { strict as assert } from "assert";
+import { DifyStorage, DifyStorageArgs } from "../components/storage";
+import { DIFY_S3_SERVICE_ACCOUNTS } from "../components/contracts";
+import { RecordedResource, resolve, runUnderMocks } from "./harness/monitor";
+
+const OIDC = { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC", issuer: "oidc.eks.us-east-1.amazonaws.com/id/ABC" };
+const base: DifyStorageArgs = { oidcProvider: OIDC, namespace: "dify" };
+
+interface Statement { Sid?: string; Effect: string; Action: string[]; Resource: string[]; Principal?: Record<string, string[]>; Condition?: Record<string, Record<string, string[]>> }
+const statements = (json: unknown): Statement[] => (JSON.parse(String(json)) as { Statement: Statement[] }).Statement;
+
+async function plan(args: DifyStorageArgs, stack = "prod") {
+  const run = await runUnderMocks(() => new DifyStorage(stack, args), { stack });
+  const of = (type: string) => run.resources.filter((r) => r.type === type);
+  return { run, of };
+}
+
+/** The bucket configuration resource of `type` attached to the bucket named `bucketRes`. */
+function configOf(res: RecordedResource[], type: string, bucketRes: RecordedResource): RecordedResource {
+  const found = res.filter((r) => r.type === type && r.dependencies.includes(bucketRes.urn));
+  assert.equal(found.length, 1, `${type} for ${bucketRes.name}`);
+  return found[0];
+}
+
+describe("DifyStorage", () => {
+  it("hardens both buckets: versioned, CMK-encrypted with a bucket key, private, owner-enforced, TLS-only, retention window", async () => {
+    const { run, of } = await plan({ ...base, noncurrentVersionRetentionDays: 30 });
+    const buckets = of("aws:s3/bucket:Bucket");
+    assert.deepEqual(buckets.map((b) => b.name).sort(), ["prod-plugins", "prod-uploads"]);
+    const key = of("aws:kms/key:Key");
+    assert.equal(key.length, 1);
+    assert.equal(key[0].inputs.enableKeyRotation, true);
+    for (const b of buckets) {
+      assert.equal(b.options.protect, true, `${b.name} protected in prod`);
+      assert.equal(b.options.retainOnDelete, true, `${b.name} survives a stack delete`);
+      assert.equal(b.inputs.forceDestroy, false);
+      const v = configOf(run.resources, "aws:s3/bucketVersioning:BucketVersioning", b);
+      assert.equal((v.inputs.versioningConfiguration as { status: string }).status, "Enabled");
+      const enc = configOf(run.resources, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", b);
+      const rule = (enc.rawInputs.rules as { applyServerSideEncryptionByDefault: { sseAlgorithm: string; kmsMasterKeyId: string }; bucketKeyEnabled: boolean }[])[0];
+      assert.equal(rule.applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
+      assert.ok(enc.dependencies.includes(key[0].urn), "encrypted with the component's CMK");
+      assert.equal(rule.bucketKeyEnabled, true);
+      const pab = configOf(run.resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", b);
+      for (const f of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) assert.equal(pab.inputs[f], true, f);
+      const own = configOf(run.resources, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", b);
+      assert.deepEqual(own.inputs.rule, { objectOwnership: "BucketOwnerEnforced" });
+      const pol = statements(configOf(run.resources, "aws:s3/bucketPolicy:BucketPolicy", b).rawInputs.policy);
+      const deny = pol.find((s) => s.Effect === "Deny")!;
+      assert.deepEqual(deny.Condition, { Bool: { "aws:SecureTransport": "false" } } as unknown);
+      const lc = configOf(run.resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", b);
+      const rules = lc.rawInputs.rules as { noncurrentVersionExpiration?: { noncurrentDays: number }; abortIncompleteMultipartUpload?: { daysAfterInitiation: number }; expiration?: { days?: number } }[];
+      assert.equal(rules.find((x) => x.noncurrentVersionExpiration)!.noncurrentVersionExpiration!.noncurrentDays, 30);
+      assert.equal(rules.find((x) => x.abortIncompleteMultipartUpload)!.abortIncompleteMultipartUpload!.daysAfterInitiation, 7);
+      assert.ok(!rules.some((x) => x.expiration?.days !== undefined), "current files never expire: only old versions do");
+      // The retained bucket must keep its configuration after a stack delete too.
+      for (const c of [v, enc, pab, lc]) assert.equal(c.options.retainOnDelete, true, `${c.name} retained`);
+    }
+  });
+
+  it("the retention window follows the argument (dev: 7 days) and dev can be destroyed", async () => {
+    const { of } = await plan({ ...base, noncurrentVersionRetentionDays: 7, protect: false, forceDestroy: true }, "dev");
+    for (const lc of of("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")) {
+      const rules = lc.rawInputs.rules as { noncurrentVersionExpiration?: { noncurrentDays: number } }[];
+      assert.equal(rules.find((x) => x.noncurrentVersionExpiration)!.noncurrentVersionExpiration!.noncurrentDays, 7);
+    }
+    for (const b of of("aws:s3/bucket:Bucket")) {
+      assert.equal(b.options.protect, false);
+      assert.equal(b.inputs.forceDestroy, true);
+    }
+  });
+
+  it("the role is assumable only by Dify's S3 ServiceAccounts in Dify's namespace, and reaches only the two buckets and the key", async () => {
+    const { run, of } = await plan(base);
+    const role = of("aws:iam/role:Role");
+    assert.equal(role.length, 1);
+    const [trust] = statements(role[0].rawInputs.assumeRolePolicy);
+    assert.deepEqual(trust.Action, ["sts:AssumeRoleWithWebIdentity"]);
+    assert.deepEqual(trust.Principal, { Federated: [OIDC.arn] });
+    assert.deepEqual(Object.keys(trust.Condition!), ["StringEquals"]);
+    assert.deepEqual(trust.Condition!.StringEquals[`${OIDC.issuer}:sub`].slice().sort(),
+      DIFY_S3_SERVICE_ACCOUNTS.map((sa) => `system:serviceaccount:dify:${sa}`).sort());
+    assert.deepEqual(trust.Condition!.StringEquals[`${OIDC.issuer}:aud`], ["sts.amazonaws.com"]);
+
+    const bucketArns = of("aws:s3/bucket:Bucket").map((b) => `arn:aws:s3:::${b.name}-0000`).sort();
+    const keyArn = "arn:aws:kms:us-east-1:123456789012:key/prod-storage-key";
+    const st = statements(of("aws:iam/rolePolicy:RolePolicy")[0].rawInputs.policy);
+    const actions = st.flatMap((s) => s.Action).sort();
+    assert.deepEqual(actions, ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+    assert.ok(!actions.some((a) => a.includes("*") || a === "s3:CreateBucket"), "no wildcard actions, no CreateBucket");
+    const allowed = new Set([...bucketArns, ...bucketArns.map((a) => `${a}/*`), keyArn]);
+    for (const s of st) {
+      assert.equal(s.Effect, "Allow");
+      for (const res of s.Resource) assert.ok(allowed.has(res), `unexpected resource ${res}`);
+    }
+    void run;
+  });
+
+  it("produces the ObjectStorage handle DifyApp consumes", async () => {
+    const { run } = await plan(base);
+    const s = await resolve(run.value.storage);
+    assert.deepEqual(s.value, {
+      bucketName: "prod-uploads-0000",
+      pluginBucketName: "prod-plugins-0000",
+      region: "us-east-1",
+      roleArn: "arn:aws:iam::123456789012:role/prod-storage",
+    });
+  });
+
+  const bad: [string, Partial<DifyStorageArgs>, RegExp][] = [
+    ["retention 0", { noncurrentVersionRetentionDays: 0 }, /args\.noncurrentVersionRetentionDays must be an integer from 1 to 3650, got 0/],
+    ["fractional retention", { noncurrentVersionRetentionDays: 1.5 }, /noncurrentVersionRetentionDays.*got 1\.5/],
+    ["forceDestroy on a protected stack", { forceDestroy: true }, /forceDestroy=true is only allowed with args\.protect=false/],
+    ["key window 3", { kmsKeyDeletionWindowDays: 3 }, /kmsKeyDeletionWindowDays must be an integer from 7 to 30, got 3/],
+  ];
+  for (const [what, patch, msg] of bad) {
+    it(`refuses ${what} with a clear message and registers nothing`, async () => {
+      const run = await runUnderMocks(() => {
+        try {
+          new DifyStorage("prod", { ...base, ...patch });
+          return undefined;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      });
+      assert.match(String(run.value), msg);
+      assert.match(String(run.value), /^DifyStorage "prod": /);
+      assert.equal(run.resources.length, 0);
+    });
+  }
+});
