@@ -1,0 +1,117 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError, CONFIG_KEYS, parseStackConfig, Profile } from "../components/config";
+import { renderProjectFile, renderReadme } from "../scripts/config-docs";
+import { loadStackConfig, PROJECT_ROOT } from "./harness/stack";
+
+/** The problem lines for `stack` with `overrides`, or [] when valid. */
+function problems(stack: string, overrides: Record<string, unknown>): string[] {
+  try {
+    parseStackConfig(loadStackConfig(stack, overrides));
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+}
+
+/** Exactly one problem, naming `key`, and matching `re`. */
+function refused(stack: string, overrides: Record<string, unknown>, key: string, re: RegExp): void {
+  const p = problems(stack, overrides);
+  assert.equal(p.length, 1, `expected one problem, got:\n${p.join("\n")}`);
+  assert.ok(p[0].startsWith(`${key}:`), `problem should name ${key}: ${p[0]}`);
+  assert.match(p[0], re);
+  assert.ok(!p[0].includes("\n"), "one line per problem");
+}
+
+describe("stack config", () => {
+  it("dev and prod stack files are valid and pick their presets", () => {
+    const dev = parseStackConfig(loadStackConfig("dev"));
+    const prod = parseStackConfig(loadStackConfig("prod"));
+    assert.equal(dev.profile, Profile.Dev);
+    assert.equal(prod.profile, Profile.Prod);
+    assert.equal(dev.cluster.azCount, 2);
+    assert.equal(prod.cluster.azCount, 3);
+    assert.equal(prod.database.readerCount, 1);
+    assert.equal(dev.database.readerCount, 0);
+    assert.equal(prod.database.backupRetentionDays, 30);
+    assert.equal(dev.database.backupRetentionDays, 7);
+    assert.equal(prod.deletionProtection, true);
+    assert.equal(dev.deletionProtection, false);
+    assert.equal(dev.services.api.replicas, 1, "dev runs one api replica");
+    assert.deepEqual(prod.services, {}, "prod uses DifyApp's HA defaults");
+  });
+
+  it("a stack file overrides a preset key by key", () => {
+    const c = parseStackConfig(loadStackConfig("dev", { "dify:azCount": 3, "dify:services": { api: { replicas: 2 } } }));
+    assert.equal(c.cluster.azCount, 3);
+    assert.equal(c.services.api.replicas, 2);
+    assert.equal(c.services.api.maxReplicas, 3, "the rest of the dev preset for api stays");
+    assert.equal(c.cluster.workers.maxSize, 3, "other keys keep the dev preset");
+  });
+
+  it("accepts CLI-style string values (pulumi config set stores strings)", () => {
+    const c = parseStackConfig(loadStackConfig("prod", { "dify:dbReaderCount": "2", "dify:internalLoadBalancer": "true", "dify:adminRoleArns": "[]" }));
+    assert.equal(c.database.readerCount, 2);
+    assert.equal(c.internalLoadBalancer, true);
+  });
+
+  it("refuses a wrong type", () => {
+    refused("prod", { "dify:azCount": "three" }, "dify:azCount", /got "three", allowed an integer/);
+    refused("prod", { "dify:internalLoadBalancer": "yes" }, "dify:internalLoadBalancer", /allowed a boolean/);
+  });
+
+  it("refuses an out-of-range number", () => {
+    refused("prod", { "dify:azCount": 5 }, "dify:azCount", /got 5, allowed an integer from 2 to 3/);
+    refused("prod", { "dify:dbBackupRetentionDays": 0 }, "dify:dbBackupRetentionDays", /from 1 to 35/);
+  });
+
+  it("refuses an unknown key and suggests the intended one", () => {
+    refused("prod", { "dify:dbReaderCont": 2 }, "dify:dbReaderCont", /unknown key; did you mean dify:dbReaderCount\?/);
+  });
+
+  it("refuses a missing required key in prod but not in dev", () => {
+    refused("prod", { "dify:certificateArn": undefined }, "dify:certificateArn", /required in prod/);
+    assert.deepEqual(problems("dev", { "dify:certificateArn": undefined }), []);
+    refused("dev", { "dify:profile": undefined }, "dify:profile", /required, allowed one of dev, prod/);
+  });
+
+  it("refuses values that do not parse (hostname, CIDR, ARN, cron)", () => {
+    refused("prod", { "dify:domain": "https://dify.example.com/" }, "dify:domain", /DNS host name/);
+    refused("prod", { "dify:apiPublicAccessCidrs": ["10.0.0.1/16"] }, "dify:apiPublicAccessCidrs", /no host bits/);
+    refused("prod", { "dify:certificateArn": "arn:aws:iam::123:role/x" }, "dify:certificateArn", /ACM certificate ARN/);
+    refused("prod", { "dify:backupSchedule": "61 3 * * *" }, "dify:backupSchedule", /5-field cron/);
+    refused("prod", { "dify:dbInstanceClass": "r7g.large" }, "dify:dbInstanceClass", /must start with db\./);
+  });
+
+  it("refuses inconsistent values", () => {
+    refused("prod", { "dify:services": { api: { minReplicas: 5, maxReplicas: 2 } } }, "dify:services.api.minReplicas", /allowed minReplicas <= maxReplicas/);
+    refused("prod", { "dify:services": { web: { replicas: 2, pdbMinAvailable: 2 } } }, "dify:services.web.pdbMinAvailable", /allowed 0 to 1/);
+    refused("prod", { "dify:workerNodeMinSize": 5, "dify:workerNodeMaxSize": 4 }, "dify:workerNodeMinSize", /allowed min <= max/);
+    refused("prod", { "dify:services": { "worker-beat": { replicas: 2 } } }, "dify:services.worker-beat.replicas", /singleton/);
+    refused("prod", { "dify:apiPublicAccessCidrs": ["0.0.0.0/0"] }, "dify:apiPublicAccessCidrs", /must not be open to the whole internet/);
+    refused("prod", { "dify:backupCopyRegion": "us-east-1" }, "dify:backupCopyRegion", /different region/);
+    const vpc = problems("prod", { "dify:existingVpcId": "vpc-0123456789abcdef0" });
+    assert.deepEqual(vpc.map((p) => p.split(":").slice(0, 2).join(":")), ["dify:existingPrivateSubnetIds", "dify:existingPublicSubnetIds"]);
+    assert.match(vpc[0], /one per AZ \(3\)/);
+  });
+
+  it("refuses unknown services and fields inside dify:services", () => {
+    refused("prod", { "dify:services": { apix: { replicas: 2 } } }, "dify:services.apix", /unknown service, allowed one of api, worker/);
+    refused("prod", { "dify:services": { api: { cpu: "1" } } }, "dify:services.api.cpu", /unknown field/);
+    refused("prod", { "dify:services": { api: { memoryLimit: "2GB" } } }, "dify:services.api.memoryLimit", /memory quantity/);
+  });
+
+  it("reports every problem at once", () => {
+    assert.equal(problems("prod", { "dify:azCount": 9, "dify:foo": 1, "dify:redisReplicaCount": -1 }).length, 3);
+  });
+
+  it("Pulumi.yaml and the README config table are generated from the key table", () => {
+    const pj = fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8");
+    assert.equal(renderProjectFile(pj), pj, "Pulumi.yaml is stale: run `npm run docs`");
+    const rd = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    assert.equal(renderReadme(rd), rd, "README.md config table is stale: run `npm run docs`");
+    for (const s of CONFIG_KEYS) assert.ok(rd.includes(`\`dify:${s.key}\``), `README documents dify:${s.key}`);
+  });
+});
