@@ -1,0 +1,247 @@
+/**
+ * DifyCluster's arguments: the public interface (documented field by field) and the validation
+ * that runs before anything is registered, so a bad argument never half-creates a stack.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { NodeRole } from "../contracts";
+import { parseCidr, VPC_MAX_BITS, VPC_MIN_BITS } from "./cidr";
+import { AddonVersions, CLUSTER_AUTOSCALER_IMAGE_TAG, DEFAULT_KUBERNETES_VERSION, KNOWN_ADDON_VERSIONS } from "./versions";
+
+/** CPU architecture of every node group; selects the Amazon Linux 2023 EKS AMI type. */
+export enum NodeArchitecture {
+  /** AWS Graviton (AMI type AL2023_ARM_64_STANDARD); about 20% cheaper per vCPU. */
+  Arm64 = "arm64",
+  /** Intel/AMD (AMI type AL2023_x86_64_STANDARD). */
+  X86_64 = "x86_64",
+}
+
+/** Size and shape of one managed node group. Plain values: they are validated up front. */
+export interface NodeGroupArgs {
+  /**
+   * EC2 instance types, all of `nodeArchitecture`. For the spot workers list several types of the
+   * same vCPU and memory (the autoscaler sizes the group by the first one). Default: see
+   * DEFAULT_NODE_GROUPS (per role and architecture).
+   */
+  instanceTypes?: string[];
+  /** Minimum node count (the autoscaler never goes below). Default per role: system 2, app 3, workers 2. Unit: nodes. */
+  minSize?: number;
+  /** Maximum node count (the autoscaler's ceiling). Default per role: system 4, app 9, workers 12. Unit: nodes. */
+  maxSize?: number;
+  /** Node count at creation; the autoscaler owns it afterwards (changes are ignored). Default: minSize. Unit: nodes. */
+  desiredSize?: number;
+  /** Root volume size (encrypted gp3). Default 50. Minimum 20. Unit: GiB. */
+  diskSizeGiB?: number;
+}
+
+/** Use an existing VPC instead of creating one. */
+export interface ExistingVpcArgs {
+  /** VPC id, e.g. "vpc-0123…". */
+  vpcId: pulumi.Input<string>;
+  /** Private subnets (one per AZ, routed through NAT) for nodes, pods and data services. 2 or 3. */
+  privateSubnetIds: pulumi.Input<string>[];
+  /** Public subnets (one per AZ, routed to an internet gateway) for the load balancer. 2 or 3. */
+  publicSubnetIds: pulumi.Input<string>[];
+}
+
+/** Arguments of {@link DifyCluster}. Resource names derive from the component's name. */
+export interface DifyClusterArgs {
+  /** True for production: refuses a world-open API endpoint and turns on `protect` by default. Default true. */
+  production?: boolean;
+  /** EKS cluster name (also the autoscaler's discovery key). Default: the component's name. */
+  clusterName?: string;
+  /** Kubernetes minor version, e.g. "1.35". Default "1.35" (EKS standard support until 2027-03-27). */
+  kubernetesVersion?: string;
+  /** EKS add-on versions. Default: the versions pinned for `kubernetesVersion` in versions.ts; required for other versions. */
+  addonVersions?: AddonVersions;
+  /** Cluster Autoscaler image tag, matching `kubernetesVersion`. Default: pinned per version in versions.ts ("v1.35.0"). */
+  clusterAutoscalerImageTag?: string;
+  /** Availability zones of the new VPC's subnets: 2 (dev) or 3 (prod). Default 3. Unit: zones. */
+  azCount?: number;
+  /** IPv4 CIDR of the new VPC, /16 to /20. Default "10.40.0.0/16". Ignored with `existingVpc`. */
+  vpcCidr?: string;
+  /** Run in this VPC and these subnets instead of creating a VPC (`azCount`, `vpcCidr` and `natGatewayPerAz` are then ignored). Default: create a VPC. */
+  existingVpc?: ExistingVpcArgs;
+  /** One NAT gateway per AZ (survives a zone loss) rather than one shared gateway. Default true. */
+  natGatewayPerAz?: boolean;
+  /**
+   * CIDRs allowed to reach the public Kubernetes API endpoint (where you and CI run `pulumi up`).
+   * The private endpoint is always on. An empty list turns the public endpoint off (then pulumi
+   * must run from inside the VPC). "0.0.0.0/0" is refused when `production` is true. Required.
+   */
+  publicAccessCidrs: string[];
+  /** IAM role ARNs granted cluster-admin through EKS access entries (authentication mode API, no aws-auth ConfigMap). Default none (the identity running pulumi is admin as the cluster creator). */
+  adminRoleArns?: pulumi.Input<string>[];
+  /** CPU architecture of all node groups. Default arm64 (Graviton). */
+  nodeArchitecture?: NodeArchitecture;
+  /** The on-demand `system` group: cluster add-ons (load balancer controller, autoscaler, CoreDNS, metrics-server). */
+  systemNodes?: NodeGroupArgs;
+  /** The on-demand `app` group: Dify api, web, plugin-daemon, sandbox, ssrf-proxy. */
+  appNodes?: NodeGroupArgs;
+  /** The spot `workers` group, tainted dify-aws/workers=true:NoSchedule: Celery workers only. */
+  workerNodes?: NodeGroupArgs;
+  /** Send all five control-plane log types (api, audit, authenticator, controllerManager, scheduler) to CloudWatch; false keeps audit and authenticator only. Default true. */
+  enableAllControlPlaneLogs?: boolean;
+  /** Retention of the control-plane log group. Default 90. Unit: days. */
+  logRetentionDays?: number;
+  /** Stay on a Kubernetes version past its standard support at $0.60/h extra (EKS extended support) instead of being auto-upgraded. Default false. */
+  extendedSupport?: boolean;
+  /** Pulumi `protect` on the secrets KMS key and EKS deletion protection on the cluster. Default: `production`. */
+  protect?: boolean;
+  /** Tags added to every AWS resource. Default none. */
+  tags?: Record<string, string>;
+}
+
+/** Everything the builders need, defaults applied and validated. */
+export interface ClusterSettings {
+  name: string;
+  production: boolean;
+  clusterName: string;
+  kubernetesVersion: string;
+  addonVersions: AddonVersions;
+  clusterAutoscalerImageTag: string;
+  azCount: number;
+  vpcCidr: string;
+  existingVpc?: ExistingVpcArgs;
+  natGatewayPerAz: boolean;
+  publicAccessCidrs: string[];
+  adminRoleArns: pulumi.Input<string>[];
+  architecture: NodeArchitecture;
+  nodeGroups: Record<NodeRole, Required<NodeGroupArgs>>;
+  enableAllControlPlaneLogs: boolean;
+  logRetentionDays: number;
+  extendedSupport: boolean;
+  protect: boolean;
+  tags: Record<string, string>;
+}
+
+/** Production-sized defaults per role and architecture (same vCPU/memory within each spot list). */
+export const DEFAULT_NODE_GROUPS: Record<NodeArchitecture, Record<NodeRole, Required<NodeGroupArgs>>> = {
+  [NodeArchitecture.Arm64]: {
+    [NodeRole.System]: { instanceTypes: ["m7g.large"], minSize: 2, maxSize: 4, desiredSize: 2, diskSizeGiB: 50 },
+    [NodeRole.App]: { instanceTypes: ["m7g.xlarge"], minSize: 3, maxSize: 9, desiredSize: 3, diskSizeGiB: 50 },
+    [NodeRole.Workers]: { instanceTypes: ["m7g.xlarge", "m6g.xlarge", "m8g.xlarge"], minSize: 2, maxSize: 12, desiredSize: 2, diskSizeGiB: 50 },
+  },
+  [NodeArchitecture.X86_64]: {
+    [NodeRole.System]: { instanceTypes: ["m7i.large"], minSize: 2, maxSize: 4, desiredSize: 2, diskSizeGiB: 50 },
+    [NodeRole.App]: { instanceTypes: ["m7i.xlarge"], minSize: 3, maxSize: 9, desiredSize: 3, diskSizeGiB: 50 },
+    [NodeRole.Workers]: { instanceTypes: ["m7i.xlarge", "m6i.xlarge", "m6a.xlarge", "m5.xlarge"], minSize: 2, maxSize: 12, desiredSize: 2, diskSizeGiB: 50 },
+  },
+};
+
+/** Instance families that are Graviton (arm64); everything else is taken as x86_64. */
+const ARM_FAMILY = /^([a-z]+\d+g[a-z]*|a1)\./;
+
+/** Validates `args` and applies defaults. Throws an Error naming the argument; registers nothing. */
+export function resolveClusterArgs(name: string, args: DifyClusterArgs): ClusterSettings {
+  const problems: string[] = [];
+  const bad = (arg: string, given: unknown, allowed: string) =>
+    problems.push(`args.${arg} must be ${allowed}, got ${JSON.stringify(given)}`);
+
+  const production = args.production ?? true;
+  const clusterName = args.clusterName ?? name;
+  if (!/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(clusterName)) {
+    bad("clusterName", clusterName, "1-100 letters, digits, '-' or '_', starting with a letter or digit (EKS cluster name rules)");
+  }
+  const kubernetesVersion = args.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
+  if (!/^1\.\d{2}$/.test(kubernetesVersion)) bad("kubernetesVersion", kubernetesVersion, 'a Kubernetes minor version such as "1.35"');
+  const addonVersions = args.addonVersions ?? KNOWN_ADDON_VERSIONS[kubernetesVersion];
+  if (!addonVersions) {
+    bad("addonVersions", undefined, `given for Kubernetes ${kubernetesVersion} (pinned versions exist only for ${Object.keys(KNOWN_ADDON_VERSIONS).join(", ")})`);
+  }
+  const clusterAutoscalerImageTag = args.clusterAutoscalerImageTag ?? CLUSTER_AUTOSCALER_IMAGE_TAG[kubernetesVersion];
+  if (!clusterAutoscalerImageTag) {
+    bad("clusterAutoscalerImageTag", undefined, `given for Kubernetes ${kubernetesVersion} (the autoscaler minor must match the cluster's)`);
+  }
+
+  const azCount = args.azCount ?? 3;
+  if (!Number.isInteger(azCount) || azCount < 2 || azCount > 3) bad("azCount", azCount, "2 or 3");
+  const vpcCidr = args.vpcCidr ?? "10.40.0.0/16";
+  if (!args.existingVpc) {
+    const c = parseCidr(vpcCidr);
+    if (!c) bad("vpcCidr", vpcCidr, "an IPv4 CIDR with no host bits set, e.g. 10.40.0.0/16");
+    else if (c.bits < VPC_MIN_BITS || c.bits > VPC_MAX_BITS) bad("vpcCidr", vpcCidr, `a /${VPC_MIN_BITS} to /${VPC_MAX_BITS} block`);
+  } else {
+    for (const key of ["privateSubnetIds", "publicSubnetIds"] as const) {
+      const n = args.existingVpc[key].length;
+      if (n < 2 || n > 3) bad(`existingVpc.${key}`, `${n} subnet(s)`, "2 or 3 subnets, one per AZ");
+    }
+  }
+
+  if (!Array.isArray(args.publicAccessCidrs)) {
+    bad("publicAccessCidrs", args.publicAccessCidrs, "a list of IPv4 CIDRs (an empty list disables the public endpoint)");
+  }
+  const publicAccessCidrs = Array.isArray(args.publicAccessCidrs) ? args.publicAccessCidrs : [];
+  for (const [i, cidr] of publicAccessCidrs.entries()) {
+    const c = parseCidr(cidr);
+    if (!c) bad(`publicAccessCidrs[${i}]`, cidr, "an IPv4 CIDR with no host bits set, e.g. 203.0.113.0/24");
+    else if (production && c.bits === 0) {
+      bad(`publicAccessCidrs[${i}]`, cidr, "narrower than /0 in production (the Kubernetes API must not be open to the internet; list your office/VPN/CI egress CIDRs)");
+    }
+  }
+
+  const architecture = args.nodeArchitecture ?? NodeArchitecture.Arm64;
+  if (!Object.values(NodeArchitecture).includes(architecture)) bad("nodeArchitecture", architecture, '"arm64" or "x86_64"');
+  const defaults = DEFAULT_NODE_GROUPS[architecture] ?? DEFAULT_NODE_GROUPS[NodeArchitecture.Arm64];
+  const given: Record<NodeRole, [string, NodeGroupArgs | undefined]> = {
+    [NodeRole.System]: ["systemNodes", args.systemNodes],
+    [NodeRole.App]: ["appNodes", args.appNodes],
+    [NodeRole.Workers]: ["workerNodes", args.workerNodes],
+  };
+  const nodeGroups = {} as Record<NodeRole, Required<NodeGroupArgs>>;
+  for (const role of Object.values(NodeRole)) {
+    const [arg, g] = given[role];
+    const d = defaults[role];
+    const minSize = g?.minSize ?? d.minSize;
+    const maxSize = g?.maxSize ?? d.maxSize;
+    const desiredSize = g?.desiredSize ?? Math.max(minSize, Math.min(d.desiredSize, maxSize));
+    const ng = { instanceTypes: g?.instanceTypes ?? d.instanceTypes, minSize, maxSize, desiredSize, diskSizeGiB: g?.diskSizeGiB ?? d.diskSizeGiB };
+    const isInt = (n: number) => Number.isInteger(n) && n >= 0;
+    if (!isInt(minSize)) bad(`${arg}.minSize`, minSize, "a whole number >= 0");
+    if (!isInt(maxSize) || maxSize < 1) bad(`${arg}.maxSize`, maxSize, "a whole number >= 1");
+    if (isInt(minSize) && isInt(maxSize) && minSize > maxSize) bad(`${arg}.minSize`, minSize, `<= maxSize (${maxSize})`);
+    if (!isInt(desiredSize) || desiredSize < minSize || desiredSize > maxSize) {
+      bad(`${arg}.desiredSize`, desiredSize, `between minSize and maxSize (${minSize}..${maxSize})`);
+    }
+    if (role !== NodeRole.Workers && minSize < 1) bad(`${arg}.minSize`, minSize, "at least 1 (add-ons and Dify's api/web must always have a node)");
+    if (!isInt(ng.diskSizeGiB) || ng.diskSizeGiB < 20 || ng.diskSizeGiB > 16384) bad(`${arg}.diskSizeGiB`, ng.diskSizeGiB, "20 to 16384 GiB");
+    if (!Array.isArray(ng.instanceTypes) || ng.instanceTypes.length === 0) bad(`${arg}.instanceTypes`, ng.instanceTypes, "a non-empty list of EC2 instance types");
+    else {
+      for (const t of ng.instanceTypes) {
+        if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(t)) bad(`${arg}.instanceTypes`, t, "EC2 instance types such as m7g.large");
+        else if (ARM_FAMILY.test(t) !== (architecture === NodeArchitecture.Arm64)) {
+          bad(`${arg}.instanceTypes`, t, `${architecture} instance types (nodeArchitecture is ${architecture}; Graviton types have a "g" after the generation, e.g. m7g)`);
+        }
+      }
+    }
+    nodeGroups[role] = ng;
+  }
+
+  const logRetentionDays = args.logRetentionDays ?? 90;
+  const allowedRetention = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+  if (!allowedRetention.includes(logRetentionDays)) bad("logRetentionDays", logRetentionDays, `one of CloudWatch's retention values (${allowedRetention.join(", ")})`);
+
+  if (problems.length > 0) {
+    throw new Error(`DifyCluster "${name}": ${problems.join("; ")}`);
+  }
+  return {
+    name,
+    production,
+    clusterName,
+    kubernetesVersion,
+    addonVersions: addonVersions as AddonVersions,
+    clusterAutoscalerImageTag: clusterAutoscalerImageTag as string,
+    azCount,
+    vpcCidr,
+    existingVpc: args.existingVpc,
+    natGatewayPerAz: args.natGatewayPerAz ?? true,
+    publicAccessCidrs,
+    adminRoleArns: args.adminRoleArns ?? [],
+    architecture,
+    nodeGroups,
+    enableAllControlPlaneLogs: args.enableAllControlPlaneLogs ?? true,
+    logRetentionDays,
+    extendedSupport: args.extendedSupport ?? false,
+    protect: args.protect ?? production,
+    tags: { ...(args.tags ?? {}), "dify-aws/cluster": clusterName },
+  };
+}

@@ -1,0 +1,58 @@
+/** IPv4 CIDR parsing and subnet carving for the VPC (pure functions, no Pulumi). */
+
+/** A parsed IPv4 CIDR block. */
+export interface Cidr {
+  /** Network address as an unsigned 32-bit integer. */
+  ip: number;
+  /** Prefix length, 0..32. */
+  bits: number;
+}
+
+/** Parses "a.b.c.d/n"; undefined unless it is a well-formed IPv4 CIDR with no host bits set. */
+export function parseCidr(text: string): Cidr | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text.trim());
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  if (octets.some((o) => o > 255) || bits > 32) return undefined;
+  const ip = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const hostSize = 2 ** (32 - bits);
+  if (ip % hostSize !== 0) return undefined; // host bits set, e.g. 10.0.0.1/16
+  return { ip, bits };
+}
+
+export function formatCidr(c: Cidr): string {
+  const o = [24, 16, 8, 0].map((s) => Math.floor(c.ip / 2 ** s) % 256);
+  return `${o.join(".")}/${c.bits}`;
+}
+
+/** The `index`-th block of prefix `bits` inside `parent`. */
+export function subBlock(parent: Cidr, bits: number, index: number): Cidr {
+  if (bits < parent.bits) throw new Error(`cannot carve a /${bits} out of ${formatCidr(parent)}`);
+  const count = 2 ** (bits - parent.bits);
+  if (index < 0 || index >= count) throw new Error(`${formatCidr(parent)} has only ${count} /${bits} blocks, asked for #${index}`);
+  return { ip: parent.ip + index * 2 ** (32 - bits), bits };
+}
+
+/** Smallest and largest VPC prefix the layout supports (/20 still leaves /26 public subnets). */
+export const VPC_MIN_BITS = 16;
+export const VPC_MAX_BITS = 20;
+
+/**
+ * The subnet layout of a new VPC: private subnets get a quarter of the VPC each (pods take VPC
+ * addresses with the VPC CNI, so private space is what runs out first: a /16 gives three /18s,
+ * 16,379 usable addresses per AZ); public subnets, which only hold load balancer and NAT
+ * interfaces, share the last quarter as /22s (1,019 addresses each for a /16).
+ */
+export function subnetLayout(vpcCidr: string, azCount: number): { privateCidrs: string[]; publicCidrs: string[] } {
+  const vpc = parseCidr(vpcCidr);
+  if (!vpc) throw new Error(`not a CIDR: ${vpcCidr}`);
+  const lastQuarter = subBlock(vpc, vpc.bits + 2, 3);
+  const privateCidrs: string[] = [];
+  const publicCidrs: string[] = [];
+  for (let i = 0; i < azCount; i++) {
+    privateCidrs.push(formatCidr(subBlock(vpc, vpc.bits + 2, i)));
+    publicCidrs.push(formatCidr(subBlock(lastQuarter, vpc.bits + 6, i)));
+  }
+  return { privateCidrs, publicCidrs };
+}

@@ -1,0 +1,101 @@
+/**
+ * Controllers installed from pinned Helm charts, each with its own IRSA role, on the system nodes:
+ * the AWS Load Balancer Controller (ALB for Dify's Ingress) and the Cluster Autoscaler (adds spot
+ * worker nodes when Celery pods are pending, removes them when idle).
+ *
+ * Cluster Autoscaler rather than Karpenter: the issue asks for managed node groups with explicit
+ * min/max/desired per group, which is the model the Cluster Autoscaler scales (it drives the
+ * groups' Auto Scaling groups, discovered by the tags EKS puts on them). Karpenter replaces node
+ * groups with its own NodePools/EC2NodeClasses and launches instances itself, needs broader IAM
+ * (ec2:RunInstances, CreateFleet, iam:PassRole) plus an SQS interruption queue, and its CRDs
+ * would have to be applied after its chart: more moving parts for three fixed-purpose groups.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { NODE_ROLE_LABEL, NodeRole, OidcProvider } from "../contracts";
+import { ClusterSettings } from "./args";
+import { irsaRole } from "./iam";
+import { clusterAutoscalerPolicy, lbControllerPolicy } from "./lbControllerPolicy";
+import { CLUSTER_AUTOSCALER_CHART, LB_CONTROLLER_CHART, PinnedChart } from "./versions";
+
+/** IngressClass the load balancer controller serves. */
+export const INGRESS_CLASS_NAME = "alb";
+
+const SYSTEM_NODES = { [NODE_ROLE_LABEL]: NodeRole.System };
+
+export interface ControllerInputs {
+  clusterName: pulumi.Output<string>;
+  vpcId: pulumi.Output<string>;
+  region: pulumi.Output<string>;
+  partition: pulumi.Output<string>;
+  oidc: OidcProvider;
+  provider: k8s.Provider;
+  /** Nodes and networking the pods need before Helm can wait for them. */
+  dependsOn: pulumi.Resource[];
+}
+
+function release(s: ClusterSettings, id: string, chart: PinnedChart, values: pulumi.Input<Record<string, unknown>>, inp: ControllerInputs, deps: pulumi.Resource[], parent: pulumi.Resource) {
+  return new k8s.helm.v3.Release(`${s.name}-${id}`, {
+    name: id,
+    chart: chart.chart,
+    version: chart.version,
+    repositoryOpts: { repo: chart.repo },
+    namespace: "kube-system",
+    values,
+    atomic: true, // a failed install or upgrade rolls back instead of leaving a broken release
+    timeout: 600,
+  }, { parent, provider: inp.provider, dependsOn: [...inp.dependsOn, ...deps] });
+}
+
+export function createControllers(s: ClusterSettings, inp: ControllerInputs, parent: pulumi.Resource): k8s.helm.v3.Release[] {
+  const lbSa = "aws-load-balancer-controller";
+  const lb = irsaRole(s.name, {
+    id: "lb-controller",
+    namespace: "kube-system",
+    serviceAccount: lbSa,
+    description: "AWS Load Balancer Controller: manages the ALB of Dify's Ingress",
+    inlinePolicy: inp.partition.apply(lbControllerPolicy),
+  }, inp.oidc, s.tags, parent);
+  const lbRelease = release(s, "aws-load-balancer-controller", LB_CONTROLLER_CHART, {
+    clusterName: inp.clusterName,
+    // IMDS is out of reach of pods (hop limit 1): pass what the controller would look up there
+    // (chart values.yaml: "Set this manually when your pods are unable to use the metadata service").
+    region: inp.region,
+    vpcId: inp.vpcId,
+    replicaCount: 2,
+    podDisruptionBudget: { maxUnavailable: 1 },
+    serviceAccount: { create: true, name: lbSa, annotations: { "eks.amazonaws.com/role-arn": lb.role.arn } },
+    ingressClass: INGRESS_CLASS_NAME,
+    createIngressClassResource: true,
+    nodeSelector: SYSTEM_NODES,
+  }, inp, lb.grants, parent);
+
+  const caSa = "cluster-autoscaler";
+  const ca = irsaRole(s.name, {
+    id: "cluster-autoscaler",
+    namespace: "kube-system",
+    serviceAccount: caSa,
+    description: "Cluster Autoscaler: resizes this cluster's managed node groups",
+    inlinePolicy: clusterAutoscalerPolicy(s.clusterName),
+  }, inp.oidc, s.tags, parent);
+  const caRelease = release(s, "cluster-autoscaler", CLUSTER_AUTOSCALER_CHART, {
+    cloudProvider: "aws",
+    awsRegion: inp.region,
+    // Finds the groups by the k8s.io/cluster-autoscaler/{enabled,<cluster>} tags EKS sets.
+    autoDiscovery: { clusterName: inp.clusterName },
+    image: { tag: s.clusterAutoscalerImageTag },
+    fullnameOverride: "cluster-autoscaler",
+    rbac: { serviceAccount: { create: true, name: caSa, annotations: { "eks.amazonaws.com/role-arn": ca.role.arn } } },
+    extraArgs: {
+      // Cheapest fit among groups that can host the pending pods.
+      expander: "least-waste",
+      "balance-similar-node-groups": true,
+      // Dify pods use emptyDir scratch space; it must not pin nodes forever.
+      "skip-nodes-with-local-storage": false,
+      "scale-down-unneeded-time": "10m",
+    },
+    nodeSelector: SYSTEM_NODES,
+  }, inp, ca.grants, parent);
+
+  return [lbRelease, caRelease];
+}

@@ -1,0 +1,77 @@
+/**
+ * Every version DifyCluster installs, pinned in one place. Bump them together, one Kubernetes
+ * minor at a time, and check each add-on with
+ * `aws eks describe-addon-versions --kubernetes-version <v> --addon-name <name>`.
+ */
+
+/**
+ * Kubernetes minor version of the control plane and the node groups.
+ * 1.35: released on EKS 2026-01-28, standard support until 2027-03-27 (EKS version calendar,
+ * https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html). 1.34 leaves
+ * standard support on 2026-12-02, so it is no longer a sensible default.
+ */
+export const DEFAULT_KUBERNETES_VERSION = "1.35";
+
+/** EKS managed add-on versions, all known to be offered for Kubernetes 1.35. */
+export interface AddonVersions {
+  /** `vpc-cni` (Amazon VPC CNI with the network policy agent). */
+  vpcCni: string;
+  /** `kube-proxy`. */
+  kubeProxy: string;
+  /** `coredns`. */
+  coredns: string;
+  /** `aws-ebs-csi-driver`. */
+  ebsCsiDriver: string;
+  /** `metrics-server` (EKS community add-on). */
+  metricsServer: string;
+}
+
+/**
+ * Versions used on EKS 1.35 clusters in public infrastructure code (2026): vpc-cni v1.21.1,
+ * kube-proxy v1.35.0, coredns v1.13.2, aws-ebs-csi-driver v1.57.1, metrics-server v0.8.0.
+ */
+export const ADDON_VERSIONS_1_35: AddonVersions = {
+  vpcCni: "v1.21.1-eksbuild.3",
+  kubeProxy: "v1.35.0-eksbuild.2",
+  coredns: "v1.13.2-eksbuild.1",
+  ebsCsiDriver: "v1.57.1-eksbuild.1",
+  metricsServer: "v0.8.0-eksbuild.6",
+};
+
+/** Add-on versions known per Kubernetes minor; other minors need `addonVersions` passed explicitly. */
+export const KNOWN_ADDON_VERSIONS: Readonly<Record<string, AddonVersions>> = {
+  "1.35": ADDON_VERSIONS_1_35,
+};
+
+/** A Helm chart pinned by repository, name and version. */
+export interface PinnedChart {
+  repo: string;
+  chart: string;
+  version: string;
+}
+
+/**
+ * AWS Load Balancer Controller chart 3.5.0 (app v3.5.0, aws/eks-charts, 2026-08-03). Its IAM
+ * policy is lbControllerPolicy.ts, taken from the controller's docs/install/iam_policy.json at
+ * tag v3.5.0: bump both together.
+ */
+export const LB_CONTROLLER_CHART: PinnedChart = {
+  repo: "https://aws.github.io/eks-charts",
+  chart: "aws-load-balancer-controller",
+  version: "3.5.0",
+};
+
+/**
+ * Cluster Autoscaler chart 9.59.0, whose default image is Cluster Autoscaler 1.35.0 (the
+ * autoscaler's minor must match the cluster's; kubernetes/autoscaler README compatibility table).
+ */
+export const CLUSTER_AUTOSCALER_CHART: PinnedChart = {
+  repo: "https://kubernetes.github.io/autoscaler",
+  chart: "cluster-autoscaler",
+  version: "9.59.0",
+};
+
+/** Cluster Autoscaler image tag per Kubernetes minor (pinned rather than left to the chart). */
+export const CLUSTER_AUTOSCALER_IMAGE_TAG: Readonly<Record<string, string>> = {
+  "1.35": "v1.35.0",
+};

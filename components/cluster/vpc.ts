@@ -1,0 +1,141 @@
+/**
+ * The network stage: VPC, subnets, routing, NAT, the S3 gateway endpoint and the security group
+ * every node and pod carries. Nothing here depends on the EKS cluster, so the data services
+ * (which take only these outputs) are created in parallel with the cluster on a first deploy.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { subnetLayout } from "./cidr";
+import { ClusterSettings } from "./args";
+
+/** What the rest of the cluster and the data services need from the network. */
+export interface Network {
+  vpcId: pulumi.Output<string>;
+  privateSubnetIds: pulumi.Output<string[]>;
+  publicSubnetIds: pulumi.Output<string[]>;
+  /** The security group every node (and, through the VPC CNI, every pod) carries. */
+  workloadSecurityGroupId: pulumi.Output<string>;
+}
+
+/**
+ * EKS rejects control-plane subnets in these zone IDs (EKS user guide, "VPC and subnet
+ * requirements"): use1-az3, usw1-az2, cac1-az3. Zone IDs, not names: names differ per account.
+ */
+const EKS_UNSUPPORTED_ZONE_IDS = ["use1-az3", "usw1-az2", "cac1-az3"];
+
+/** Subnet tags the AWS Load Balancer Controller uses to discover where to put load balancers. */
+const ELB_ROLE_TAG = { public: "kubernetes.io/role/elb", private: "kubernetes.io/role/internal-elb" };
+
+export function createNetwork(s: ClusterSettings, parent: pulumi.Resource): Network {
+  const opts: pulumi.CustomResourceOptions = { parent };
+  const network = s.existingVpc ? useExistingVpc(s, opts) : createVpc(s, opts);
+  // Pods get the node's security groups from the VPC CNI (secondary ENIs copy the primary ENI's
+  // groups), so this group identifies "anything running Dify" to Aurora and ElastiCache rules.
+  // It has no rules of its own: the EKS cluster security group (also on every node) carries
+  // node-to-node, control-plane and egress traffic. It deliberately lacks the
+  // kubernetes.io/cluster/<name> tag: the load balancer controller wants exactly one tagged
+  // group per ENI, and that is the EKS cluster security group.
+  const sg = new aws.ec2.SecurityGroup(`${s.name}-workloads`, {
+    vpcId: network.vpcId,
+    description: `Dify nodes and pods of EKS cluster ${s.clusterName}; data services admit this group`,
+    tags: { ...s.tags, Name: `${s.clusterName}-workloads` },
+  }, opts);
+  return { ...network, workloadSecurityGroupId: sg.id };
+}
+
+function useExistingVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit<Network, "workloadSecurityGroupId"> {
+  const e = s.existingVpc!;
+  // Tag the given subnets for load balancer discovery (aws.ec2.Tag manages one tag and leaves
+  // the rest of the subnet alone).
+  e.publicSubnetIds.forEach((id, i) => new aws.ec2.Tag(`${s.name}-public-${i}-elb`, { resourceId: id, key: ELB_ROLE_TAG.public, value: "1" }, opts));
+  e.privateSubnetIds.forEach((id, i) => new aws.ec2.Tag(`${s.name}-private-${i}-elb`, { resourceId: id, key: ELB_ROLE_TAG.private, value: "1" }, opts));
+  return {
+    vpcId: pulumi.output(e.vpcId),
+    privateSubnetIds: pulumi.output(e.privateSubnetIds),
+    publicSubnetIds: pulumi.output(e.publicSubnetIds),
+  };
+}
+
+function createVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit<Network, "workloadSecurityGroupId"> {
+  const { privateCidrs, publicCidrs } = subnetLayout(s.vpcCidr, s.azCount);
+  const zones = aws.getAvailabilityZonesOutput({
+    state: "available",
+    excludeZoneIds: EKS_UNSUPPORTED_ZONE_IDS,
+    // Regular zones only: Local Zones and Wavelength Zones are opt-in.
+    filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+  }, { parent: opts.parent });
+  const zoneName = (i: number) => zones.names.apply((names) => {
+    if (names.length < s.azCount) throw new Error(`DifyCluster "${s.name}": region has ${names.length} usable zones, azCount is ${s.azCount}`);
+    return names[i];
+  });
+  const name = (suffix: string) => `${s.clusterName}-${suffix}`;
+
+  const vpc = new aws.ec2.Vpc(`${s.name}-vpc`, {
+    cidrBlock: s.vpcCidr,
+    enableDnsHostnames: true, // required for the EKS private endpoint and interface endpoints
+    enableDnsSupport: true,
+    tags: { ...s.tags, Name: name("vpc") },
+  }, opts);
+  const igw = new aws.ec2.InternetGateway(`${s.name}-igw`, { vpcId: vpc.id, tags: { ...s.tags, Name: name("igw") } }, opts);
+  const publicRt = new aws.ec2.RouteTable(`${s.name}-public`, { vpcId: vpc.id, tags: { ...s.tags, Name: name("public") } }, opts);
+  new aws.ec2.Route(`${s.name}-public-default`, { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, opts);
+
+  const azs = [...Array(s.azCount).keys()];
+  const publicSubnets = azs.map((i) => {
+    const subnet = new aws.ec2.Subnet(`${s.name}-public-${i}`, {
+      vpcId: vpc.id,
+      cidrBlock: publicCidrs[i],
+      availabilityZone: zoneName(i),
+      mapPublicIpOnLaunch: false, // only load balancers and NAT gateways live here
+      tags: { ...s.tags, Name: name(`public-${i}`), [ELB_ROLE_TAG.public]: "1" },
+    }, opts);
+    new aws.ec2.RouteTableAssociation(`${s.name}-public-${i}`, { subnetId: subnet.id, routeTableId: publicRt.id }, opts);
+    return subnet;
+  });
+
+  // One NAT per AZ in production (a zone outage keeps the other zones online); one in dev.
+  const natCount = s.natGatewayPerAz ? s.azCount : 1;
+  const nats = [...Array(natCount).keys()].map((i) => {
+    const eip = new aws.ec2.Eip(`${s.name}-nat-${i}`, { domain: "vpc", tags: { ...s.tags, Name: name(`nat-${i}`) } }, opts);
+    return new aws.ec2.NatGateway(`${s.name}-nat-${i}`, {
+      allocationId: eip.id,
+      subnetId: publicSubnets[i].id,
+      tags: { ...s.tags, Name: name(`nat-${i}`) },
+    }, { ...opts, dependsOn: [igw] });
+  });
+
+  const privateRts: aws.ec2.RouteTable[] = [];
+  const privateSubnets = azs.map((i) => {
+    const subnet = new aws.ec2.Subnet(`${s.name}-private-${i}`, {
+      vpcId: vpc.id,
+      cidrBlock: privateCidrs[i],
+      availabilityZone: zoneName(i),
+      tags: { ...s.tags, Name: name(`private-${i}`), [ELB_ROLE_TAG.private]: "1" },
+    }, opts);
+    const rt = new aws.ec2.RouteTable(`${s.name}-private-${i}`, { vpcId: vpc.id, tags: { ...s.tags, Name: name(`private-${i}`) } }, opts);
+    new aws.ec2.Route(`${s.name}-private-${i}-default`, {
+      routeTableId: rt.id,
+      destinationCidrBlock: "0.0.0.0/0",
+      natGatewayId: nats[Math.min(i, nats.length - 1)].id,
+    }, opts);
+    new aws.ec2.RouteTableAssociation(`${s.name}-private-${i}`, { subnetId: subnet.id, routeTableId: rt.id }, opts);
+    privateRts.push(rt);
+    return subnet;
+  });
+
+  // S3 traffic (Dify files, plugin packages, backups, ECR image layers) bypasses NAT: free and private.
+  const region = aws.getRegionOutput({}, { parent: opts.parent }).region;
+  new aws.ec2.VpcEndpoint(`${s.name}-s3`, {
+    vpcId: vpc.id,
+    serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
+    vpcEndpointType: "Gateway",
+    routeTableIds: privateRts.map((rt) => rt.id),
+    tags: { ...s.tags, Name: name("s3") },
+  }, opts);
+
+  return {
+    vpcId: vpc.id,
+    privateSubnetIds: pulumi.all(privateSubnets.map((x) => x.id)),
+    publicSubnetIds: pulumi.all(publicSubnets.map((x) => x.id)),
+  };
+}
