@@ -39,3 +39,25 @@ export function podSecurityNamespaceLabels(level: string = "restricted"): Record
     "pod-security.kubernetes.io/warn": "restricted",
   };
 }
+
+/**
+ * Pod-level context for the one documented exception (a workload that must start as root, e.g.
+ * dify-sandbox): root user, but still the RuntimeDefault seccomp profile. Pair it with
+ * {@link exceptionContainerSecurityContext}; never use it without a written justification.
+ */
+export function rootExceptionPodSecurityContext(): k8s.types.input.core.v1.PodSecurityContext {
+  return { runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, seccompProfile: { type: "RuntimeDefault" } };
+}
+
+/** Container context for the exception: drop ALL, add back only `add`, no escalation, seccomp RuntimeDefault. */
+export function exceptionContainerSecurityContext(add: string[], readOnlyRootFilesystem: boolean): k8s.types.input.core.v1.SecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem,
+    runAsNonRoot: false,
+    runAsUser: 0,
+    capabilities: { drop: ["ALL"], add: [...add].sort() },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}

@@ -1,0 +1,85 @@
+/** The typed arguments of DifyApp (component-package rules: interfaces, Inputs, no unions). */
+import * as pulumi from "@pulumi/pulumi";
+import { ObjectStorage, PostgresConnection, RedisConnection } from "../contracts";
+import { DifyImageSet } from "./versions";
+
+/** Per-service overrides of the catalog defaults (components/app/catalog.ts). */
+export interface ServiceSettings {
+  /** Replicas at creation (the HPA owns the count afterwards). Default: catalog (prod preset). */
+  replicas?: number;
+  /** HPA lower bound. Default: `replicas`. Only for api, web, worker. */
+  minReplicas?: number;
+  /** HPA upper bound. Default: catalog (api 10, web 6, worker 10). */
+  maxReplicas?: number;
+  /** CPU request, Kubernetes quantity (e.g. "500m"). Default: catalog. */
+  cpuRequest?: string;
+  /** CPU limit, Kubernetes quantity. Default: catalog. */
+  cpuLimit?: string;
+  /** Memory request, Kubernetes quantity (e.g. "1Gi"). Default: catalog. */
+  memoryRequest?: string;
+  /** Memory limit, Kubernetes quantity. Default: catalog. */
+  memoryLimit?: string;
+  /** HPA target average CPU utilisation, percent of the request (1-100). Default 70. */
+  targetCpuUtilization?: number;
+  /** HPA target average memory utilisation, percent of the request (1-100). Default 80. */
+  targetMemoryUtilization?: number;
+  /** PodDisruptionBudget minAvailable; must be below replicas and minReplicas; 0 = no PDB. Default: replicas - 1 (api/web 2). */
+  pdbMinAvailable?: number;
+}
+
+/** One Celery worker Deployment consuming a subset of the queues. */
+export interface WorkerQueueGroup {
+  /** Group name: lowercase DNS label; the Deployment is `dify-worker-<name>`. */
+  name: string;
+  /** Celery queues it consumes (CELERY_QUEUES), e.g. ["dataset", "priority_dataset"]. */
+  queues: string[];
+}
+
+export interface DifyAppArgs {
+  /** Kubernetes namespace to create and run in. Default "dify". */
+  namespace?: string;
+  /** Dify release (a key of DIFY_VERSIONS or of `extraVersions`). Default "1.16.1". */
+  difyVersion?: string;
+  /** Extra release image sets by version (e.g. a newer release you have diffed, or digests). Default none. */
+  extraVersions?: { [version: string]: DifyImageSet };
+  /** Public host name users open, e.g. "dify.example.com" (no scheme, no path). Required. */
+  domain: string;
+  /** ACM certificate ARN for `domain`. When set the site is https-only (HTTP redirects). Default none (http). */
+  certificateArn?: pulumi.Input<string>;
+  /** IngressClass name. Default "alb" (AWS Load Balancer Controller). */
+  ingressClassName?: string;
+  /** Annotations merged over the ALB defaults (a value of "" removes a default). Default none. */
+  ingressAnnotations?: { [key: string]: string };
+  /** Internal (VPC-only) load balancer instead of internet-facing. Default false. */
+  internalLoadBalancer?: boolean;
+  /** Postgres the api, worker, beat and plugin daemon use (from DifyDatabaseHA). */
+  database: PostgresConnection;
+  /** Redis (cache, Celery broker) from DifyDatabaseHA. */
+  redis: RedisConnection;
+  /** S3 buckets and the IRSA role (from DifyStorage). */
+  storage: ObjectStorage;
+  /** Per-service overrides keyed by catalog service name (api, worker, worker-beat, web, sandbox, plugin-daemon, ssrf-proxy, api-websocket). Default none (prod preset). */
+  services?: { [service: string]: ServiceSettings };
+  /** Split the Celery worker into Deployments per queue group. Default none (one worker, all queues). */
+  workerQueueGroups?: WorkerQueueGroup[];
+  /** Run the 1.15+ agent backend. Default false. (Not supported yet: refused when true.) */
+  enableAgentBackend?: boolean;
+  /** Run the websocket api (collaboration, `/socket.io`). Default false. */
+  enableWebsocketApi?: boolean;
+  /** The VPC's CIDRs (documentation of the private space; used in the default `privateCidrs`). Required. */
+  vpcCidrs: string[];
+  /** CIDRs where Postgres and Redis live (their subnets or the VPC CIDR); egress to them on the DB/Redis ports only. Required. */
+  dataCidrs: string[];
+  /** CIDRs the load balancer connects from (ALB subnets or the VPC CIDR, IP target mode). Required. */
+  ingressSourceCidrs: string[];
+  /** Destinations the SSRF proxy and S3 egress must never reach. Default RFC 1918 + 100.64.0.0/10 + 169.254.0.0/16 + vpcCidrs. */
+  privateCidrs?: string[];
+  /** Select/tolerate the DifyCluster node roles (app on-demand, workers on spot). Default true. */
+  nodePlacement?: boolean;
+  /** Extra plain settings for the api image (api, worker, beat). Names of credentials are refused. Default none. */
+  extraEnv?: { [name: string]: string };
+  /** Extra plain settings for the web container. Default none. */
+  extraWebEnv?: { [name: string]: string };
+  /** Protect the namespace (and with it everything in it) from `pulumi destroy`. Default false. */
+  protect?: boolean;
+}

@@ -1,0 +1,359 @@
+/**
+ * THE service table (DESIGN §5): one row per Dify service. Everything Kubernetes needs
+ * (ServiceAccount, Deployment, Service, PDB, HPA, NetworkPolicy, ingress routes) is derived
+ * from these rows by one builder (workload.ts, network.ts, ingress.ts). Adding a Dify service
+ * is adding a row here. Facts cite shared/dify-reference.md (§n).
+ */
+import { DifyImageSet } from "./versions";
+
+/** Which node group a service runs on (see components/contracts.ts NodeRole). */
+export enum Placement {
+  /** Requires NodeRole.App (on-demand). */
+  App = "app",
+  /** Tolerates the spot WORKERS_TAINT and prefers NodeRole.Workers; may fall back to App nodes. */
+  Workers = "workers",
+}
+
+/** PriorityClass tier: `<name>-critical` or `<name>-standard`. */
+export enum PriorityTier {
+  Critical = "critical",
+  Standard = "standard",
+}
+
+/** Groups of plain settings (one ConfigMap each) and the secret references that go with them (env.ts). */
+export enum EnvGroup {
+  /** Everything the dify-api image reads (api, worker, beat, migration, websocket). */
+  Api = "api",
+  Web = "web",
+  Sandbox = "sandbox",
+  PluginDaemon = "plugin-daemon",
+}
+
+/** An emptyDir mounted where an image writes (the root filesystem is read-only). */
+export interface WritablePath {
+  /** Volume name. */
+  name: string;
+  /** Mount path in the container. */
+  mountPath: string;
+  /** emptyDir size limit (Kubernetes quantity). */
+  sizeLimit: string;
+}
+
+/** Default resources (Kubernetes quantities). */
+export interface ResourceDefaults {
+  cpuRequest: string;
+  cpuLimit: string;
+  memoryRequest: string;
+  memoryLimit: string;
+}
+
+/** Horizontal autoscaling defaults. */
+export interface HpaDefaults {
+  /** Upper bound of replicas. */
+  maxReplicas: number;
+  /** Target average CPU utilisation, percent of the request. */
+  targetCpu: number;
+  /** Target average memory utilisation, percent of the request. */
+  targetMemory: number;
+}
+
+/** One Dify service. */
+export interface ServiceSpec {
+  /** Service key: Kubernetes objects are `dify-<key>`, Pulumi names `<component>-<key>`. */
+  key: string;
+  /** Which image of the release's set. */
+  image: keyof DifyImageSet;
+  /** Dify entrypoint MODE (api image only), set as the `MODE` env var. */
+  mode?: string;
+  /** Container command override (replaces the image entrypoint). */
+  command?: string[];
+  /** Serving port (also the Service port), if the service listens. */
+  port?: number;
+  /** HTTP readiness/liveness path on `port`; a TCP probe is used when absent. */
+  healthPath?: string;
+  /** Seconds the startup probe allows before liveness takes over. */
+  startupSeconds: number;
+  /** Paths the image writes: emptyDirs under a read-only root filesystem. */
+  writablePaths: WritablePath[];
+  /** Pod uid/gid. 0 only for the sandbox (see securityException). */
+  uid: number;
+  gid: number;
+  /**
+   * Set only where the image cannot meet PSS restricted; the text is the justification that
+   * also appears in the policy report. The workload then runs as root with `addCapabilities`.
+   */
+  securityException?: string;
+  /** Capabilities added after dropping ALL (only with securityException). */
+  addCapabilities?: string[];
+  /** False only where the image must write its root filesystem (with securityException). */
+  readOnlyRoot: boolean;
+  resources: ResourceDefaults;
+  /** Default replicas (prod preset). */
+  replicas: number;
+  /** Default PDB minAvailable (0 = no PDB). */
+  pdbMinAvailable: number;
+  /** Exactly one replica, `Recreate` strategy, never a PDB or HPA. */
+  singleton?: boolean;
+  hpa?: HpaDefaults;
+  placement: Placement;
+  priority: PriorityTier;
+  /** Services this one calls (egress to their port; their ingress from this one). */
+  talksTo: string[];
+  /** Reaches Postgres and Redis (dataCidrs on 5432/6379). */
+  usesDataStores: boolean;
+  /** Reads and writes S3 via IRSA: its ServiceAccount carries the role annotation, egress 443 to AWS. */
+  usesS3: boolean;
+  /** Internet ports this service may reach directly (the SSRF proxy only). */
+  internetPorts?: number[];
+  /** Reachable from the load balancer (ingressSourceCidrs) on `port`. */
+  public?: boolean;
+  /** Path prefixes routed to this service by the Ingress (DESIGN §5). */
+  ingressPaths?: string[];
+  /** ALB health-check path for this service's target group. */
+  albHealthPath?: string;
+  envGroups: EnvGroup[];
+  /** ServiceAccount key (`dify-<sa>`); worker queue groups share `worker`. */
+  serviceAccount: string;
+  /** Grace period for SIGTERM, seconds (in-flight streams, Celery tasks). */
+  terminationGraceSeconds: number;
+  /** preStop sleep so the load balancer deregisters the pod before it stops accepting. */
+  preStopSleepSeconds?: number;
+  /** Optional service enabled by an arg (e.g. "websocket"); always on when absent. */
+  optional?: string;
+}
+
+const TMP: WritablePath = { name: "tmp", mountPath: "/tmp", sizeLimit: "1Gi" };
+
+/** Resources of the api image (api, websocket, migration Job). */
+export const API_RESOURCES: ResourceDefaults = { cpuRequest: "500m", cpuLimit: "2", memoryRequest: "1Gi", memoryLimit: "2Gi" };
+
+export const CATALOG: readonly ServiceSpec[] = [
+  {
+    key: "api",
+    image: "api",
+    mode: "api", // §2: gunicorn app:app on DIFY_PORT 5001
+    port: 5001,
+    healthPath: "/health", // §4
+    startupSeconds: 300,
+    writablePaths: [TMP], // §5: tempfiles, gunicorn heartbeat, UV_CACHE_DIR; storage is S3
+    uid: 1001,
+    gid: 1001,
+    readOnlyRoot: true,
+    resources: API_RESOURCES,
+    replicas: 3,
+    pdbMinAvailable: 2,
+    hpa: { maxReplicas: 10, targetCpu: 70, targetMemory: 80 },
+    placement: Placement.App,
+    priority: PriorityTier.Critical,
+    talksTo: ["sandbox", "plugin-daemon", "ssrf-proxy"],
+    usesDataStores: true,
+    usesS3: true,
+    public: true,
+    ingressPaths: ["/console/api", "/api", "/v1", "/files", "/mcp", "/triggers"],
+    albHealthPath: "/health",
+    envGroups: [EnvGroup.Api],
+    serviceAccount: "api",
+    // GUNICORN_CMD_ARGS sets --graceful-timeout 300 (env.ts); + preStop 15 s + margin.
+    terminationGraceSeconds: 330,
+    preStopSleepSeconds: 15,
+  },
+  {
+    key: "worker",
+    image: "api",
+    mode: "worker", // §2: celery worker, all SELF_HOSTED queues unless CELERY_QUEUES is set
+    startupSeconds: 0,
+    writablePaths: [TMP],
+    uid: 1001,
+    gid: 1001,
+    readOnlyRoot: true,
+    resources: { cpuRequest: "500m", cpuLimit: "2", memoryRequest: "1Gi", memoryLimit: "3Gi" },
+    replicas: 2,
+    pdbMinAvailable: 1,
+    hpa: { maxReplicas: 10, targetCpu: 70, targetMemory: 80 },
+    placement: Placement.Workers,
+    priority: PriorityTier.Standard,
+    talksTo: ["sandbox", "plugin-daemon", "ssrf-proxy"],
+    usesDataStores: true,
+    usesS3: true,
+    envGroups: [EnvGroup.Api],
+    serviceAccount: "worker",
+    // Celery warm shutdown finishes running tasks; spot gives 120 s notice, on-demand drains wait.
+    terminationGraceSeconds: 600,
+  },
+  {
+    key: "worker-beat",
+    image: "api",
+    mode: "beat",
+    // §5: the default schedule file lands in the read-only cwd /app/api; put it on /tmp.
+    command: ["celery", "-A", "app.celery", "beat", "-s", "/tmp/celerybeat-schedule", "--loglevel", "INFO"],
+    startupSeconds: 0,
+    writablePaths: [TMP],
+    uid: 1001,
+    gid: 1001,
+    readOnlyRoot: true,
+    resources: { cpuRequest: "100m", cpuLimit: "500m", memoryRequest: "256Mi", memoryLimit: "768Mi" },
+    replicas: 1,
+    pdbMinAvailable: 0,
+    singleton: true,
+    placement: Placement.App,
+    priority: PriorityTier.Standard,
+    talksTo: [],
+    usesDataStores: true,
+    usesS3: true,
+    envGroups: [EnvGroup.Api],
+    serviceAccount: "worker-beat",
+    terminationGraceSeconds: 30,
+  },
+  {
+    key: "web",
+    image: "web",
+    port: 3000,
+    // §4: no health route in dify-web; TCP for the kubelet, a static asset for the ALB.
+    startupSeconds: 120,
+    writablePaths: [TMP, { name: "next-cache", mountPath: "/app/targets/next/web/.next/cache", sizeLimit: "1Gi" }],
+    uid: 1001,
+    gid: 1001,
+    readOnlyRoot: true,
+    resources: { cpuRequest: "200m", cpuLimit: "1", memoryRequest: "256Mi", memoryLimit: "1Gi" },
+    replicas: 3,
+    pdbMinAvailable: 2,
+    hpa: { maxReplicas: 6, targetCpu: 70, targetMemory: 80 },
+    placement: Placement.App,
+    priority: PriorityTier.Critical,
+    talksTo: ["api"], // SERVER_CONSOLE_API_URL: server-side rendering calls the api in-cluster (§3.10)
+    usesDataStores: false,
+    usesS3: false,
+    public: true,
+    ingressPaths: ["/"],
+    albHealthPath: "/favicon.ico", // a static file of web/public: 200 without auth or redirects
+    envGroups: [EnvGroup.Web],
+    serviceAccount: "web",
+    terminationGraceSeconds: 60,
+    preStopSleepSeconds: 15,
+  },
+  {
+    key: "sandbox",
+    image: "sandbox",
+    port: 8194,
+    healthPath: "/health", // §4
+    startupSeconds: 120,
+    writablePaths: [],
+    uid: 0,
+    gid: 0,
+    securityException:
+      "dify-sandbox 0.2.15 runs as root: its entrypoint untars Node into /opt and links /usr/local/bin, " +
+      "runner init runs useradd (writes /etc/passwd), the python runner writes /var/sandbox/sandbox-python, " +
+      "and every code run calls chroot(2), setuid(2), setgid(2) (internal/core/lib/python/add_seccomp.go). " +
+      "Compensated: capabilities = ALL dropped + SYS_CHROOT, SETUID, SETGID; no privilege escalation; " +
+      "seccomp RuntimeDefault; no ServiceAccount token; egress only to the SSRF proxy.",
+    addCapabilities: ["SETGID", "SETUID", "SYS_CHROOT"],
+    readOnlyRoot: false,
+    resources: { cpuRequest: "250m", cpuLimit: "1", memoryRequest: "256Mi", memoryLimit: "1Gi" },
+    replicas: 2,
+    pdbMinAvailable: 1,
+    placement: Placement.App,
+    priority: PriorityTier.Standard,
+    talksTo: ["ssrf-proxy"],
+    usesDataStores: false,
+    usesS3: false,
+    envGroups: [EnvGroup.Sandbox],
+    serviceAccount: "sandbox",
+    terminationGraceSeconds: 30,
+  },
+  {
+    key: "plugin-daemon",
+    image: "pluginDaemon",
+    port: 5002,
+    healthPath: "/health/check", // §4
+    startupSeconds: 300, // runs its own `commandline migrate` before serving (§2)
+    writablePaths: [
+      TMP,
+      // PLUGIN_WORKING_PATH: plugin Python environments are built here at runtime (§3.7).
+      { name: "storage", mountPath: "/app/storage", sizeLimit: "20Gi" },
+    ],
+    uid: 1001, // the image has no USER (root); run it as 1001 with HOME=/tmp (§5)
+    gid: 1001,
+    readOnlyRoot: true,
+    resources: { cpuRequest: "500m", cpuLimit: "2", memoryRequest: "1Gi", memoryLimit: "4Gi" },
+    replicas: 2,
+    pdbMinAvailable: 1,
+    placement: Placement.App,
+    priority: PriorityTier.Critical,
+    talksTo: ["api", "ssrf-proxy"], // DIFY_INNER_API_URL; outbound HTTP through HTTPS_PROXY
+    usesDataStores: true,
+    usesS3: true,
+    public: true,
+    ingressPaths: ["/e"],
+    albHealthPath: "/health/check",
+    envGroups: [EnvGroup.PluginDaemon],
+    serviceAccount: "plugin-daemon",
+    terminationGraceSeconds: 300,
+    preStopSleepSeconds: 15,
+  },
+  {
+    key: "ssrf-proxy",
+    image: "ssrfProxy",
+    // Our squid.conf (squid.ts), foreground, no daemon: nothing written outside the emptyDirs.
+    command: ["squid", "-N", "-f", "/etc/squid-dify/squid.conf"],
+    port: 3128,
+    startupSeconds: 60,
+    writablePaths: [
+      TMP,
+      { name: "run", mountPath: "/var/run/squid", sizeLimit: "16Mi" },
+      { name: "spool", mountPath: "/var/spool/squid", sizeLimit: "256Mi" },
+      { name: "log", mountPath: "/var/log/squid", sizeLimit: "64Mi" },
+      { name: "cache", mountPath: "/var/cache/squid", sizeLimit: "64Mi" },
+    ],
+    uid: 13, // Ubuntu's `proxy` user/group (uid 13) that squid normally drops to
+    gid: 13,
+    readOnlyRoot: true,
+    resources: { cpuRequest: "100m", cpuLimit: "1", memoryRequest: "128Mi", memoryLimit: "512Mi" },
+    replicas: 2,
+    pdbMinAvailable: 1,
+    placement: Placement.App,
+    priority: PriorityTier.Critical,
+    talksTo: [],
+    usesDataStores: false,
+    usesS3: false,
+    internetPorts: [80, 443],
+    envGroups: [],
+    serviceAccount: "ssrf-proxy",
+    terminationGraceSeconds: 30,
+  },
+  {
+    key: "api-websocket",
+    optional: "websocket",
+    image: "api",
+    mode: "api", // §2: MODE api with the gevent-websocket worker class (env literal in env.ts)
+    port: 5001,
+    healthPath: "/health",
+    startupSeconds: 300,
+    writablePaths: [TMP],
+    uid: 1001,
+    gid: 1001,
+    readOnlyRoot: true,
+    resources: API_RESOURCES,
+    replicas: 2,
+    pdbMinAvailable: 1,
+    placement: Placement.App,
+    priority: PriorityTier.Critical,
+    talksTo: ["plugin-daemon", "ssrf-proxy"],
+    usesDataStores: true,
+    usesS3: true,
+    public: true,
+    ingressPaths: ["/socket.io"],
+    albHealthPath: "/health",
+    envGroups: [EnvGroup.Api],
+    serviceAccount: "api", // same IRSA-trusted identity as the api
+    terminationGraceSeconds: 330,
+    preStopSleepSeconds: 15,
+  },
+];
+
+/** Names accepted in `args.services` (every catalog key, optional ones included). */
+export const SERVICE_KEYS: readonly string[] = CATALOG.map((s) => s.key);
+
+/** Kubernetes object name of a service (namespace-scoped; fixed so IRSA trust can name it). */
+export function k8sName(key: string): string {
+  return `dify-${key}`;
+}

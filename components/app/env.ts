@@ -1,0 +1,224 @@
+/**
+ * Configuration delivery: one ConfigMap of plain settings per env group, one Secret for every
+ * credential, and the per-container env (literals + secretKeyRefs). Exact Dify env names only
+ * (knownEnv.ts). Each must-match pair (ref §7) is two env names reading ONE Secret key that ONE
+ * random resource fills, so the two sides cannot drift.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ObjectStorage, PostgresConnection, RedisConnection } from "../contracts";
+import { EnvGroup, k8sName } from "./catalog";
+import { ResolvedService } from "./validate";
+
+/** Keys of the credentials Secret. */
+export enum SecretKey {
+  SecretKey = "secret-key",
+  PluginDaemonKey = "plugin-daemon-key",
+  PluginInnerApiKey = "plugin-inner-api-key",
+  SandboxApiKey = "sandbox-api-key",
+  DbPassword = "db-password",
+  RedisPassword = "redis-password",
+  CeleryBrokerUrl = "celery-broker-url",
+}
+
+/** Kubernetes name of the credentials Secret. */
+export const SECRET_NAME = "dify-credentials";
+
+/** Which env names of each group read which Secret key. */
+export const GROUP_SECRETS: Readonly<Record<EnvGroup, readonly { env: string; key: SecretKey }[]>> = {
+  [EnvGroup.Api]: [
+    { env: "SECRET_KEY", key: SecretKey.SecretKey },
+    { env: "DB_PASSWORD", key: SecretKey.DbPassword },
+    { env: "PGVECTOR_PASSWORD", key: SecretKey.DbPassword },
+    { env: "REDIS_PASSWORD", key: SecretKey.RedisPassword },
+    { env: "CELERY_BROKER_URL", key: SecretKey.CeleryBrokerUrl },
+    { env: "PLUGIN_DAEMON_KEY", key: SecretKey.PluginDaemonKey },
+    { env: "INNER_API_KEY_FOR_PLUGIN", key: SecretKey.PluginInnerApiKey },
+    { env: "CODE_EXECUTION_API_KEY", key: SecretKey.SandboxApiKey },
+  ],
+  [EnvGroup.PluginDaemon]: [
+    { env: "SERVER_KEY", key: SecretKey.PluginDaemonKey },
+    { env: "DIFY_INNER_API_KEY", key: SecretKey.PluginInnerApiKey },
+    { env: "DB_PASSWORD", key: SecretKey.DbPassword },
+    { env: "REDIS_PASSWORD", key: SecretKey.RedisPassword },
+  ],
+  [EnvGroup.Sandbox]: [{ env: "API_KEY", key: SecretKey.SandboxApiKey }],
+  [EnvGroup.Web]: [],
+};
+
+/** What the env builders need to know about the deployment. */
+export interface EnvContext {
+  namespace: string;
+  /** "https://dify.example.com" */
+  publicUrl: string;
+  database: PostgresConnection;
+  redis: RedisConnection;
+  storage: ObjectStorage;
+  extraEnv: Record<string, string>;
+  extraWebEnv: Record<string, string>;
+}
+
+/** In-cluster URL of a catalog service. */
+export function serviceUrl(key: string, port: number): string {
+  return `http://${k8sName(key)}:${port}`;
+}
+
+const SSRF_PROXY_URL = serviceUrl("ssrf-proxy", 3128);
+
+/** Plain settings of an env group (the ConfigMap data). */
+export function configData(group: EnvGroup, c: EnvContext): Record<string, pulumi.Input<string>> {
+  const str = (v: pulumi.Input<number>) => pulumi.output(v).apply(String);
+  const tls = pulumi.output(c.redis.useTls);
+  switch (group) {
+    case EnvGroup.Api: {
+      const data: Record<string, pulumi.Input<string>> = {
+        DEPLOY_ENV: "PRODUCTION",
+        LOG_LEVEL: "INFO",
+        HOME: "/tmp",
+        UV_CACHE_DIR: "/tmp/.uv-cache",
+        // Public URLs: one origin, path-routed by the Ingress (DESIGN §5).
+        CONSOLE_API_URL: c.publicUrl,
+        CONSOLE_WEB_URL: c.publicUrl,
+        SERVICE_API_URL: c.publicUrl,
+        APP_WEB_URL: c.publicUrl,
+        FILES_URL: c.publicUrl,
+        TRIGGER_URL: c.publicUrl,
+        ENDPOINT_URL_TEMPLATE: `${c.publicUrl}/e/{hook_id}`,
+        INTERNAL_FILES_URL: serviceUrl("api", 5001),
+        RESPECT_XFORWARD_HEADERS_ENABLED: "true", // exactly one proxy hop: the ALB
+        GUNICORN_TIMEOUT: "360",
+        // Postgres (TLS through the URI query; ref §3.2, middleware/__init__.py).
+        DB_TYPE: "postgresql",
+        DB_HOST: c.database.host,
+        DB_PORT: str(c.database.port),
+        DB_USERNAME: c.database.username,
+        DB_DATABASE: c.database.database,
+        DB_EXTRAS: pulumi.interpolate`sslmode=${c.database.sslMode}`,
+        PGSSLMODE: c.database.sslMode,
+        // Redis and Celery (ref §3.3). The broker URL (with the password) is in the Secret.
+        REDIS_HOST: c.redis.host,
+        REDIS_PORT: str(c.redis.port),
+        REDIS_DB: "0",
+        REDIS_USE_SSL: tls.apply((t) => (t ? "true" : "false")),
+        REDIS_SSL_CERT_REQS: tls.apply((t) => (t ? "CERT_REQUIRED" : "CERT_NONE")),
+        CELERY_BACKEND: "redis",
+        // Files on S3 through IRSA (ref §3.4).
+        STORAGE_TYPE: "s3",
+        S3_BUCKET_NAME: c.storage.bucketName,
+        S3_REGION: c.storage.region,
+        S3_USE_AWS_MANAGED_IAM: "true",
+        // Vectors in the same Postgres (ref §3.5).
+        VECTOR_STORE: "pgvector",
+        PGVECTOR_HOST: c.database.host,
+        PGVECTOR_PORT: str(c.database.port),
+        PGVECTOR_USER: c.database.username,
+        PGVECTOR_DATABASE: c.database.database,
+        // Peers (ref §3.6-3.8).
+        CODE_EXECUTION_ENDPOINT: serviceUrl("sandbox", 8194),
+        PLUGIN_DAEMON_URL: serviceUrl("plugin-daemon", 5002),
+        SSRF_PROXY_HTTP_URL: SSRF_PROXY_URL,
+        SSRF_PROXY_HTTPS_URL: SSRF_PROXY_URL,
+      };
+      return { ...data, ...c.extraEnv };
+    }
+    case EnvGroup.Web:
+      return {
+        CONSOLE_API_URL: c.publicUrl,
+        APP_API_URL: c.publicUrl,
+        SERVER_CONSOLE_API_URL: serviceUrl("api", 5001),
+        NEXT_TELEMETRY_DISABLED: "1",
+        HOME: "/tmp",
+        ...c.extraWebEnv,
+      };
+    case EnvGroup.Sandbox:
+      return {
+        GIN_MODE: "release",
+        WORKER_TIMEOUT: "15",
+        ENABLE_NETWORK: "true",
+        HTTP_PROXY: SSRF_PROXY_URL,
+        HTTPS_PROXY: SSRF_PROXY_URL,
+        SANDBOX_PORT: "8194",
+      };
+    case EnvGroup.PluginDaemon:
+      return {
+        SERVER_PORT: "5002",
+        DIFY_INNER_API_URL: serviceUrl("api", 5001),
+        DB_TYPE: "postgresql",
+        DB_HOST: c.database.host,
+        DB_PORT: str(c.database.port),
+        DB_USERNAME: c.database.username,
+        DB_DATABASE: c.database.pluginDatabase,
+        // The daemon knows only disable | require (ref §3.7).
+        DB_SSL_MODE: pulumi.output(c.database.sslMode).apply((m) => (m === "disable" ? "disable" : "require")),
+        REDIS_HOST: c.redis.host,
+        REDIS_PORT: str(c.redis.port),
+        REDIS_USE_SSL: tls.apply((t) => (t ? "true" : "false")),
+        PLUGIN_STORAGE_TYPE: "aws_s3",
+        PLUGIN_STORAGE_OSS_BUCKET: c.storage.pluginBucketName,
+        S3_USE_AWS: "true",
+        S3_USE_AWS_MANAGED_IAM: "true",
+        AWS_REGION: c.storage.region,
+        PLUGIN_STORAGE_LOCAL_ROOT: "/app/storage",
+        PLUGIN_WORKING_PATH: "/app/storage/cwd",
+        PLUGIN_REMOTE_INSTALLING_ENABLED: "false", // no debugging port exposed in production
+        FORCE_VERIFYING_SIGNATURE: "true",
+        HOME: "/tmp",
+        // Outbound HTTP of the daemon and its plugins goes through the SSRF proxy.
+        HTTP_PROXY: SSRF_PROXY_URL,
+        HTTPS_PROXY: SSRF_PROXY_URL,
+        NO_PROXY: `localhost,127.0.0.1,${k8sName("api")},.${c.namespace},.${c.namespace}.svc,.svc.cluster.local`,
+      };
+  }
+}
+
+/** Literal env of one container, beyond its ConfigMaps: MODE, migrations off, per-service tuning. */
+export function literalEnv(s: ResolvedService): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (s.spec.image === "api") {
+    if (s.spec.mode) env.MODE = s.spec.mode;
+    env.MIGRATION_ENABLED = "false"; // the migration Job migrates, once per version
+  }
+  if (s.spec.key === "api") env.GUNICORN_CMD_ARGS = "--graceful-timeout 300"; // finish in-flight streams on SIGTERM
+  if (s.spec.key === "api-websocket") {
+    env.SERVER_WORKER_CLASS = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker";
+    env.SERVER_WORKER_CONNECTIONS = "1000";
+  }
+  return { ...env, ...s.extraLiteralEnv };
+}
+
+/** `env` entries reading the credentials Secret for an env group. */
+export function secretEnv(group: EnvGroup): k8s.types.input.core.v1.EnvVar[] {
+  return GROUP_SECRETS[group].map((r) => ({ name: r.env, valueFrom: { secretKeyRef: { name: SECRET_NAME, key: r.key } } }));
+}
+
+/** Kubernetes name of an env group's ConfigMap. */
+export function configMapName(group: EnvGroup): string {
+  return `dify-${group}-config`;
+}
+
+/** Generates the shared keys and creates the credentials Secret. */
+export function createCredentials(
+  name: string, namespace: pulumi.Input<string>, c: EnvContext, labels: Record<string, string>, opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
+  // One random value per must-match pair; both sides read the same Secret key (ref §7).
+  const gen = (suffix: string) => new random.RandomPassword(`${name}-${suffix}`, { length: 48, special: false }, opts).result;
+  const redisPassword = pulumi.secret(pulumi.output(c.redis.password));
+  const broker = pulumi.all([c.redis.useTls, c.redis.host, c.redis.port, redisPassword]).apply(([tls, host, port, pw]) =>
+    // Celery's Redis transport: db 1 for the broker (ref §3.3); rediss:// needs ssl_cert_reqs.
+    `${tls ? "rediss" : "redis"}://:${encodeURIComponent(pw)}@${host}:${port}/1${tls ? "?ssl_cert_reqs=CERT_REQUIRED" : ""}`);
+  const data: Record<SecretKey, pulumi.Input<string>> = {
+    [SecretKey.SecretKey]: gen("secret-key"),
+    [SecretKey.PluginDaemonKey]: gen("plugin-daemon-key"),
+    [SecretKey.PluginInnerApiKey]: gen("plugin-inner-api-key"),
+    [SecretKey.SandboxApiKey]: gen("sandbox-api-key"),
+    [SecretKey.DbPassword]: pulumi.secret(pulumi.output(c.database.password)),
+    [SecretKey.RedisPassword]: redisPassword,
+    [SecretKey.CeleryBrokerUrl]: pulumi.secret(broker),
+  };
+  return new k8s.core.v1.Secret(`${name}-credentials`, {
+    metadata: { name: SECRET_NAME, namespace, labels },
+    type: "Opaque",
+    stringData: data,
+  }, opts);
+}

@@ -1,0 +1,4 @@
+/** DifyApp and its public types. */
+export { DifyApp } from "./dify-app";
+export { DifyAppArgs, ServiceSettings, WorkerQueueGroup } from "./args";
+export { DifyImageSet, DIFY_VERSIONS, DEFAULT_DIFY_VERSION } from "./versions";

@@ -1,0 +1,90 @@
+/**
+ * One Ingress with Dify's path routing (DESIGN §5), so no nginx pod is needed. Defaults target
+ * the AWS Load Balancer Controller: ALB, IP targets, HTTPS with redirect when a certificate is
+ * given, a TLS 1.2/1.3 policy, and an idle timeout long enough for streamed LLM answers.
+ *
+ * Dify's nginx adds `Dify-Hook-Url: $scheme://$host$request_uri` on `/e/`. An ALB cannot add
+ * request headers; no reader of that header was found in the plugin daemon's indexed code, and
+ * the endpoint URLs Dify shows come from ENDPOINT_URL_TEMPLATE (set to https://<domain>/e/{hook_id}).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceSpec, k8sName } from "./catalog";
+
+export interface IngressContext {
+  name: string;
+  namespace: pulumi.Input<string>;
+  labels: Record<string, string>;
+  domain: string;
+  ingressClassName: string;
+  certificateArn?: pulumi.Input<string>;
+  internal: boolean;
+  annotations: Record<string, string>;
+  /** Enabled catalog rows; those with ingressPaths get routes. */
+  specs: ServiceSpec[];
+  dependsOn: pulumi.Resource[];
+  opts: pulumi.CustomResourceOptions;
+}
+
+/** Seconds the ALB keeps an idle connection (streamed answers can pause between tokens). */
+export const ALB_IDLE_TIMEOUT_SECONDS = 600;
+
+/** Default ALB annotations; user annotations win, "" removes one. */
+export function ingressAnnotations(c: Pick<IngressContext, "certificateArn" | "internal" | "annotations">): Record<string, pulumi.Input<string>> {
+  const a: Record<string, pulumi.Input<string>> = {
+    "alb.ingress.kubernetes.io/scheme": c.internal ? "internal" : "internet-facing",
+    "alb.ingress.kubernetes.io/target-type": "ip",
+    "alb.ingress.kubernetes.io/load-balancer-attributes":
+      `idle_timeout.timeout_seconds=${ALB_IDLE_TIMEOUT_SECONDS},routing.http.drop_invalid_header_fields.enabled=true`,
+    "alb.ingress.kubernetes.io/success-codes": "200",
+    "alb.ingress.kubernetes.io/healthcheck-interval-seconds": "15",
+  };
+  if (c.certificateArn !== undefined) {
+    a["alb.ingress.kubernetes.io/listen-ports"] = '[{"HTTP":80},{"HTTPS":443}]';
+    a["alb.ingress.kubernetes.io/ssl-redirect"] = "443";
+    a["alb.ingress.kubernetes.io/certificate-arn"] = c.certificateArn;
+    a["alb.ingress.kubernetes.io/ssl-policy"] = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+  } else {
+    a["alb.ingress.kubernetes.io/listen-ports"] = '[{"HTTP":80}]';
+  }
+  for (const [k, v] of Object.entries(c.annotations)) {
+    if (v === "") delete a[k];
+    else a[k] = v;
+  }
+  return a;
+}
+
+/** Per-Service ALB settings (the controller reads health checks from the backing Service). */
+export function backendAnnotations(spec: ServiceSpec): Record<string, string> {
+  if (!spec.albHealthPath) return {};
+  const drain = Math.max(10, Math.min(300, spec.terminationGraceSeconds - (spec.preStopSleepSeconds ?? 0) - 15));
+  return {
+    "alb.ingress.kubernetes.io/healthcheck-path": spec.albHealthPath,
+    "alb.ingress.kubernetes.io/target-group-attributes": `deregistration_delay.timeout_seconds=${drain}`,
+  };
+}
+
+/** The routes, most specific first and `/` last. */
+export function routes(specs: ServiceSpec[]): { path: string; service: ServiceSpec }[] {
+  const r = specs.flatMap((s) => (s.ingressPaths ?? []).map((path) => ({ path, service: s })));
+  return r.sort((a, b) => b.path.length - a.path.length);
+}
+
+export function buildIngress(c: IngressContext): k8s.networking.v1.Ingress {
+  return new k8s.networking.v1.Ingress(`${c.name}-ingress`, {
+    metadata: { name: "dify", namespace: c.namespace, labels: c.labels, annotations: ingressAnnotations(c) },
+    spec: {
+      ingressClassName: c.ingressClassName,
+      rules: [{
+        host: c.domain,
+        http: {
+          paths: routes(c.specs).map(({ path, service }) => ({
+            path,
+            pathType: "Prefix",
+            backend: { service: { name: k8sName(service.key), port: { name: "http" } } },
+          })),
+        },
+      }],
+    },
+  }, { ...c.opts, dependsOn: c.dependsOn });
+}

@@ -1,0 +1,123 @@
+/**
+ * Every environment variable name DifyApp sets, per image, with where that image reads it.
+ * Tests check that the plan sets no name outside this table, so a typo (`POSTGRES_HOST`
+ * instead of `DB_HOST`) or a name the image ignores cannot slip in. "ref §n" cites
+ * shared/dify-reference.md.
+ */
+import { DifyImageSet } from "./versions";
+
+const API: Record<string, string> = {
+  MODE: "api/docker/entrypoint.sh (ref §2)",
+  MIGRATION_ENABLED: "api/docker/entrypoint.sh: runs `flask upgrade-db` when true (ref §2)",
+  SECRET_KEY: "api/configs/secret_key.py (ref §3.1)",
+  DEPLOY_ENV: "api/configs/deploy (ref §3.1)",
+  LOG_LEVEL: "api/configs/feature LoggingConfig (ref §3.9)",
+  LOG_TZ: "api/configs/feature LoggingConfig (ref §3.9)",
+  CONSOLE_API_URL: "api/configs/feature EndpointConfig (ref §3.1)",
+  CONSOLE_WEB_URL: "api/configs/feature EndpointConfig (ref §3.1)",
+  SERVICE_API_URL: "api/configs/feature EndpointConfig (ref §3.1)",
+  APP_WEB_URL: "api/configs/feature EndpointConfig (ref §3.1)",
+  FILES_URL: "api/configs/feature FileAccessConfig (ref §3.1)",
+  INTERNAL_FILES_URL: "api/configs/feature FileAccessConfig (ref §3.1)",
+  ENDPOINT_URL_TEMPLATE: "api/configs/feature PluginConfig (ref §3.1)",
+  TRIGGER_URL: "api/configs/feature (ref §3.1)",
+  RESPECT_XFORWARD_HEADERS_ENABLED: "api/configs/feature HttpConfig (ref §3.1)",
+  DB_TYPE: "api/configs/middleware/__init__.py DatabaseConfig",
+  DB_HOST: "api/configs/middleware/__init__.py DatabaseConfig",
+  DB_PORT: "api/configs/middleware/__init__.py DatabaseConfig",
+  DB_USERNAME: "api/configs/middleware/__init__.py DatabaseConfig",
+  DB_PASSWORD: "api/configs/middleware/__init__.py DatabaseConfig",
+  DB_DATABASE: "api/configs/middleware/__init__.py DatabaseConfig",
+  DB_EXTRAS: "api/configs/middleware/__init__.py: appended as the SQLAlchemy URI query (sslmode=...)",
+  PGSSLMODE: "libpq (psycopg2) default sslmode, used by the pgvector pool that takes no sslmode",
+  REDIS_HOST: "api/configs/middleware/cache/redis_config.py (ref §3.3)",
+  REDIS_PORT: "api/configs/middleware/cache/redis_config.py (ref §3.3)",
+  REDIS_PASSWORD: "api/configs/middleware/cache/redis_config.py (ref §3.3)",
+  REDIS_DB: "api/configs/middleware/cache/redis_config.py (ref §3.3)",
+  REDIS_USE_SSL: "api/configs/middleware/cache/redis_config.py (ref §3.3)",
+  REDIS_SSL_CERT_REQS: "redis_config.py; also Celery broker_use_ssl in api/extensions/ext_celery.py",
+  CELERY_BROKER_URL: "api/configs/middleware/__init__.py CeleryConfig (rediss:// turns BROKER_USE_SSL on)",
+  CELERY_BACKEND: "api/configs/middleware/__init__.py CeleryConfig",
+  CELERY_QUEUES: "api/docker/entrypoint.sh worker -Q override (ref §2)",
+  STORAGE_TYPE: "api/configs/middleware/__init__.py StorageConfig",
+  S3_BUCKET_NAME: "api/configs/middleware/storage/amazon_s3_storage_config.py (ref §3.4)",
+  S3_REGION: "amazon_s3_storage_config.py (ref §3.4)",
+  S3_USE_AWS_MANAGED_IAM: "amazon_s3_storage_config.py; aws_s3_storage.py uses the default credential chain (IRSA)",
+  VECTOR_STORE: "api/configs/middleware/__init__.py VectorStoreConfig",
+  PGVECTOR_HOST: "api/configs/middleware/vdb/pgvector_config.py (ref §3.5)",
+  PGVECTOR_PORT: "pgvector_config.py (pydantic default 5433, so set explicitly; ref §3.5)",
+  PGVECTOR_USER: "pgvector_config.py (ref §3.5)",
+  PGVECTOR_PASSWORD: "pgvector_config.py (ref §3.5)",
+  PGVECTOR_DATABASE: "pgvector_config.py (ref §3.5)",
+  CODE_EXECUTION_ENDPOINT: "api/configs/feature CodeExecutionSandboxConfig (ref §3.6)",
+  CODE_EXECUTION_API_KEY: "api/configs/feature CodeExecutionSandboxConfig (ref §3.6)",
+  PLUGIN_DAEMON_URL: "api/configs/feature PluginConfig (ref §3.7)",
+  PLUGIN_DAEMON_KEY: "api/configs/feature PluginConfig (ref §3.7)",
+  INNER_API_KEY_FOR_PLUGIN: "api/configs/feature PluginConfig (ref §3.7)",
+  SSRF_PROXY_HTTP_URL: "api/configs/feature (ref §3.8)",
+  SSRF_PROXY_HTTPS_URL: "api/configs/feature (ref §3.8)",
+  GUNICORN_TIMEOUT: "api/docker/entrypoint.sh --timeout (ref §3.9)",
+  GUNICORN_CMD_ARGS: "gunicorn itself: extra command-line settings from the environment (graceful shutdown)",
+  SERVER_WORKER_CLASS: "api/docker/entrypoint.sh --worker-class (ref §3.9; websocket api)",
+  SERVER_WORKER_CONNECTIONS: "api/docker/entrypoint.sh --worker-connections (ref §3.9)",
+  UV_CACHE_DIR: "uv (compose shared env, ref §3.9)",
+  HOME: "POSIX: library caches under $HOME (read-only root, so /tmp)",
+};
+
+const WEB: Record<string, string> = {
+  CONSOLE_API_URL: "web/docker/entrypoint.sh -> NEXT_PUBLIC_API_PREFIX (ref §3.10)",
+  APP_API_URL: "web/docker/entrypoint.sh -> NEXT_PUBLIC_PUBLIC_API_PREFIX (ref §3.10)",
+  SERVER_CONSOLE_API_URL: "web server-side api base, 1.15+ (ref §3.10)",
+  NEXT_TELEMETRY_DISABLED: "Next.js telemetry switch (ref §3.10)",
+  HOME: "POSIX: caches under $HOME (read-only root, so /tmp)",
+};
+
+const SANDBOX: Record<string, string> = {
+  API_KEY: "dify-sandbox internal/static/config.go (ref §3.6)",
+  GIN_MODE: "gin (ref §3.6)",
+  WORKER_TIMEOUT: "dify-sandbox config.go (ref §3.6)",
+  ENABLE_NETWORK: "dify-sandbox config.go (ref §3.6)",
+  HTTP_PROXY: "dify-sandbox config.go proxy settings (ref §3.6)",
+  HTTPS_PROXY: "dify-sandbox config.go proxy settings (ref §3.6)",
+  SANDBOX_PORT: "dify-sandbox config.go (ref §3.6)",
+};
+
+const PLUGIN_DAEMON: Record<string, string> = {
+  SERVER_PORT: "internal/types/app/config.go (ref §3.7)",
+  SERVER_KEY: "config.go (ref §3.7)",
+  DIFY_INNER_API_URL: "config.go (ref §3.7)",
+  DIFY_INNER_API_KEY: "config.go (ref §3.7)",
+  DB_TYPE: "config.go (ref §3.7)",
+  DB_HOST: "config.go (ref §3.7)",
+  DB_PORT: "config.go (ref §3.7)",
+  DB_USERNAME: "config.go (ref §3.7)",
+  DB_PASSWORD: "config.go (ref §3.7)",
+  DB_DATABASE: "config.go (ref §3.7)",
+  DB_SSL_MODE: "config.go: disable | require (ref §3.7)",
+  REDIS_HOST: "config.go (ref §3.7)",
+  REDIS_PORT: "config.go (ref §3.7)",
+  REDIS_PASSWORD: "config.go (ref §3.7)",
+  REDIS_USE_SSL: "config.go (ref §3.7)",
+  PLUGIN_STORAGE_TYPE: "config.go; dify-cloud-kit oss.go aws_s3 (ref §3.7)",
+  PLUGIN_STORAGE_OSS_BUCKET: "config.go (ref §3.7)",
+  S3_USE_AWS: "config.go, unprefixed in the container (ref §3.7, §8)",
+  S3_USE_AWS_MANAGED_IAM: "config.go; cloud-kit s3.go default credential chain (ref §3.7)",
+  AWS_REGION: "config.go and the AWS SDK (ref §3.7)",
+  PLUGIN_STORAGE_LOCAL_ROOT: "config.go (ref §3.7)",
+  PLUGIN_WORKING_PATH: "config.go (ref §3.7)",
+  PLUGIN_REMOTE_INSTALLING_ENABLED: "config.go (ref §3.7)",
+  FORCE_VERIFYING_SIGNATURE: "config.go (ref §3.7)",
+  HTTP_PROXY: "Go net/http ProxyFromEnvironment, pip/uv and plugin Python processes",
+  HTTPS_PROXY: "Go net/http ProxyFromEnvironment, pip/uv and plugin Python processes",
+  NO_PROXY: "Go net/http ProxyFromEnvironment, pip/uv and plugin Python processes",
+  HOME: "POSIX: uv/pip caches under $HOME (image has no user 1001, so /tmp)",
+};
+
+/** Known env names per image of a release. */
+export const KNOWN_ENV: Readonly<Record<keyof DifyImageSet, Readonly<Record<string, string>>>> = {
+  api: API,
+  web: WEB,
+  sandbox: SANDBOX,
+  pluginDaemon: PLUGIN_DAEMON,
+  ssrfProxy: {},
+};
