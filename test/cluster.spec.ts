@@ -1,0 +1,230 @@
+import { strict as assert } from "assert";
+import { NODE_ROLE_LABEL, NodeRole, WORKERS_TAINT } from "../components/contracts";
+import { DifyCluster, DifyClusterArgs, NodeArchitecture } from "../components/cluster";
+import { ADDON_VERSIONS_1_35, CLUSTER_AUTOSCALER_CHART, LB_CONTROLLER_CHART } from "../components/cluster/versions";
+import { MockRun, RecordedResource, resolve, runUnderMocks } from "./harness/monitor";
+
+const ADMIN = "arn:aws:iam::123456789012:role/platform-admin";
+const PROD: DifyClusterArgs = { publicAccessCidrs: ["203.0.113.0/24"], adminRoleArns: [ADMIN] };
+const DEV: DifyClusterArgs = {
+  production: false,
+  azCount: 2,
+  natGatewayPerAz: false,
+  enableAllControlPlaneLogs: false,
+  publicAccessCidrs: ["0.0.0.0/0"],
+  systemNodes: { instanceTypes: ["t4g.medium"], minSize: 1, maxSize: 2, desiredSize: 1 },
+  appNodes: { instanceTypes: ["t4g.large"], minSize: 1, maxSize: 3, desiredSize: 1 },
+  workerNodes: { instanceTypes: ["t4g.large", "m7g.large", "m6g.large"], minSize: 0, maxSize: 3, desiredSize: 1 },
+};
+
+const ofType = (run: MockRun<unknown>, type: string) => run.resources.filter((r) => r.type === type);
+const one = (run: MockRun<unknown>, type: string, name?: string) => {
+  const found = ofType(run, type).filter((r) => name === undefined || r.name === name);
+  assert.equal(found.length, 1, `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
+  return found[0];
+};
+const helmValues = (r: RecordedResource) => r.rawInputs.values as Record<string, unknown>;
+const trust = (role: RecordedResource) => JSON.parse(role.rawInputs.assumeRolePolicy as string);
+
+describe("DifyCluster (prod)", () => {
+  let run: MockRun<DifyCluster>;
+  before(async () => {
+    run = await runUnderMocks(() => new DifyCluster("prod", PROD), { stack: "prod" });
+  });
+
+  it("survives a zone loss: 3 AZs of private and public subnets, a NAT gateway per AZ, S3 through a gateway endpoint", () => {
+    const subnets = ofType(run, "aws:ec2/subnet:Subnet");
+    const priv = subnets.filter((s) => s.name.includes("private"));
+    const pub = subnets.filter((s) => s.name.includes("public"));
+    assert.equal(priv.length, 3);
+    assert.equal(pub.length, 3);
+    assert.equal(new Set(priv.map((s) => s.inputs.availabilityZone)).size, 3, "one private subnet per zone");
+    assert.deepEqual(priv.map((s) => s.inputs.cidrBlock), ["10.40.0.0/18", "10.40.64.0/18", "10.40.128.0/18"]);
+    assert.ok(pub.every((s) => (s.inputs.tags as Record<string, string>)["kubernetes.io/role/elb"] === "1"), "public subnets tagged for internet-facing ALBs");
+    assert.ok(pub.every((s) => s.inputs.mapPublicIpOnLaunch === false));
+    assert.equal(ofType(run, "aws:ec2/natGateway:NatGateway").length, 3);
+    const natRoutes = ofType(run, "aws:ec2/route:Route").filter((r) => r.inputs.natGatewayId);
+    assert.equal(new Set(natRoutes.map((r) => r.inputs.natGatewayId)).size, 3, "each zone egresses through its own NAT");
+    const s3 = one(run, "aws:ec2/vpcEndpoint:VpcEndpoint");
+    assert.equal(s3.inputs.serviceName, "com.amazonaws.us-east-1.s3");
+    assert.equal(s3.inputs.vpcEndpointType, "Gateway");
+    assert.equal((s3.inputs.routeTableIds as string[]).length, 3);
+  });
+
+  it("encrypts Secrets with a rotating, protected CMK, logs every control-plane type and restricts the API endpoint", () => {
+    const cluster = one(run, "eks:index:Cluster");
+    assert.equal(cluster.remote, true);
+    const key = one(run, "aws:kms/key:Key");
+    assert.equal(key.inputs.enableKeyRotation, true);
+    assert.equal(key.options.protect, true, "losing the key loses every Secret");
+    assert.equal(cluster.inputs.encryptionConfigKeyArn, "arn:aws:kms:us-east-1:123456789012:key/prod-secrets");
+    assert.deepEqual(cluster.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+    assert.equal(one(run, "aws:cloudwatch/logGroup:LogGroup").inputs.name, "/aws/eks/prod/cluster");
+    assert.ok(cluster.dependencies.includes(one(run, "aws:cloudwatch/logGroup:LogGroup").urn), "log group (with retention) exists before EKS would create one without");
+    assert.equal(cluster.inputs.endpointPrivateAccess, true);
+    assert.deepEqual(cluster.inputs.publicAccessCidrs, ["203.0.113.0/24"]);
+    assert.equal(cluster.inputs.authenticationMode, "API", "access entries only, no aws-auth ConfigMap");
+    assert.deepEqual(cluster.inputs.accessEntries, {
+      "admin-0": {
+        principalArn: ADMIN,
+        accessPolicies: { clusterAdmin: { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster" } } },
+      },
+    });
+    assert.equal(cluster.inputs.createOidcProvider, true);
+    assert.equal(cluster.inputs.deletionProtection, true);
+    assert.equal(cluster.inputs.version, "1.35");
+    assert.deepEqual(cluster.inputs.upgradePolicy, { supportType: "STANDARD" }, "no silent $0.60/h extended support");
+  });
+
+  it("has three managed node groups: system and app on demand, workers on spot with the taint and label DifyApp relies on", () => {
+    const groups = ofType(run, "aws:eks/nodeGroup:NodeGroup");
+    assert.deepEqual(groups.map((g) => (g.inputs.labels as Record<string, string>)[NODE_ROLE_LABEL]).sort(), ["app", "system", "workers"]);
+    for (const g of groups) {
+      const role = (g.inputs.labels as Record<string, string>)[NODE_ROLE_LABEL];
+      assert.equal(g.inputs.capacityType, role === NodeRole.Workers ? "SPOT" : "ON_DEMAND", role);
+      assert.equal(g.inputs.amiType, "AL2023_ARM_64_STANDARD");
+      assert.deepEqual(g.options.ignoreChanges, ["scalingConfig.desiredSize"], "a deploy must not undo the autoscaler");
+      assert.deepEqual(g.inputs.subnetIds, ["prod-private-0-id", "prod-private-1-id", "prod-private-2-id"], "nodes only in private subnets, all zones");
+    }
+    const workers = groups.find((g) => g.name === "prod-workers")!;
+    assert.deepEqual(workers.inputs.taints, [{ key: WORKERS_TAINT.key, value: WORKERS_TAINT.value, effect: "NO_SCHEDULE" }]);
+    assert.ok((workers.inputs.instanceTypes as string[]).length >= 3, "several spot pools");
+    assert.deepEqual(groups.find((g) => g.name === "prod-app")!.inputs.taints, []);
+    assert.deepEqual(groups.find((g) => g.name === "prod-app")!.inputs.scalingConfig, { minSize: 3, maxSize: 9, desiredSize: 3 });
+  });
+
+  it("boots nodes whose IMDS pods cannot reach (IMDSv2, hop limit 1) with encrypted gp3 roots and both security groups", () => {
+    const lts = ofType(run, "aws:ec2/launchTemplate:LaunchTemplate");
+    assert.equal(lts.length, 3);
+    for (const lt of lts) {
+      assert.deepEqual(lt.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" });
+      const [bdm] = lt.inputs.blockDeviceMappings as { deviceName: string; ebs: Record<string, unknown> }[];
+      assert.equal(bdm.deviceName, "/dev/xvda");
+      assert.equal(bdm.ebs.volumeType, "gp3");
+      assert.equal(bdm.ebs.encrypted, "true");
+      assert.deepEqual(lt.inputs.vpcSecurityGroupIds, ["sg-eks-cluster-prod", "prod-workloads-id"], "cluster SG must be listed explicitly with a template SG");
+      assert.equal(lt.inputs.imageId, undefined, "EKS picks and bootstraps the AL2023 AMI");
+    }
+  });
+
+  it("pins every add-on, enforces NetworkPolicies in the VPC CNI, and installs the CNI before any node boots", () => {
+    const addons = ofType(run, "aws:eks/addon:Addon");
+    const byName = Object.fromEntries(addons.map((a) => [a.inputs.addonName as string, a]));
+    assert.deepEqual(Object.keys(byName).sort(), ["aws-ebs-csi-driver", "coredns", "kube-proxy", "metrics-server", "vpc-cni"]);
+    assert.equal(byName["vpc-cni"].inputs.addonVersion, ADDON_VERSIONS_1_35.vpcCni);
+    assert.ok(addons.every((a) => /^v\d+\.\d+\.\d+-eksbuild\.\d+$/.test(a.inputs.addonVersion as string)), "exact versions, never latest");
+    assert.deepEqual(JSON.parse(byName["vpc-cni"].inputs.configurationValues as string), { enableNetworkPolicy: "true" });
+    for (const g of ofType(run, "aws:eks/nodeGroup:NodeGroup")) {
+      assert.ok(g.dependencies.includes(byName["vpc-cni"].urn), `${g.name} waits for the CNI`);
+      assert.ok(byName.coredns.dependencies.includes(g.urn), `CoreDNS waits for ${g.name}`);
+    }
+    const sc = one(run, "kubernetes:storage.k8s.io/v1:StorageClass");
+    assert.equal((sc.inputs.metadata as { annotations: Record<string, string> }).annotations["storageclass.kubernetes.io/is-default-class"], "true");
+    assert.deepEqual(sc.inputs.parameters, { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4" });
+    assert.equal(sc.inputs.volumeBindingMode, "WaitForFirstConsumer");
+  });
+
+  it("gives each add-on and controller its own IRSA role that only its ServiceAccount can assume", () => {
+    const issuer = "oidc.eks.us-east-1.amazonaws.com/id/70726F64000000000000000000000000";
+    const expected: Record<string, string> = {
+      "prod-vpc-cni": "kube-system:aws-node",
+      "prod-ebs-csi": "kube-system:ebs-csi-controller-sa",
+      "prod-lb-controller": "kube-system:aws-load-balancer-controller",
+      "prod-cluster-autoscaler": "kube-system:cluster-autoscaler",
+    };
+    for (const [name, sa] of Object.entries(expected)) {
+      const doc = trust(one(run, "aws:iam/role:Role", name));
+      assert.equal(doc.Statement.length, 1);
+      assert.deepEqual(doc.Statement[0].Principal, { Federated: `arn:aws:iam::123456789012:oidc-provider/${issuer}` });
+      assert.deepEqual(doc.Statement[0].Condition, { StringEquals: { [`${issuer}:sub`]: `system:serviceaccount:${sa}`, [`${issuer}:aud`]: "sts.amazonaws.com" } });
+    }
+    const addons = ofType(run, "aws:eks/addon:Addon");
+    const ebs = addons.find((a) => a.inputs.addonName === "aws-ebs-csi-driver")!;
+    assert.equal(ebs.inputs.serviceAccountRoleArn, "arn:aws:iam::123456789012:role/prod-ebs-csi");
+    const nodePolicies = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.role === "prod-node").map((a) => a.inputs.policyArn);
+    assert.ok(!nodePolicies.some((p) => String(p).includes("CNI")), "CNI permissions live on the aws-node role, not on every node");
+  });
+
+  it("installs the LB controller and the Cluster Autoscaler from pinned charts on system nodes, configured without IMDS", () => {
+    const releases = ofType(run, "kubernetes:helm.sh/v3:Release");
+    const lb = releases.find((r) => r.inputs.chart === LB_CONTROLLER_CHART.chart)!;
+    const ca = releases.find((r) => r.inputs.chart === CLUSTER_AUTOSCALER_CHART.chart)!;
+    assert.equal(lb.inputs.version, "3.5.0");
+    assert.equal(ca.inputs.version, "9.59.0");
+    const lbv = helmValues(lb);
+    assert.equal(lbv.region, "us-east-1");
+    assert.equal(lbv.vpcId, "prod-vpc-id");
+    assert.equal(lbv.clusterName, "prod");
+    assert.deepEqual(lbv.nodeSelector, { [NODE_ROLE_LABEL]: "system" });
+    assert.deepEqual((lbv.serviceAccount as { annotations: unknown }).annotations, { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/prod-lb-controller" });
+    const cav = helmValues(ca);
+    assert.deepEqual(cav.autoDiscovery, { clusterName: "prod" });
+    assert.equal(cav.awsRegion, "us-east-1");
+    assert.deepEqual((cav.image as { tag: string }).tag, "v1.35.0");
+    // Scaling actions only on this cluster's groups.
+    const caPolicy = JSON.parse(one(run, "aws:iam/rolePolicy:RolePolicy", "prod-cluster-autoscaler").rawInputs.policy as string);
+    const mutate = caPolicy.Statement.find((st: { Action: string[] }) => st.Action.includes("autoscaling:SetDesiredCapacity"));
+    assert.equal(mutate.Condition.StringEquals["aws:ResourceTag/k8s.io/cluster-autoscaler/prod"], "owned");
+    // The LB controller can only delete what it tagged.
+    const lbPolicy = JSON.parse(one(run, "aws:iam/rolePolicy:RolePolicy", "prod-lb-controller").rawInputs.policy as string);
+    const del = lbPolicy.Statement.find((st: { Action: string[] }) => st.Action.includes("elasticloadbalancing:DeleteLoadBalancer"));
+    assert.deepEqual(del.Condition, { Null: { "aws:ResourceTag/elbv2.k8s.aws/cluster": "false" } });
+    for (const r of releases) assert.ok(r.provider?.includes("pulumi:providers:kubernetes"), "installed through the cluster's own provider");
+  });
+
+  it("hands out a secret kubeconfig and the handles other components need", async () => {
+    const c = run.value;
+    const kc = await resolve(c.kubeconfig);
+    assert.equal(kc.secret, true);
+    assert.match(String(kc.value), /"get-token","--cluster-name","prod"/);
+    assert.equal((await resolve(c.oidcIssuer)).value, "oidc.eks.us-east-1.amazonaws.com/id/70726F64000000000000000000000000");
+    assert.match(String((await resolve(c.oidcProviderArn)).value), /^arn:aws:iam::123456789012:oidc-provider\/oidc\.eks\./);
+    assert.equal((await resolve(c.ingressClassName)).value, "alb");
+    assert.equal((await resolve(c.storageClassName)).value, "gp3");
+    assert.equal((await resolve(c.nodeSecurityGroupId)).value, "prod-workloads-id");
+    assert.deepEqual((await resolve(c.publicSubnetIds)).value, ["prod-public-0-id", "prod-public-1-id", "prod-public-2-id"]);
+    const k8sProvider = one(run, "pulumi:providers:kubernetes");
+    assert.deepEqual(k8sProvider.secretPaths, ["kubeconfig"]);
+  });
+});
+
+describe("DifyCluster (dev)", () => {
+  it("is the same shape, smaller and cheaper: 2 AZs, one NAT, minimal logs, nothing protected", async () => {
+    const run = await runUnderMocks(() => new DifyCluster("dev", DEV), { stack: "dev" });
+    assert.equal(ofType(run, "aws:ec2/subnet:Subnet").length, 4);
+    assert.equal(ofType(run, "aws:ec2/natGateway:NatGateway").length, 1);
+    const routes = ofType(run, "aws:ec2/route:Route").filter((r) => r.inputs.natGatewayId);
+    assert.equal(routes.length, 2, "both private route tables use the single NAT");
+    const cluster = one(run, "eks:index:Cluster");
+    assert.deepEqual(cluster.inputs.enabledClusterLogTypes, ["audit", "authenticator"]);
+    assert.equal(cluster.inputs.deletionProtection, false);
+    assert.deepEqual(cluster.inputs.publicAccessCidrs, ["0.0.0.0/0"], "allowed outside production");
+    assert.equal(one(run, "aws:kms/key:Key").options.protect, false);
+    assert.equal(ofType(run, "aws:eks/nodeGroup:NodeGroup").length, 3);
+    assert.equal(ofType(run, "aws:eks/addon:Addon").length, 5);
+    assert.equal(ofType(run, "kubernetes:helm.sh/v3:Release").length, 2);
+    const workers = one(run, "aws:eks/nodeGroup:NodeGroup", "dev-workers");
+    assert.equal(workers.inputs.capacityType, "SPOT");
+    assert.deepEqual(workers.inputs.scalingConfig, { minSize: 0, maxSize: 3, desiredSize: 1 });
+  });
+
+  it("runs in an existing VPC: creates no VPC, tags the given subnets for load balancers", async () => {
+    const run = await runUnderMocks(() => new DifyCluster("byo", {
+      ...DEV,
+      existingVpc: { vpcId: "vpc-0abc", privateSubnetIds: ["subnet-p1", "subnet-p2"], publicSubnetIds: ["subnet-a1", "subnet-a2"] },
+    }), { stack: "dev" });
+    assert.equal(ofType(run, "aws:ec2/vpc:Vpc").length, 0);
+    assert.equal(ofType(run, "aws:ec2/natGateway:NatGateway").length, 0);
+    const tags = ofType(run, "aws:ec2/tag:Tag").map((t) => `${t.inputs.resourceId}:${t.inputs.key}`).sort();
+    assert.deepEqual(tags, ["subnet-a1:kubernetes.io/role/elb", "subnet-a2:kubernetes.io/role/elb", "subnet-p1:kubernetes.io/role/internal-elb", "subnet-p2:kubernetes.io/role/internal-elb"]);
+    assert.equal(one(run, "aws:ec2/securityGroup:SecurityGroup").inputs.vpcId, "vpc-0abc");
+    assert.deepEqual(one(run, "eks:index:Cluster").inputs.privateSubnetIds, ["subnet-p1", "subnet-p2"]);
+  });
+
+  it("uses x86 AMIs and instance types when asked", async () => {
+    const run = await runUnderMocks(() => new DifyCluster("x86", { ...PROD, nodeArchitecture: NodeArchitecture.X86_64 }), { stack: "prod" });
+    const groups = ofType(run, "aws:eks/nodeGroup:NodeGroup");
+    assert.ok(groups.every((g) => g.inputs.amiType === "AL2023_x86_64_STANDARD"));
+    assert.ok(groups.every((g) => (g.inputs.instanceTypes as string[]).every((t) => !/^[a-z]+\d+g/.test(t))));
+  });
+});
