@@ -1,0 +1,155 @@
+import { strict as assert } from "assert";
+import { DIFY_S3_SERVICE_ACCOUNTS } from "../components/contracts";
+import { KNOWN_ENV } from "../components/app/knownEnv";
+import { DIFY_VERSIONS, DifyImageSet } from "../components/app/versions";
+import { RecordedResource } from "./harness/monitor";
+import { PG_PASSWORD, REDIS_PASSWORD, Workload, envOf, runApp, workloads } from "./app-fixture";
+
+describe("DifyApp prod plan", () => {
+  let rs: RecordedResource[];
+  let ws: Workload[];
+  const w = (name: string) => {
+    const x = ws.find((y) => y.name === name);
+    assert.ok(x, `workload ${name} exists`);
+    return x!;
+  };
+  before(async () => {
+    rs = (await runApp()).resources;
+    ws = workloads(rs);
+  });
+
+  it("runs every Dify service with the pinned 1.16.1 images, MODEs, ports and probes", () => {
+    const set = DIFY_VERSIONS["1.16.1"];
+    const expect: [string, string, string | undefined, number | undefined, string | undefined][] = [
+      // name, image, MODE, port, http health path (undefined = TCP probe or no port)
+      ["dify-api", set.api, "api", 5001, "/health"],
+      ["dify-worker", set.api, "worker", undefined, undefined],
+      ["dify-worker-beat", set.api, "beat", undefined, undefined],
+      ["dify-web", set.web, undefined, 3000, undefined],
+      ["dify-sandbox", set.sandbox, undefined, 8194, "/health"],
+      ["dify-plugin-daemon", set.pluginDaemon, undefined, 5002, "/health/check"],
+      ["dify-ssrf-proxy", set.ssrfProxy, undefined, 3128, undefined],
+    ];
+    assert.deepEqual(ws.filter((x) => x.resource.type.includes("Deployment")).map((x) => x.name).sort(), expect.map((e) => e[0]).sort());
+    for (const [name, image, mode, port, path] of expect) {
+      const c = w(name).pod.containers[0];
+      assert.equal(c.image, image, name);
+      assert.doesNotMatch(c.image, /:latest$/);
+      const env = envOf(rs, c);
+      assert.equal(env.get("MODE")?.value, mode, `${name} MODE`);
+      if (set.api === image) assert.equal(env.get("MIGRATION_ENABLED")?.value, "false", `${name} never migrates`);
+      assert.equal(c.ports?.[0]?.containerPort, port, `${name} port`);
+      if (port) {
+        for (const p of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
+          assert.ok(p, `${name} has startup, readiness and liveness probes`);
+          if (path) assert.equal(p!.httpGet?.path, path, `${name} probe path`);
+          else assert.ok(p!.tcpSocket, `${name} TCP probe`);
+        }
+      }
+      assert.ok(!env.has("LOG_FILE"), `${name} logs to stdout only`);
+    }
+    assert.deepEqual(w("dify-worker-beat").pod.containers[0].command?.slice(0, 6), ["celery", "-A", "app.celery", "beat", "-s", "/tmp/celerybeat-schedule"]);
+    assert.equal(w("dify-worker-beat").strategy?.type, "Recreate");
+  });
+
+  it("sets only env names the image reads (knownEnv table)", () => {
+    const kind = (image: string) => (Object.entries(DIFY_VERSIONS["1.16.1"]) as [keyof DifyImageSet, string][]).find(([, v]) => v === image)![0];
+    for (const x of ws) {
+      for (const c of x.pod.containers) {
+        const known = KNOWN_ENV[kind(c.image)];
+        for (const name of envOf(rs, c).keys()) assert.ok(name in known, `${x.name} sets ${name}, which ${c.image} does not read`);
+      }
+    }
+  });
+
+  it("configures S3 via IRSA, pgvector, TLS to Postgres and Redis, URLs from the domain", () => {
+    const env = envOf(rs, w("dify-api").pod.containers[0]);
+    const v = (k: string) => env.get(k)?.value;
+    assert.equal(v("STORAGE_TYPE"), "s3");
+    assert.equal(v("S3_USE_AWS_MANAGED_IAM"), "true");
+    assert.equal(v("VECTOR_STORE"), "pgvector");
+    assert.equal(v("PGVECTOR_PORT"), "5432", "set explicitly: the pydantic default is 5433");
+    assert.equal(v("DB_EXTRAS"), "sslmode=require");
+    assert.equal(v("REDIS_USE_SSL"), "true");
+    assert.equal(v("CONSOLE_API_URL"), "https://dify.example.com");
+    assert.equal(v("ENDPOINT_URL_TEMPLATE"), "https://dify.example.com/e/{hook_id}");
+    const secret = rs.find((r) => r.type === "kubernetes:core/v1:Secret")!;
+    const data = (secret.rawInputs as { stringData: Record<string, string> }).stringData;
+    assert.equal(data["celery-broker-url"], `rediss://:${encodeURIComponent(REDIS_PASSWORD)}@master.dify.abc.use1.cache.amazonaws.com:6379/1?ssl_cert_reqs=CERT_REQUIRED`);
+    const d = envOf(rs, w("dify-plugin-daemon").pod.containers[0]);
+    assert.equal(d.get("PLUGIN_STORAGE_TYPE")?.value, "aws_s3");
+    assert.equal(d.get("DB_DATABASE")?.value, "dify_plugin");
+    assert.equal(d.get("DB_SSL_MODE")?.value, "require");
+  });
+
+  it("feeds every must-match pair from one Secret key", () => {
+    const ref = (name: string, envName: string) => envOf(rs, w(name).pod.containers[0]).get(envName)?.secret;
+    const pairs: [string, string, string, string][] = [
+      ["dify-api", "PLUGIN_DAEMON_KEY", "dify-plugin-daemon", "SERVER_KEY"],
+      ["dify-worker", "PLUGIN_DAEMON_KEY", "dify-plugin-daemon", "SERVER_KEY"],
+      ["dify-api", "INNER_API_KEY_FOR_PLUGIN", "dify-plugin-daemon", "DIFY_INNER_API_KEY"],
+      ["dify-api", "CODE_EXECUTION_API_KEY", "dify-sandbox", "API_KEY"],
+      ["dify-worker", "CODE_EXECUTION_API_KEY", "dify-sandbox", "API_KEY"],
+      ["dify-api", "SECRET_KEY", "dify-worker", "SECRET_KEY"],
+      ["dify-api", "SECRET_KEY", "dify-worker-beat", "SECRET_KEY"],
+      ["dify-api", "SECRET_KEY", "dify-migrate-1-16-1", "SECRET_KEY"],
+      ["dify-api", "REDIS_PASSWORD", "dify-plugin-daemon", "REDIS_PASSWORD"],
+      ["dify-api", "DB_PASSWORD", "dify-api", "PGVECTOR_PASSWORD"],
+    ];
+    for (const [a, ea, b, eb] of pairs) {
+      const ra = ref(a, ea);
+      assert.ok(ra, `${a} ${ea} comes from a Secret`);
+      assert.equal(ref(b, eb), ra, `${a} ${ea} and ${b} ${eb} read the same Secret key`);
+    }
+    const randoms = rs.filter((r) => r.type === "random:index/randomPassword:RandomPassword");
+    assert.equal(randoms.length, 4, "one generator per shared key: SECRET_KEY, daemon key, inner api key, sandbox key");
+    for (const r of randoms) assert.ok((r.rawInputs.length as number) >= 32);
+  });
+
+  it("puts no credential outside the Secret", () => {
+    const secrets = [PG_PASSWORD, REDIS_PASSWORD, encodeURIComponent(REDIS_PASSWORD), "mock-dify-"];
+    const secret = rs.find((r) => r.type === "kubernetes:core/v1:Secret")!;
+X
+    for (const r of rs) {
+      if (r === secret || r.type.startsWith("random:")) continue;
+      const text = JSON.stringify(r.rawInputs);
+      for (const s of secrets) assert.ok(!text.includes(s), `${r.type} ${r.name} contains a credential`);
+    }
+  });
+
+  it("meets PSS restricted everywhere except the documented sandbox exception", () => {
+    for (const x of ws) {
+      const c = x.pod.containers[0];
+      const sc = c.securityContext!;
+      assert.equal(x.pod.automountServiceAccountToken, false, `${x.name}: no SA token`);
+      assert.equal(sc.allowPrivilegeEscalation, false, x.name);
+      assert.deepEqual(sc.capabilities?.drop, ["ALL"], x.name);
+      assert.deepEqual((x.pod.securityContext?.seccompProfile as { type: string }).type, "RuntimeDefault", x.name);
+      assert.ok(c.resources?.requests?.cpu && c.resources?.requests?.memory && c.resources?.limits?.cpu && c.resources?.limits?.memory, `${x.name} requests and limits`);
+      if (x.name === "dify-sandbox") {
+        assert.deepEqual(sc.capabilities?.add, ["SETGID", "SETUID", "SYS_CHROOT"]);
+        assert.equal(x.pod.securityContext?.runAsUser, 0);
+        continue;
+      }
+      assert.equal(x.pod.securityContext?.runAsNonRoot, true, x.name);
+      assert.ok((x.pod.securityContext?.runAsUser as number) > 0, x.name);
+      assert.equal(sc.readOnlyRootFilesystem, true, `${x.name} read-only root`);
+      assert.equal(sc.capabilities?.add, undefined, x.name);
+      assert.ok(c.volumeMounts?.some((m) => m.mountPath === "/tmp"), `${x.name} has a writable /tmp`);
+    }
+    const daemon = w("dify-plugin-daemon").pod;
+    assert.equal(daemon.securityContext?.runAsUser, 1001, "plugin daemon runs non-root");
+    assert.ok(daemon.containers[0].volumeMounts?.some((m) => m.mountPath === "/app/storage"));
+  });
+
+  it("gives IRSA only to the S3 identities the storage role trusts", () => {
+    const sas = rs.filter((r) => r.type === "kubernetes:core/v1:ServiceAccount").map((r) => r.rawInputs as { metadata: { name: string; annotations?: Record<string, string> } });
+    const withRole = sas.filter((s) => s.metadata.annotations?.["eks.amazonaws.com/role-arn"]).map((s) => s.metadata.name).sort();
+    assert.deepEqual(withRole, [...DIFY_S3_SERVICE_ACCOUNTS].sort());
+    for (const x of ws) {
+      const s3 = ["dify-api", "dify-worker", "dify-worker-beat", "dify-plugin-daemon"].includes(x.pod.serviceAccountName!);
+      const usesS3 = ["dify-api", "dify-worker", "dify-worker-beat", "dify-plugin-daemon", "dify-migrate-1-16-1"].includes(x.name);
+      assert.equal(s3, usesS3, `${x.name} uses ${x.pod.serviceAccountName}`);
+    }
+  });
+});
