@@ -102,14 +102,14 @@ describe("DifyApp prod plan", () => {
       assert.equal(ref(b, eb), ra, `${a} ${ea} and ${b} ${eb} read the same Secret key`);
     }
     const randoms = rs.filter((r) => r.type === "random:index/randomPassword:RandomPassword");
-    assert.ok(secret.secretPaths.includes("stringData"), "the Secret values are secret outputs (never plain text in state)");
+    assert.equal(randoms.length, 4, "one generator per shared key: SECRET_KEY, daemon key, inner api key, sandbox key");
     for (const r of randoms) assert.ok((r.rawInputs.length as number) >= 32);
   });
 
   it("puts no credential outside the Secret", () => {
     const secrets = [PG_PASSWORD, REDIS_PASSWORD, encodeURIComponent(REDIS_PASSWORD), "mock-dify-"];
     const secret = rs.find((r) => r.type === "kubernetes:core/v1:Secret")!;
-X
+    assert.ok(secret.secretPaths.includes("stringData"), "the Secret values are secret outputs (never plain text in state)");
     for (const r of rs) {
       if (r === secret || r.type.startsWith("random:")) continue;
       const text = JSON.stringify(r.rawInputs);
