@@ -1,0 +1,194 @@
+/** Arguments of DifyBackups and their validation (run before anything is registered). */
+import * as pulumi from "@pulumi/pulumi";
+import { OidcProvider, PostgresConnection } from "../contracts";
+import { assertCron, toAwsCron } from "./cron";
+
+/** A Postgres login (role name and password). */
+export interface PostgresLogin {
+  /** Role name. */
+  username: pulumi.Input<string>;
+  /** Password of the role. Pass a secret Output. */
+  password: pulumi.Input<string>;
+}
+
+/** Arguments of {@link DifyBackups}. */
+export interface DifyBackupsArgs {
+  /** Dify's Postgres (writer host, the `dify` and `dify_plugin` databases, Dify's role). Required. */
+  database: PostgresConnection;
+  /**
+   * Login used by the restore-verification and restore Jobs: it must have CREATEDB (they create
+   * new databases), be able to create the extensions present in the dump (uuid-ossp; `vector`
+   * when pgvector shares the database) and be a member of `database.username` (restored objects
+   * are owned by Dify's role). Default: `database.username`/`password` (which then needs CREATEDB).
+   */
+  restoreLogin?: PostgresLogin;
+  /** ARN of the Aurora cluster that AWS Backup snapshots daily. Required. */
+  auroraClusterArn: pulumi.Input<string>;
+  /** The cluster's IAM OIDC provider; the dump and restore roles trust it (IRSA). Required. */
+  oidcProvider: OidcProvider;
+  /** Namespace for the backup CronJobs (PSA restricted, own NetworkPolicies). Default "dify-backups". */
+  namespace?: string;
+  /** Create `namespace` (with PSA restricted labels and default-deny NetworkPolicies). Default true. */
+  createNamespace?: boolean;
+  /**
+   * Days every backup is kept: logical dumps in the bucket (current and noncurrent versions),
+   * AWS Backup recovery points and their cross-region copies. Integer 1..3650. Default 30 (dev: 7).
+   */
+  retentionDays?: number;
+  /** When the logical dump runs: 5-field cron, UTC. Default "0 3 * * *" (03:00 daily). */
+  schedule?: string;
+  /**
+   * When AWS Backup snapshots the Aurora cluster: 5-field cron, UTC, at most hourly, not both
+   * day-of-month and day-of-week. Default "0 2 * * *" (02:00 daily).
+   */
+  snapshotSchedule?: string;
+  /** When the restore verification runs: 5-field cron, UTC. Default "0 5 * * 0" (Sundays 05:00; dev: daily "0 5 * * *"). */
+  verifySchedule?: string;
+  /** Region to copy AWS Backup recovery points to (a vault and KMS key are created there). Default none. */
+  copyRegion?: string;
+  /** Existing vault ARN to copy recovery points to (wins over `copyRegion`). Default none. */
+  copyVaultArn?: pulumi.Input<string>;
+  /** Region to replicate the backup bucket to (a versioned, encrypted replica is created there). Default none. */
+  replicaRegion?: string;
+  /** S3 object lock (GOVERNANCE mode, retention = retentionDays) on the backup bucket. Set at creation only. Default false. */
+  objectLock?: boolean;
+  /** protect + retainOnDelete on the bucket, keys and vaults. Default true (dev: false). */
+  protect?: boolean;
+  /** Let a destroy delete a non-empty bucket or vault. Only with `protect: false`. Default false (dev: true). */
+  forceDestroy?: boolean;
+  /**
+   * PEM bundle of the CAs that sign the database's TLS certificate (for Aurora the RDS bundle,
+   * https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem). Required for libpq to
+   * connect when `database.sslMode` is "verify-full" or "verify-ca". Default none.
+   */
+  sslRootCertPem?: pulumi.Input<string>;
+  /** IPv4 CIDRs where Postgres listens (egress on 5432 is allowed only there). Default ["0.0.0.0/0"]; pass the VPC's private CIDRs. */
+  databaseCidrs?: string[];
+  /** Postgres client image (major >= the server's). Default "postgres:16.14-alpine" (Aurora PostgreSQL 16). */
+  postgresImage?: string;
+  /** AWS CLI image. Default "public.ecr.aws/aws-cli/aws-cli:2.36.15". */
+  awsCliImage?: string;
+  /** Size limit of the scratch volume holding one run's dump files, in GiB. Integer 1..1000. Default 10. */
+  scratchVolumeGi?: number;
+  /** Hard time limit of one dump, verification or restore run, in minutes. Integer 5..1440. Default 120. */
+  jobTimeoutMinutes?: number;
+  /**
+   * CloudWatch Logs group receiving the cluster's container logs (e.g. Container Insights'
+   * `/aws/containerinsights/<cluster>/application`). When set, metric filters and alarms watch
+   * the dump and verification result lines: any failure line alarms, and so does no successful
+   * dump in 2 days or no successful verification in 7 days (so schedules must run at least
+   * daily and weekly respectively). Default none (no alarms).
+   */
+  logGroupName?: pulumi.Input<string>;
+  /** Alarm actions (e.g. an SNS topic ARN) for the backup alarms. Default []. */
+  alarmActions?: pulumi.Input<string>[];
+  /** Tags added to every AWS resource. Default {}. */
+  tags?: { [key: string]: string };
+}
+
+/** Validated args with defaults applied. */
+export interface ResolvedBackupsArgs {
+  namespace: string;
+  createNamespace: boolean;
+  retentionDays: number;
+  schedule: string;
+  snapshotAwsCron: string;
+  verifySchedule: string;
+  copyRegion?: string;
+  replicaRegion?: string;
+  objectLock: boolean;
+  protect: boolean;
+  forceDestroy: boolean;
+  databaseCidrs: string[];
+  postgresImage: string;
+  awsCliImage: string;
+  scratchVolumeGi: number;
+  jobTimeoutMinutes: number;
+  tags: Record<string, string>;
+}
+
+export const DEFAULT_POSTGRES_IMAGE = "postgres:16.14-alpine";
+export const DEFAULT_AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.36.15";
+
+function intIn(c: string, field: string, v: number | undefined, dflt: number, min: number, max: number): number {
+  const x = v ?? dflt;
+  if (typeof x !== "number" || !Number.isInteger(x) || x < min || x > max) {
+    throw new Error(`${c}: args.${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  }
+  return x;
+}
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+// An exact tag: name:tag with a digit in the tag, or a digest. "latest" or a bare major is refused.
+const PINNED = /^[a-z0-9./_-]+(:[A-Za-z0-9._-]*\d[A-Za-z0-9._-]*)?(@sha256:[a-f0-9]{64})?$/;
+
+function image(c: string, field: string, v: string | undefined, dflt: string): string {
+  const x = v ?? dflt;
+  const pinnedTag = /:[^/]*\d+\.\d+/.test(x) || x.includes("@sha256:");
+  if (typeof x !== "string" || !PINNED.test(x) || !pinnedTag) {
+    throw new Error(`${c}: args.${field} must be an image pinned to an exact version (e.g. "${dflt}"), got ${JSON.stringify(v)}`);
+  }
+  return x;
+}
+
+/** Validates and resolves the args; throws an Error naming the argument. */
+export function validateBackupsArgs(name: string, args: DifyBackupsArgs): ResolvedBackupsArgs {
+  const c = `DifyBackups "${name}"`;
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) {
+    throw new Error(`${c}: the name becomes part of S3 bucket and IAM names, so it must be 1-31 lowercase letters, digits or '-', got "${name}"`);
+  }
+  if (!args) throw new Error(`${c}: args are required`);
+  for (const f of ["database", "auroraClusterArn", "oidcProvider"] as const) {
+    if (args[f] === undefined || args[f] === null) throw new Error(`${c}: args.${f} is required`);
+  }
+  const namespace = args.namespace ?? "dify-backups";
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
+    throw new Error(`${c}: args.namespace must be a DNS-1123 label, got ${JSON.stringify(args.namespace)}`);
+  }
+  const protect = args.protect ?? true;
+  const forceDestroy = args.forceDestroy ?? false;
+  if (protect && forceDestroy) {
+    throw new Error(`${c}: args.forceDestroy=true is only allowed with args.protect=false (protected backups must never be emptied by a destroy)`);
+  }
+  const snapshotSchedule = assertCron(c, "snapshotSchedule", args.snapshotSchedule ?? "0 2 * * *");
+  let snapshotAwsCron: string;
+  try {
+    snapshotAwsCron = toAwsCron(snapshotSchedule);
+  } catch (e) {
+    throw new Error(`${c}: args.snapshotSchedule cannot be used by AWS Backup: ${(e as Error).message}`);
+  }
+  for (const f of ["copyRegion", "replicaRegion"] as const) {
+    const v = args[f];
+    if (v !== undefined && !REGION.test(v)) throw new Error(`${c}: args.${f} must be an AWS region name like "us-west-2", got ${JSON.stringify(v)}`);
+  }
+  const databaseCidrs = args.databaseCidrs ?? ["0.0.0.0/0"];
+  if (!Array.isArray(databaseCidrs) || databaseCidrs.length === 0) {
+    throw new Error(`${c}: args.databaseCidrs must be a non-empty list of IPv4 CIDRs, got ${JSON.stringify(args.databaseCidrs)}`);
+  }
+  for (const cidr of databaseCidrs) {
+    const m = CIDR.exec(cidr);
+    if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
+      throw new Error(`${c}: args.databaseCidrs entries must be IPv4 CIDRs like "10.0.0.0/16", got ${JSON.stringify(cidr)}`);
+    }
+  }
+  return {
+    namespace,
+    createNamespace: args.createNamespace ?? true,
+    retentionDays: intIn(c, "retentionDays", args.retentionDays, 30, 1, 3650),
+    schedule: assertCron(c, "schedule", args.schedule ?? "0 3 * * *"),
+    snapshotAwsCron,
+    verifySchedule: assertCron(c, "verifySchedule", args.verifySchedule ?? "0 5 * * 0"),
+    copyRegion: args.copyRegion,
+    replicaRegion: args.replicaRegion,
+    objectLock: args.objectLock ?? false,
+    protect,
+    forceDestroy,
+    databaseCidrs,
+    postgresImage: image(c, "postgresImage", args.postgresImage, DEFAULT_POSTGRES_IMAGE),
+    awsCliImage: image(c, "awsCliImage", args.awsCliImage, DEFAULT_AWS_CLI_IMAGE),
+    scratchVolumeGi: intIn(c, "scratchVolumeGi", args.scratchVolumeGi, 10, 1, 1000),
+    jobTimeoutMinutes: intIn(c, "jobTimeoutMinutes", args.jobTimeoutMinutes, 120, 5, 1440),
+    tags: { ...(args.tags ?? {}) },
+  };
+}

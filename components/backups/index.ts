@@ -1,0 +1,3 @@
+export { DifyBackups } from "./backups";
+export { DifyBackupsArgs, PostgresLogin } from "./args";
+export { parseCron, toAwsCron } from "./cron";
