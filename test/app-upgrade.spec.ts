@@ -1,0 +1,86 @@
+import { strict as assert } from "assert";
+import { DIFY_VERSIONS } from "../components/app/versions";
+import { RecordedResource } from "./harness/monitor";
+import { DEPLOYMENT, JOB, prodArgs, runApp, runRefused } from "./app-fixture";
+
+const NEXT = "1.99.0"; // a hypothetical next release supplied through extraVersions
+const NEXT_SET = {
+  api: "langgenius/dify-api:1.99.0",
+  web: "langgenius/dify-web:1.99.0",
+  sandbox: "langgenius/dify-sandbox:0.2.15",
+  pluginDaemon: "langgenius/dify-plugin-daemon:0.9.9-local",
+  ssrfProxy: DIFY_VERSIONS["1.16.1"].ssrfProxy,
+};
+
+function jobAndDeps(rs: RecordedResource[]) {
+  const jobs = rs.filter((r) => r.type === JOB);
+  assert.equal(jobs.length, 1, "exactly one migration Job per version");
+  const job = jobs[0];
+  const name = (job.rawInputs as { metadata: { name: string } }).metadata.name;
+  const waits = (d: string) => rs.find((r) => r.type === DEPLOYMENT && (r.rawInputs as { metadata: { name: string } }).metadata.name === d)!.options.dependsOn.includes(job.urn);
+  return { job, name, waits };
+}
+
+describe("DifyApp upgrades", () => {
+  it("migrates once per version, before the api, worker and beat roll out", async () => {
+    const before = jobAndDeps((await runApp()).resources);
+    const after = jobAndDeps((await runApp({ difyVersion: NEXT, extraVersions: { [NEXT]: NEXT_SET } })).resources);
+    assert.equal(before.name, "dify-migrate-1-16-1");
+    assert.equal(after.name, "dify-migrate-1-99-0", "a new version is a new Job (it runs again)");
+    assert.notEqual(before.job.urn, after.job.urn, "a new Pulumi resource: created before the Deployments update");
+    for (const d of ["dify-api", "dify-worker", "dify-worker-beat"]) {
+      assert.ok(before.waits(d) && after.waits(d), `${d} waits for the migration Job`);
+    }
+    const env = (after.job.rawInputs as { spec: { template: { spec: { containers: { image: string; env: { name: string; value?: string }[] }[] } } } }).spec.template.spec.containers[0];
+    assert.equal(env.image, NEXT_SET.api);
+    assert.deepEqual(env.env.filter((e) => e.value).map((e) => `${e.name}=${e.value}`), ["MODE=migration", "MIGRATION_ENABLED=true"]);
+    assert.equal(after.job.options.deleteBeforeReplace, true);
+    assert.equal((after.job.rawInputs as { spec: { ttlSecondsAfterFinished?: number } }).spec.ttlSecondsAfterFinished, undefined, "no TTL: Pulumi keeps tracking the Job");
+  });
+});
+
+describe("DifyApp refuses bad args before creating anything", () => {
+  const cases: [string, Parameters<typeof prodArgs>[0], RegExp][] = [
+    ["unknown service", { services: { apii: { replicas: 2 } } }, /args\.services has unknown service "apii"; allowed: api, worker/],
+    ["replicas at the PDB minimum", { services: { api: { replicas: 2, minReplicas: 2, pdbMinAvailable: 2 } } }, /replicas\/minReplicas \(2\) must be greater than pdbMinAvailable \(2\)/],
+    ["minReplicas above maxReplicas", { services: { web: { minReplicas: 5, maxReplicas: 4, replicas: 5 } } }, /minReplicas \(5\) must not exceed maxReplicas \(4\)/],
+    ["two beats", { services: { "worker-beat": { replicas: 2 } } }, /args\.services\["worker-beat"\]\.replicas must be exactly 1.*got 2/],
+    ["domain with a scheme", { domain: "https://dify.example.com" }, /args\.domain must be a lowercase host name.*got "https:\/\/dify\.example\.com"/],
+    ["single-label domain", { domain: "localhost" }, /args\.domain must be a lowercase host name/],
+    ["unknown version", { difyVersion: "1.2.3" }, /args\.difyVersion must be one of 1\.16\.1.*got "1\.2\.3"/],
+    ["bad quantity", { services: { api: { memoryLimit: "2GB" } } }, /args\.services\["api"\]\.memoryLimit must be a Kubernetes quantity.*got "2GB"/],
+    ["request above limit", { services: { worker: { cpuRequest: "3", cpuLimit: "2" } } }, /cpuRequest 3 must not exceed cpuLimit 2/],
+    ["HPA knob on a fixed service", { services: { sandbox: { maxReplicas: 4 } } }, /maxReplicas is only allowed for autoscaled services/],
+    ["credential in extraEnv", { extraEnv: { MAIL_PASSWORD: "x" } }, /args\.extraEnv\["MAIL_PASSWORD"\] looks like a credential/],
+    ["bad CIDR", { dataCidrs: ["10.0.0.0/33"] }, /args\.dataCidrs must contain IPv4 CIDRs.*"10\.0\.0\.0\/33"/],
+    ["no data CIDRs", { dataCidrs: [] }, /args\.dataCidrs must list at least one IPv4 CIDR/],
+    ["unpinned image", { difyVersion: "x", extraVersions: { x: { ...NEXT_SET, web: "langgenius/dify-web:latest" } } }, /image "web" of Dify x must be pinned/],
+    ["agent backend", { enableAgentBackend: true }, /enableAgentBackend=true is not supported yet/],
+  ];
+  for (const [what, over, msg] of cases) {
+    it(`refuses ${what}`, async () => {
+      const r = await runRefused(over);
+      assert.match(r.message, /^DifyApp "dify": /);
+      assert.match(r.message, msg);
+      assert.equal(r.resources.length, 0, "nothing was registered");
+    });
+  }
+
+  it("accepts a dev profile: single replicas, no PDBs, queue groups", async () => {
+    const rs = (await runApp({
+      services: {
+        api: { replicas: 1, cpuRequest: "250m", memoryRequest: "512Mi" },
+        web: { replicas: 1 }, worker: { replicas: 1 }, sandbox: { replicas: 1 },
+        "plugin-daemon": { replicas: 1 }, "ssrf-proxy": { replicas: 1 },
+      },
+      workerQueueGroups: [{ name: "datasets", queues: ["dataset", "priority_dataset"] }, { name: "rest", queues: ["workflow", "mail"] }],
+    })).resources;
+    assert.equal(rs.filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget").length, 0);
+    const workers = rs.filter((r) => r.type === DEPLOYMENT && /dify-worker-(datasets|rest)/.test((r.rawInputs as { metadata: { name: string } }).metadata.name));
+    assert.equal(workers.length, 2);
+    for (const w of workers) {
+      const pod = (w.rawInputs as { spec: { template: { spec: { serviceAccountName: string } } } }).spec.template.spec;
+      assert.equal(pod.serviceAccountName, "dify-worker", "queue groups share the IRSA-trusted worker identity");
+    }
+  });
+});
