@@ -1,0 +1,174 @@
+/**
+ * DifyDatabaseHA: Dify's state stores on AWS. Aurora PostgreSQL (pgvector) with a writer and
+ * readers across AZs, ElastiCache (Valkey/Redis OSS) with a replica and automatic failover,
+ * one customer KMS key for both, and an in-cluster Job that creates the `dify` role, the
+ * `dify`/`dify_plugin` databases and the extensions. Hands DifyApp typed connection settings.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { componentType } from "../contracts";
+import { DataEndpoints, DifyDatabaseHAArgs, PoolSettings, PostgresConnectionValues, RedisConnectionValues } from "./args";
+import { createBootstrap, findKubernetesProvider } from "./bootstrap";
+import { createAccess, subnetZones } from "./network";
+import { createPostgres, MASTER_USERNAME } from "./postgres";
+import { createRedis } from "./redis";
+import { scramSha256Verifier } from "./sql";
+import { resolveArgs } from "./validate";
+
+export class DifyDatabaseHA extends pulumi.ComponentResource {
+  /** How the Dify api, worker and plugin daemon reach Postgres (secret: it carries the `dify` role's password). */
+  public readonly postgres: pulumi.Output<PostgresConnectionValues>;
+  /** How Dify reaches Redis (secret: it carries the AUTH token). TLS is always on. */
+  public readonly redis: pulumi.Output<RedisConnectionValues>;
+  /** Non-secret endpoints, for stack outputs and runbooks. */
+  public readonly endpoints: pulumi.Output<DataEndpoints>;
+  /** Pool sizes DifyApp should set so all pods together stay under max_connections. */
+  public readonly poolSettings: pulumi.Output<PoolSettings>;
+  /** Aurora cluster ARN (AWS Backup selection). */
+  public readonly clusterArn: pulumi.Output<string>;
+  /** Aurora cluster identifier. */
+  public readonly clusterIdentifier: pulumi.Output<string>;
+  /** ElastiCache replication group id. */
+  public readonly replicationGroupId: pulumi.Output<string>;
+  /** Security groups of Postgres and Redis, in that order. */
+  public readonly securityGroupIds: pulumi.Output<string[]>;
+  /** ARN of the customer KMS key encrypting storage, snapshots, Performance Insights and the secret. */
+  public readonly kmsKeyArn: pulumi.Output<string>;
+  /** ARN of the Secrets Manager secret with the master credentials (JSON: username, password, host, port). */
+  public readonly masterSecretArn: pulumi.Output<string>;
+  /** Name of the bootstrap Job ("" when no Kubernetes provider was given). */
+  public readonly bootstrapJobName: pulumi.Output<string>;
+
+  constructor(name: string, args: DifyDatabaseHAArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before registering anything: bad input never half-creates a stack.
+    const cfg = resolveArgs(name, args);
+    const k8sProvider = cfg.bootstrap.enabled ? findKubernetesProvider(opts) : undefined;
+    super(componentType("DifyDatabaseHA"), name, {}, opts);
+
+    const tags = pulumi.output(args.tags ?? {}).apply((t) => ({ ...t, "dify-aws:component": `DifyDatabaseHA/${name}` }));
+    const protect = cfg.protect;
+
+    const key = new aws.kms.Key(
+      `${name}-data`,
+      {
+        description: `Dify data tier (${name}): Aurora, ElastiCache, snapshots, Performance Insights, master secret`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        tags,
+      },
+      // Snapshots outlive the stack; without their key they cannot be restored, so prod keeps it.
+      { parent: this, protect, retainOnDelete: protect },
+    );
+    new aws.kms.Alias(`${name}-data`, { name: `alias/dify-${name.toLowerCase().replace(/[^a-z0-9/_-]/g, "-")}-data`, targetKeyId: key.keyId }, { parent: this });
+    const snapshotSuffix = new random.RandomId(`${name}-snapshot-suffix`, { byteLength: 4 }, { parent: this }).hex;
+
+    const zones = subnetZones(args.subnetIds, args.availabilityZones, this);
+    const access = { vpcId: args.vpcId, allowedSecurityGroupIds: args.allowedSecurityGroupIds ?? [], allowedCidrBlocks: args.allowedCidrBlocks ?? [], tags };
+    const pgSg = createAccess(name, { ...access, label: "postgres", port: cfg.postgres.port }, this);
+    const redisSg = createAccess(name, { ...access, label: "redis", port: cfg.redis.port }, this);
+
+    const common = { cfg, subnetIds: args.subnetIds, zones, kmsKeyArn: key.arn, snapshotSuffix, tags };
+    const pg = createPostgres(name, { ...common, securityGroupId: pgSg.id }, this);
+    const rd = createRedis(name, { ...common, securityGroupId: redisSg.id }, this);
+
+    // The least-privilege role Dify logs in as. keepers: bumping appPasswordVersion rotates it.
+    const appPassword = new random.RandomPassword(
+      `${name}-pg-app`,
+      { length: 40, special: false, keepers: { version: String(cfg.appPasswordVersion) } },
+      { parent: this },
+    );
+
+    let job: pulumi.Resource | undefined;
+    if (k8sProvider) {
+      const j = createBootstrap(
+        name,
+        {
+          cfg,
+          host: pg.cluster.endpoint,
+          port: pg.cluster.port,
+          masterUsername: MASTER_USERNAME,
+          masterPassword: pg.masterPassword.result,
+          appPasswordVerifier: appPassword.result.apply(scramSha256Verifier),
+          dependsOn: pg.instances,
+        },
+        k8sProvider,
+        this,
+      );
+      job = j;
+      this.bootstrapJobName = j.metadata.name;
+    } else {
+      if (cfg.bootstrap.enabled) {
+        pulumi.log.warn(
+          `DifyDatabaseHA "${name}": no Kubernetes provider in opts.providers, so the "${cfg.appUsername}" role and the ` +
+            `"${cfg.databaseName}"/"${cfg.pluginDatabaseName}" databases are NOT created; pass the cluster's provider to create them.`,
+          this,
+        );
+      }
+      this.bootstrapJobName = pulumi.output("");
+    }
+
+    // Consumers wait for the bootstrap Job: the connection settings are only usable after it.
+    const ready = <T>(o: pulumi.Output<T>): pulumi.Output<T> =>
+      job ? pulumi.all([job.urn]).apply(() => o) : o;
+
+    this.postgres = ready(
+      pulumi.secret(
+        pulumi.all([pg.cluster.endpoint, pg.cluster.readerEndpoint, pg.cluster.port, appPassword.result]).apply(
+          ([host, readerHost, port, password]): PostgresConnectionValues => ({
+            host,
+            readerHost: readerHost || host,
+            port,
+            database: cfg.databaseName,
+            pluginDatabase: cfg.pluginDatabaseName,
+            username: cfg.appUsername,
+            password,
+            sslMode: "require",
+          }),
+        ),
+      ),
+    );
+    this.redis = ready(
+      pulumi.secret(
+        pulumi.all([rd.group.primaryEndpointAddress, rd.group.port, rd.authToken.result]).apply(
+          ([host, port, password]): RedisConnectionValues => ({ host, port: port ?? cfg.redis.port, password, useTls: true }),
+        ),
+      ),
+    );
+    this.endpoints = pulumi
+      .all([pg.cluster.endpoint, pg.cluster.readerEndpoint, pg.cluster.port, rd.group.primaryEndpointAddress, rd.group.port])
+      .apply(([postgresHost, reader, postgresPort, redisHost, redisPort]) => ({
+        postgresHost,
+        postgresReaderHost: reader || postgresHost,
+        postgresPort,
+        database: cfg.databaseName,
+        pluginDatabase: cfg.pluginDatabaseName,
+        username: cfg.appUsername,
+        sslMode: "require",
+        redisHost,
+        redisPort: redisPort ?? cfg.redis.port,
+        redisUseTls: true,
+      }));
+    this.poolSettings = pulumi.output(cfg.pool);
+    this.clusterArn = pg.cluster.arn;
+    this.clusterIdentifier = pg.cluster.clusterIdentifier;
+    this.replicationGroupId = rd.group.replicationGroupId;
+    this.securityGroupIds = pulumi.all([pgSg.id, redisSg.id]);
+    this.kmsKeyArn = key.arn;
+    this.masterSecretArn = pg.masterSecret.arn;
+
+    this.registerOutputs({
+      postgres: this.postgres,
+      redis: this.redis,
+      endpoints: this.endpoints,
+      poolSettings: this.poolSettings,
+      clusterArn: this.clusterArn,
+      clusterIdentifier: this.clusterIdentifier,
+      replicationGroupId: this.replicationGroupId,
+      securityGroupIds: this.securityGroupIds,
+      kmsKeyArn: this.kmsKeyArn,
+      masterSecretArn: this.masterSecretArn,
+      bootstrapJobName: this.bootstrapJobName,
+    });
+  }
+}

@@ -1,0 +1,17 @@
+/** DifyDatabaseHA: HA Postgres (pgvector) and Redis for Dify, plus its typed connection settings. */
+export { DifyDatabaseHA } from "./databaseHA";
+export {
+  BootstrapArgs,
+  CacheEngine,
+  ConnectionBudgetArgs,
+  DataEndpoints,
+  DifyDatabaseHAArgs,
+  PoolSettings,
+  PostgresArgs,
+  PostgresConnectionValues,
+  RedisArgs,
+  RedisConnectionValues,
+  ServerlessV2Args,
+} from "./args";
+export { computePoolSettings, estimateMaxConnections } from "./pool";
+export { DataTierOutputs, poolEnv, poolSettingsFor, postgresConnectionOf, redisConnectionOf } from "./connection";

@@ -1,0 +1,185 @@
+/**
+ * Aurora PostgreSQL: cluster parameter group (TLS forced, logging), subnet group, master
+ * credentials, cluster and its instances spread over the AZs.
+ *
+ * Master credentials: a generated password (random.RandomPassword), not RDS's managed
+ * Secrets Manager password. The in-VPC bootstrap Job needs it as a value inside a Kubernetes
+ * Secret; with `manageMasterUserPassword` Pulumi could only read it back through a deploy-time
+ * data source (which stores it in state anyway) and RDS's 7-day rotation would leave that copy
+ * stale. The password is kept secret in state and copied to a Secrets Manager secret encrypted
+ * with the data key, so operators and restores (DifyBackups) can fetch it without state access.
+ * Dify itself never uses the master: it logs in as the least-privilege `dify` role.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ResolvedConfig } from "./validate";
+import { zoneFor } from "./network";
+
+/** Master user name (RDS reserves "rdsadmin"; "postgres" is avoided so it is never guessed). */
+export const MASTER_USERNAME = "dify_admin";
+
+export interface PostgresInputs {
+  cfg: ResolvedConfig;
+  subnetIds: pulumi.Input<string>[];
+  zones: pulumi.Output<string[]>;
+  securityGroupId: pulumi.Input<string>;
+  kmsKeyArn: pulumi.Input<string>;
+  snapshotSuffix: pulumi.Input<string>;
+  tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export interface PostgresResources {
+  cluster: aws.rds.Cluster;
+  instances: aws.rds.ClusterInstance[];
+  masterPassword: random.RandomPassword;
+  masterSecret: aws.secretsmanager.Secret;
+}
+
+/**
+ * Cluster parameters. All are dynamic in Aurora PostgreSQL, so "immediate" applies them without
+ * a reboot. log_statement stays at its default "none": "ddl" would log ALTER ROLE ... PASSWORD.
+ */
+function clusterParameters(p: ResolvedConfig["postgres"]): aws.types.input.rds.ClusterParameterGroupParameter[] {
+  const params: [string, string][] = [
+    ["rds.force_ssl", "1"], // refuse non-TLS connections (Dify: DB_EXTRAS=sslmode=require; daemon: DB_SSL_MODE=require)
+    ["ssl_min_protocol_version", "TLSv1.2"],
+    ["password_encryption", "scram-sha-256"],
+    ["log_min_duration_statement", String(p.logMinDurationStatementMs)], // slow queries only
+    ["log_lock_waits", "1"], // lock waits longer than deadlock_timeout (1 s)
+    ["log_temp_files", "10240"], // temp files ≥ 10 MiB: work_mem too small for a query
+    ["log_autovacuum_min_duration", "10000"], // autovacuum runs ≥ 10 s (pgvector tables churn)
+    ["idle_in_transaction_session_timeout", String(p.idleInTransactionSessionTimeoutMs)], // leaked transactions hold locks and block vacuum
+  ];
+  return params.map(([name, value]) => ({ name, value, applyMethod: "immediate" }));
+}
+
+function enhancedMonitoringRole(name: string, parent: pulumi.Resource, tags: PostgresInputs["tags"]): aws.iam.Role {
+  const partition = aws.getPartitionOutput({}, { parent }).partition;
+  const trust = aws.iam.getPolicyDocumentOutput(
+    {
+      statements: [
+        { actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["monitoring.rds.amazonaws.com"] }] },
+      ],
+    },
+    { parent },
+  );
+  const role = new aws.iam.Role(`${name}-rds-monitoring`, { assumeRolePolicy: trust.json, tags }, { parent });
+  new aws.iam.RolePolicyAttachment(
+    `${name}-rds-monitoring`,
+    { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole` },
+    { parent },
+  );
+  return role;
+}
+
+export function createPostgres(name: string, i: PostgresInputs, parent: pulumi.Resource): PostgresResources {
+  const { cfg } = i;
+  const p = cfg.postgres;
+  const protect = cfg.protect;
+
+  const subnetGroup = new aws.rds.SubnetGroup(`${name}-pg`, { description: `Dify Aurora (${name}): private subnets`, subnetIds: i.subnetIds, tags: i.tags }, { parent });
+  const params = new aws.rds.ClusterParameterGroup(
+    `${name}-pg`,
+    { family: p.family, description: `Dify Aurora PostgreSQL ${p.major} (${name}): TLS only, slow-query logging`, parameters: clusterParameters(p), tags: i.tags },
+    { parent },
+  );
+
+  // RDS rejects / ' " @ and spaces; alphanumerics also survive every URL and shell unescaped.
+  const masterPassword = new random.RandomPassword(`${name}-pg-master`, { length: 40, special: false }, { parent });
+  const cluster = new aws.rds.Cluster(
+    `${name}-pg`,
+    {
+      engine: aws.rds.EngineType.AuroraPostgresql,
+      engineMode: "provisioned",
+      // A major-only version lets RDS pick the default minor; the provider keeps configured and
+      // actual versions apart (engineVersionActual), so minor auto-upgrades cause no diff.
+      engineVersion: p.engineVersion,
+      allowMajorVersionUpgrade: false,
+      masterUsername: MASTER_USERNAME,
+      masterPassword: masterPassword.result,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [i.securityGroupId],
+      dbClusterParameterGroupName: params.name,
+      port: p.port,
+      storageEncrypted: true,
+      kmsKeyId: i.kmsKeyArn,
+      iamDatabaseAuthenticationEnabled: p.iamAuth,
+      backupRetentionPeriod: p.backupRetentionDays,
+      preferredBackupWindow: p.preferredBackupWindow,
+      preferredMaintenanceWindow: p.preferredMaintenanceWindow,
+      copyTagsToSnapshot: true,
+      deletionProtection: p.deletionProtection,
+      skipFinalSnapshot: !protect,
+      finalSnapshotIdentifier: protect ? pulumi.interpolate`${name.toLowerCase().replace(/[^a-z0-9-]/g, "-")}-pg-final-${i.snapshotSuffix}` : undefined,
+      // Prod keeps the automated backups (point-in-time restore) even after the cluster is deleted.
+      deleteAutomatedBackups: !protect,
+      enabledCloudwatchLogsExports: p.cloudwatchLogs ? ["postgresql"] : [],
+      serverlessv2ScalingConfiguration: p.serverless ? { minCapacity: p.serverless.minCapacity, maxCapacity: p.serverless.maxCapacity } : undefined,
+      applyImmediately: cfg.applyImmediately,
+      tags: i.tags,
+    },
+    { parent, protect },
+  );
+
+  const monitoringRole = p.enhancedMonitoringInterval > 0 ? enhancedMonitoringRole(name, parent, i.tags) : undefined;
+  const instances: aws.rds.ClusterInstance[] = [];
+  for (let n = 0; n <= p.readerCount; n++) {
+    instances.push(
+      new aws.rds.ClusterInstance(
+        `${name}-pg-${n}`,
+        {
+          clusterIdentifier: cluster.id,
+          engine: aws.rds.EngineType.AuroraPostgresql,
+          instanceClass: p.instanceClass,
+          // Instance n in zone n mod #zones: the writer (0) and its first reader never share an AZ.
+          availabilityZone: zoneFor(i.zones, n),
+          dbSubnetGroupName: subnetGroup.name,
+          publiclyAccessible: false,
+          // Tier 0 for the writer and first reader: failover goes to the reader in another AZ.
+          promotionTier: n <= 1 ? 0 : 1,
+          autoMinorVersionUpgrade: true,
+          performanceInsightsEnabled: p.performanceInsights,
+          performanceInsightsKmsKeyId: p.performanceInsights ? i.kmsKeyArn : undefined,
+          performanceInsightsRetentionPeriod: p.performanceInsights ? 7 : undefined,
+          monitoringInterval: p.enhancedMonitoringInterval,
+          monitoringRoleArn: monitoringRole?.arn,
+          preferredMaintenanceWindow: p.preferredMaintenanceWindow,
+          copyTagsToSnapshot: true,
+          applyImmediately: cfg.applyImmediately,
+          tags: i.tags,
+        },
+        // Instances hold no data (storage is the cluster's), so they stay unprotected: lowering
+        // readerCount must be possible without `pulumi state unprotect`.
+        { parent },
+      ),
+    );
+  }
+
+  const masterSecret = new aws.secretsmanager.Secret(
+    `${name}-pg-master`,
+    {
+      description: `Dify Aurora (${name}) master credentials (username/password/host/port). Dify uses the "${cfg.appUsername}" role instead.`,
+      kmsKeyId: i.kmsKeyArn,
+      recoveryWindowInDays: protect ? 30 : 0,
+      tags: i.tags,
+    },
+    // Kept on stack delete in prod: restoring a final snapshot needs this password.
+    { parent, protect, retainOnDelete: protect },
+  );
+  new aws.secretsmanager.SecretVersion(
+    `${name}-pg-master`,
+    {
+      secretId: masterSecret.id,
+      secretString: pulumi.secret(
+        pulumi
+          .all([masterPassword.result, cluster.endpoint, cluster.port, cluster.clusterIdentifier])
+          .apply(([password, host, port, id]) =>
+            JSON.stringify({ engine: "postgres", username: MASTER_USERNAME, password, host, port, dbClusterIdentifier: id }),
+          ),
+      ),
+    },
+    { parent, retainOnDelete: protect },
+  );
+  return { cluster, instances, masterPassword, masterSecret };
+}

@@ -1,0 +1,267 @@
+/**
+ * Validation and defaulting of DifyDatabaseHA's args. Runs before `super(...)`, so bad input
+ * throws before anything is registered and never half-creates a stack.
+ */
+import { CacheEngine, DifyDatabaseHAArgs } from "./args";
+import { computePoolSettings, estimateMaxConnections } from "./pool";
+import { PoolSettings } from "./args";
+
+/** Args with every default applied; plain values only. */
+export interface ResolvedConfig {
+  protect: boolean;
+  applyImmediately: boolean;
+  databaseName: string;
+  pluginDatabaseName: string;
+  appUsername: string;
+  appPasswordVersion: number;
+  postgres: {
+    engineVersion: string;
+    major: number;
+    family: string;
+    instanceClass: string;
+    serverless?: { minCapacity: number; maxCapacity: number };
+    readerCount: number;
+    backupRetentionDays: number;
+    preferredBackupWindow: string;
+    preferredMaintenanceWindow: string;
+    performanceInsights: boolean;
+    enhancedMonitoringInterval: number;
+    iamAuth: boolean;
+    deletionProtection: boolean;
+    cloudwatchLogs: boolean;
+    logMinDurationStatementMs: number;
+    idleInTransactionSessionTimeoutMs: number;
+    port: number;
+  };
+  redis: {
+    engine: CacheEngine;
+    engineVersion: string;
+    nodeType: string;
+    replicaCount: number;
+    snapshotRetentionDays: number;
+    snapshotWindow: string;
+    maintenanceWindow: string;
+    port: number;
+  };
+  bootstrap: { enabled: boolean; namespace: string; createNamespace: boolean; image: string; timeoutMinutes: number };
+  pool: PoolSettings;
+}
+
+const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+const MINUTES_PER_WEEK = 7 * 24 * 60;
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function hhmm(s: string): number | undefined {
+  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(s);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
+}
+
+/** "hh:mm-hh:mm" -> [start, end) in minutes of the day (end may pass midnight). */
+function dailyWindow(s: string): [number, number] | undefined {
+  const [a, b, ...rest] = s.split("-");
+  if (rest.length || a === undefined || b === undefined) return undefined;
+  const start = hhmm(a);
+  let end = hhmm(b);
+  if (start === undefined || end === undefined) return undefined;
+  if (end <= start) end += 24 * 60;
+  return [start, end];
+}
+
+/** "ddd:hh:mm-ddd:hh:mm" -> [start, end) in minutes of the week (end may wrap). */
+function weeklyWindow(s: string): [number, number] | undefined {
+  const m = /^([a-z]{3}):(\d\d:\d\d)-([a-z]{3}):(\d\d:\d\d)$/.exec(s);
+  if (!m) return undefined;
+  const d1 = DAYS.indexOf(m[1]);
+  const d2 = DAYS.indexOf(m[3]);
+  const t1 = hhmm(m[2]);
+  const t2 = hhmm(m[4]);
+  if (d1 < 0 || d2 < 0 || t1 === undefined || t2 === undefined) return undefined;
+  const start = d1 * 1440 + t1;
+  let end = d2 * 1440 + t2;
+  if (end <= start) end += MINUTES_PER_WEEK;
+  return [start, end];
+}
+
+/** True when the daily window, repeated on every day, overlaps the weekly window. */
+function overlaps(daily: [number, number], weekly: [number, number]): boolean {
+  for (let day = -1; day <= 14; day++) {
+    const s = day * 1440 + daily[0];
+    const e = day * 1440 + daily[1];
+    if (s < weekly[1] && weekly[0] < e) return true;
+  }
+  return false;
+}
+
+class Checker {
+  readonly errors: string[] = [];
+  constructor(private readonly prefix: string) {}
+  fail(arg: string, given: unknown, allowed: string): void {
+    this.errors.push(`${arg} must be ${allowed}, got ${JSON.stringify(given)}`);
+  }
+  int(arg: string, v: number, min: number, max: number): number {
+    if (!Number.isInteger(v) || v < min || v > max) this.fail(arg, v, `an integer in ${min}..${max}`);
+    return v;
+  }
+  throwIfAny(): void {
+    if (this.errors.length) throw new Error(`${this.prefix}: ${this.errors.join("; ")}`);
+  }
+}
+
+/** Applies defaults and validates; throws one Error naming every bad argument. */
+export function resolveArgs(name: string, args: DifyDatabaseHAArgs): ResolvedConfig {
+  const c = new Checker(`DifyDatabaseHA "${name}"`);
+  const protect = args.protect ?? true;
+  const pg = args.postgres ?? {};
+  const rd = args.redis ?? {};
+  const bs = args.bootstrap ?? {};
+
+  if (!Array.isArray(args.subnetIds) || args.subnetIds.length < 2) {
+    c.fail("args.subnetIds", Array.isArray(args.subnetIds) ? `${args.subnetIds.length} subnet(s)` : args.subnetIds,
+      "an array of at least 2 private subnet ids in different AZs (RDS subnet groups need two AZs)");
+  }
+  if (args.availabilityZones !== undefined && args.availabilityZones.length !== args.subnetIds?.length) {
+    c.fail("args.availabilityZones", `${args.availabilityZones.length} zone(s)`, `one zone per subnet (${args.subnetIds?.length ?? 0})`);
+  }
+  const sgCount = args.allowedSecurityGroupIds?.length ?? 0;
+  const cidrCount = args.allowedCidrBlocks?.length ?? 0;
+  if (sgCount + cidrCount === 0) {
+    c.fail("args.allowedSecurityGroupIds/allowedCidrBlocks", [], "at least one security group or CIDR block (otherwise nothing can reach the databases)");
+  }
+  for (const cidr of args.allowedCidrBlocks ?? []) {
+    if (typeof cidr === "string" && (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr) || cidr === "0.0.0.0/0")) {
+      c.fail("args.allowedCidrBlocks[]", cidr, "an IPv4 CIDR narrower than 0.0.0.0/0");
+    }
+  }
+
+  // --- Postgres
+  const engineVersion = pg.engineVersion ?? "16";
+  const ev = /^(\d+)(\.\d+)?$/.exec(engineVersion);
+  const major = ev ? Number(ev[1]) : NaN;
+  if (!ev || major < 15 || major > 18) {
+    c.fail("args.postgres.engineVersion", engineVersion, `an Aurora PostgreSQL version "<major>" or "<major>.<minor>" with major 15..18 (pgvector with HNSW; Dify supports 15+)`);
+  }
+  let serverless: { minCapacity: number; maxCapacity: number } | undefined;
+  if (pg.serverless) {
+    const min = pg.serverless.minCapacity ?? 0.5;
+    const max = pg.serverless.maxCapacity ?? 4;
+    const halfStep = (v: number) => Number.isFinite(v) && Math.round(v * 2) === v * 2;
+    if (!halfStep(min) || min < 0 || min > 256) c.fail("args.postgres.serverless.minCapacity", min, "0..256 ACU in steps of 0.5");
+    if (!halfStep(max) || max < 1 || max > 256 || max < min) c.fail("args.postgres.serverless.maxCapacity", max, `1..256 ACU in steps of 0.5 and ≥ minCapacity (${min})`);
+    serverless = { minCapacity: min, maxCapacity: max };
+  }
+  const instanceClass = serverless ? "db.serverless" : pg.instanceClass ?? "db.r7g.large";
+  if (!serverless) {
+    if (!/^db\.[a-z0-9-]+\.[a-z0-9]+$/.test(instanceClass) || instanceClass === "db.serverless") {
+      c.fail("args.postgres.instanceClass", instanceClass, `an RDS instance class "db.<family>.<size>" such as "db.r7g.large" (for Serverless v2 set args.postgres.serverless)`);
+    } else if (/^db\.t\d+g?\.(micro|small)$/.test(instanceClass)) {
+      c.fail("args.postgres.instanceClass", instanceClass, "a class Aurora PostgreSQL supports (the smallest T classes are db.t3.medium / db.t4g.medium)");
+    }
+  }
+  const readerCount = c.int("args.postgres.readerCount", pg.readerCount ?? 1, 0, 15);
+  const backupRetentionDays = c.int("args.postgres.backupRetentionDays", pg.backupRetentionDays ?? 30, 1, 35);
+  const backupWindow = pg.preferredBackupWindow ?? "03:00-04:00";
+  const maintWindow = pg.preferredMaintenanceWindow ?? "sun:04:30-sun:05:30";
+  const bw = dailyWindow(backupWindow);
+  const mw = weeklyWindow(maintWindow);
+  if (!bw || bw[1] - bw[0] < 30) c.fail("args.postgres.preferredBackupWindow", backupWindow, `a UTC daily window "hh24:mi-hh24:mi" of at least 30 minutes`);
+  if (!mw || mw[1] - mw[0] < 30) c.fail("args.postgres.preferredMaintenanceWindow", maintWindow, `a UTC weekly window "ddd:hh24:mi-ddd:hh24:mi" of at least 30 minutes`);
+  if (bw && mw && overlaps(bw, mw)) c.fail("args.postgres.preferredBackupWindow", backupWindow, `a window that does not overlap the maintenance window ${maintWindow}`);
+  const emi = pg.enhancedMonitoringInterval ?? 60;
+  if (![0, 1, 5, 10, 15, 30, 60].includes(emi)) c.fail("args.postgres.enhancedMonitoringInterval", emi, "one of 0, 1, 5, 10, 15, 30, 60 (seconds)");
+  const port = c.int("args.postgres.port", pg.port ?? 5432, 1150, 65535);
+  const lmd = pg.logMinDurationStatementMs ?? 1000;
+  if (!Number.isInteger(lmd) || lmd < -1) c.fail("args.postgres.logMinDurationStatementMs", lmd, "-1 (off) or a non-negative integer of milliseconds");
+  const iit = pg.idleInTransactionSessionTimeoutMs ?? 3_600_000;
+  if (!Number.isInteger(iit) || iit < 0) c.fail("args.postgres.idleInTransactionSessionTimeoutMs", iit, "0 (off) or a positive integer of milliseconds");
+
+  // --- Redis
+  const engine = (rd.engine ?? CacheEngine.Valkey) as CacheEngine;
+  if (!Object.values(CacheEngine).includes(engine)) c.fail("args.redis.engine", rd.engine, `"valkey" or "redis"`);
+  const redisVersion = rd.engineVersion ?? (engine === CacheEngine.Redis ? "7.1" : "8.2");
+  const rv = /^(\d+)\.(\d+)$/.exec(redisVersion);
+  const rvNum = rv ? Number(rv[1]) + Number(rv[2]) / 10 : NaN;
+  const minVersion = engine === CacheEngine.Redis ? 6.2 : 7.2;
+  if (!rv || rvNum < minVersion) c.fail("args.redis.engineVersion", redisVersion, `"<major>.<minor>" ≥ ${minVersion} for ${engine}`);
+  const nodeType = rd.nodeType ?? "cache.r7g.large";
+  if (!/^cache\.[a-z0-9-]+\.[a-z0-9]+$/.test(nodeType)) c.fail("args.redis.nodeType", nodeType, `an ElastiCache node type "cache.<family>.<size>" such as "cache.r7g.large"`);
+  else if (/^cache\.(t1|t2|m1|m2|m3|c1|r3)\./.test(nodeType)) c.fail("args.redis.nodeType", nodeType, "a current-generation node type (TLS, AUTH and Multi-AZ are not offered on previous generations)");
+  const replicaCount = c.int("args.redis.replicaCount", rd.replicaCount ?? 1, 0, 5);
+  const snapshotRetentionDays = c.int("args.redis.snapshotRetentionDays", rd.snapshotRetentionDays ?? 7, 0, 35);
+  const snapWindow = rd.snapshotWindow ?? "02:00-03:00";
+  const redisMaint = rd.maintenanceWindow ?? "sun:05:30-sun:06:30";
+  const sw = dailyWindow(snapWindow);
+  const rmw = weeklyWindow(redisMaint);
+  if (!sw || sw[1] - sw[0] < 60) c.fail("args.redis.snapshotWindow", snapWindow, `a UTC daily window "hh24:mi-hh24:mi" of at least 60 minutes`);
+  if (!rmw || rmw[1] - rmw[0] < 60) c.fail("args.redis.maintenanceWindow", redisMaint, `a UTC weekly window "ddd:hh24:mi-ddd:hh24:mi" of at least 60 minutes`);
+  if (sw && rmw && overlaps(sw, rmw)) c.fail("args.redis.snapshotWindow", snapWindow, `a window that does not overlap the maintenance window ${redisMaint}`);
+  const redisPort = c.int("args.redis.port", rd.port ?? 6379, 1024, 65535);
+
+  // --- Names
+  const databaseName = args.databaseName ?? "dify";
+  const pluginDatabaseName = args.pluginDatabaseName ?? "dify_plugin";
+  const appUsername = args.appUsername ?? "dify";
+  for (const [arg, v] of [["args.databaseName", databaseName], ["args.pluginDatabaseName", pluginDatabaseName], ["args.appUsername", appUsername]]) {
+    if (!IDENT.test(v) || ["postgres", "template0", "template1", "rdsadmin", "dify_admin", "public"].includes(v)) {
+      c.fail(arg, v, "a lower-case SQL identifier [a-z_][a-z0-9_]* (≤63 chars) that is not a reserved name");
+    }
+  }
+  if (databaseName === pluginDatabaseName) c.fail("args.pluginDatabaseName", pluginDatabaseName, `a name different from args.databaseName ("${databaseName}")`);
+  const appPasswordVersion = c.int("args.appPasswordVersion", args.appPasswordVersion ?? 1, 1, 1_000_000);
+
+  // --- Bootstrap
+  const namespace = bs.namespace ?? "dify-db-bootstrap";
+  if (!DNS_LABEL.test(namespace)) c.fail("args.bootstrap.namespace", namespace, "a DNS-1123 label (lower-case alphanumerics and '-', ≤63 chars)");
+  const image = bs.image ?? "postgres:16.10-alpine";
+  if (!/^[^\s:@]+(:[\w.-]+)?(@sha256:[a-f0-9]{64})?$/.test(image) || !(image.includes(":") || image.includes("@"))) {
+    c.fail("args.bootstrap.image", image, "an image reference pinned by tag or digest");
+  }
+  const timeoutMinutes = c.int("args.bootstrap.timeoutMinutes", bs.timeoutMinutes ?? 15, 2, 120);
+
+  // --- Connection budget
+  let pool: PoolSettings | undefined;
+  if (!Number.isNaN(major) && c.errors.length === 0) {
+    const maxConnections = estimateMaxConnections(instanceClass, serverless?.maxCapacity);
+    if (maxConnections === undefined) {
+      c.fail("args.postgres.instanceClass", instanceClass, "a class of a known size (medium, large, xlarge, <n>xlarge) so max_connections can be estimated");
+    } else {
+      try {
+        pool = computePoolSettings(maxConnections, args.connectionBudget ?? {});
+      } catch (e) {
+        c.errors.push((e as Error).message);
+      }
+    }
+  }
+  c.throwIfAny();
+
+  return {
+    protect,
+    applyImmediately: args.applyImmediately ?? false,
+    databaseName,
+    pluginDatabaseName,
+    appUsername,
+    appPasswordVersion,
+    postgres: {
+      engineVersion,
+      major,
+      family: `aurora-postgresql${major}`,
+      instanceClass,
+      serverless,
+      readerCount,
+      backupRetentionDays,
+      preferredBackupWindow: backupWindow,
+      preferredMaintenanceWindow: maintWindow,
+      performanceInsights: pg.performanceInsights ?? true,
+      enhancedMonitoringInterval: emi,
+      iamAuth: pg.iamAuth ?? false,
+      deletionProtection: pg.deletionProtection ?? protect,
+      cloudwatchLogs: pg.cloudwatchLogs ?? true,
+      logMinDurationStatementMs: lmd,
+      idleInTransactionSessionTimeoutMs: iit,
+      port,
+    },
+    redis: { engine, engineVersion: redisVersion, nodeType, replicaCount, snapshotRetentionDays, snapshotWindow: snapWindow, maintenanceWindow: redisMaint, port: redisPort },
+    bootstrap: { enabled: bs.enabled ?? true, namespace, createNamespace: bs.createNamespace ?? true, image, timeoutMinutes },
+    pool: pool as PoolSettings,
+  };
+}
