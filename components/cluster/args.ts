@@ -69,7 +69,11 @@ export interface DifyClusterArgs {
    * must run from inside the VPC). "0.0.0.0/0" is refused when `production` is true. Required.
    */
   publicAccessCidrs: string[];
-  /** IAM role ARNs granted cluster-admin through EKS access entries (authentication mode API, no aws-auth ConfigMap). Default none (the identity running pulumi is admin as the cluster creator). */
+  /**
+   * IAM role ARNs granted cluster-admin through EKS access entries (authentication mode API, no
+   * aws-auth ConfigMap). Leave out the identity that runs pulumi: @pulumi/eks always makes the
+   * cluster creator admin, and a second entry for it fails (pulumi/pulumi-eks#2373). Default none.
+   */
   adminRoleArns?: pulumi.Input<string>[];
   /** CPU architecture of all node groups. Default arm64 (Graviton). */
   nodeArchitecture?: NodeArchitecture;
