@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
+import { DifyAppArgs } from "../components/app/args";
 import { DIFY_VERSIONS } from "../components/app/versions";
 import { RecordedResource } from "./harness/monitor";
-import { DEPLOYMENT, JOB, prodArgs, runApp, runRefused } from "./app-fixture";
+import { DEPLOYMENT, JOB, runApp, runRefused } from "./app-fixture";
 
 const NEXT = "1.99.0"; // a hypothetical next release supplied through extraVersions
 const NEXT_SET = {
@@ -40,7 +41,7 @@ describe("DifyApp upgrades", () => {
 });
 
 describe("DifyApp refuses bad args before creating anything", () => {
-  const cases: [string, Parameters<typeof prodArgs>[0], RegExp][] = [
+  const cases: [string, Partial<DifyAppArgs>, RegExp][] = [
     ["unknown service", { services: { apii: { replicas: 2 } } }, /args\.services has unknown service "apii"; allowed: api, worker/],
     ["replicas at the PDB minimum", { services: { api: { replicas: 2, minReplicas: 2, pdbMinAvailable: 2 } } }, /replicas\/minReplicas \(2\) must be greater than pdbMinAvailable \(2\)/],
     ["minReplicas above maxReplicas", { services: { web: { minReplicas: 5, maxReplicas: 4, replicas: 5 } } }, /minReplicas \(5\) must not exceed maxReplicas \(4\)/],

@@ -72,6 +72,7 @@ export class DifyApp extends pulumi.ComponentResource {
       storage: args.storage,
       extraEnv: args.extraEnv ?? {},
       extraWebEnv: args.extraWebEnv ?? {},
+      websocket: args.enableWebsocketApi === true,
     };
     const credentials = createCredentials(name, namespace, ctx, labels("credentials"), nsOpts);
     const configs = new Map<EnvGroup, k8s.core.v1.ConfigMap>();

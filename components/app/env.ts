@@ -57,6 +57,8 @@ export interface EnvContext {
   storage: ObjectStorage;
   extraEnv: Record<string, string>;
   extraWebEnv: Record<string, string>;
+  /** The websocket api is enabled: the browser needs its public socket URL. */
+  websocket: boolean;
 }
 
 /** In-cluster URL of a catalog service. */
@@ -129,6 +131,7 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         SERVER_CONSOLE_API_URL: serviceUrl("api", 5001),
         NEXT_TELEMETRY_DISABLED: "1",
         HOME: "/tmp",
+        ...(c.websocket ? { NEXT_PUBLIC_SOCKET_URL: c.publicUrl.replace(/^http/, "ws") } : {}),
         ...c.extraWebEnv,
       };
     case EnvGroup.Sandbox:
@@ -158,6 +161,7 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         PLUGIN_STORAGE_OSS_BUCKET: c.storage.pluginBucketName,
         S3_USE_AWS: "true",
         S3_USE_AWS_MANAGED_IAM: "true",
+        S3_USE_PATH_STYLE: "false", // daemon default is true (for MinIO); AWS buckets use virtual-hosted style
         AWS_REGION: c.storage.region,
         PLUGIN_STORAGE_LOCAL_ROOT: "/app/storage",
         PLUGIN_WORKING_PATH: "/app/storage/cwd",

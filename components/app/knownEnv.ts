@@ -67,8 +67,9 @@ const API: Record<string, string> = {
 const WEB: Record<string, string> = {
   CONSOLE_API_URL: "web/docker/entrypoint.sh -> NEXT_PUBLIC_API_PREFIX (ref §3.10)",
   APP_API_URL: "web/docker/entrypoint.sh -> NEXT_PUBLIC_PUBLIC_API_PREFIX (ref §3.10)",
-  SERVER_CONSOLE_API_URL: "web server-side api base, 1.15+ (ref §3.10)",
+  SERVER_CONSOLE_API_URL: "web SSR api origin: `SERVER_CONSOLE_API_URL || CONSOLE_API_URL` + /console/api (ref §3.10)",
   NEXT_TELEMETRY_DISABLED: "Next.js telemetry switch (ref §3.10)",
+  NEXT_PUBLIC_SOCKET_URL: "web websocket URL, not overwritten by the entrypoint (ref §3.10, §8)",
   HOME: "POSIX: caches under $HOME (read-only root, so /tmp)",
 };
 
@@ -102,6 +103,7 @@ const PLUGIN_DAEMON: Record<string, string> = {
   PLUGIN_STORAGE_OSS_BUCKET: "config.go (ref §3.7)",
   S3_USE_AWS: "config.go, unprefixed in the container (ref §3.7, §8)",
   S3_USE_AWS_MANAGED_IAM: "config.go; cloud-kit s3.go default credential chain (ref §3.7)",
+  S3_USE_PATH_STYLE: "internal/types/app/config.go (default true)",
   AWS_REGION: "config.go and the AWS SDK (ref §3.7)",
   PLUGIN_STORAGE_LOCAL_ROOT: "config.go (ref §3.7)",
   PLUGIN_WORKING_PATH: "config.go (ref §3.7)",
