@@ -45,6 +45,8 @@ describe("DifyCluster (prod)", () => {
     assert.equal(ofType(run, "aws:ec2/natGateway:NatGateway").length, 3);
     const natRoutes = ofType(run, "aws:ec2/route:Route").filter((r) => r.inputs.natGatewayId);
     assert.equal(new Set(natRoutes.map((r) => r.inputs.natGatewayId)).size, 3, "each zone egresses through its own NAT");
+    const defaultSg = one(run, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup");
+    assert.deepEqual([defaultSg.inputs.ingress, defaultSg.inputs.egress], [[], []], "the VPC's default group admits nothing");
     const s3 = one(run, "aws:ec2/vpcEndpoint:VpcEndpoint");
     assert.equal(s3.inputs.serviceName, "com.amazonaws.us-east-1.s3");
     assert.equal(s3.inputs.vpcEndpointType, "Gateway");

@@ -91,12 +91,20 @@ export function createWorkloadAddons(
     addonName: "coredns",
     version: s.addonVersions.coredns,
     configuration: {
-      // Prefer the system nodes, and spread replicas over zones so DNS survives a zone loss.
+      // Prefer the system nodes, one replica per node and spread over zones so DNS survives a
+      // node or zone loss. (Setting affinity replaces the add-on's default anti-affinity, so it
+      // is restated here.)
       affinity: {
         nodeAffinity: {
           preferredDuringSchedulingIgnoredDuringExecution: [{
             weight: 100,
             preference: { matchExpressions: [{ key: NODE_ROLE_LABEL, operator: "In", values: [NodeRole.System] }] },
+          }],
+        },
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [{
+            weight: 100,
+            podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
           }],
         },
       },

@@ -76,6 +76,9 @@ function createVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit
     enableDnsSupport: true,
     tags: { ...s.tags, Name: name("vpc") },
   }, opts);
+  // Strip the rules of the VPC's default security group (it admits everything from itself), so
+  // nothing that lands in it by accident can talk to anything.
+  new aws.ec2.DefaultSecurityGroup(`${s.name}-default`, { vpcId: vpc.id, ingress: [], egress: [], tags: { ...s.tags, Name: name("default-deny") } }, opts);
   const igw = new aws.ec2.InternetGateway(`${s.name}-igw`, { vpcId: vpc.id, tags: { ...s.tags, Name: name("igw") } }, opts);
   const publicRt = new aws.ec2.RouteTable(`${s.name}-public`, { vpcId: vpc.id, tags: { ...s.tags, Name: name("public") } }, opts);
   new aws.ec2.Route(`${s.name}-public-default`, { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, opts);
