@@ -1,0 +1,456 @@
+// The delivery pipelines (.github/workflows) and the scripts they run (.github/scripts).
+// Workflows are checked as data (triggers, jobs, permissions, pins, per-stack policy config);
+// the scripts are executed for real against fakes (a local HTTP server, fake pulumi/kubectl/curl).
+import { strict as assert } from "assert";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+
+const ROOT = path.resolve(__dirname, "..");
+const WF_DIR = path.join(ROOT, ".github", "workflows");
+const SCRIPTS = path.join(ROOT, ".github", "scripts");
+
+/** Third-party actions and the commit each tag was verified to point at (read from the action repos' tags). */
+const VERIFIED_PINS: Record<string, { sha: string; version: string }> = {
+  "actions/checkout": { sha: "3d3c42e5aac5ba805825da76410c181273ba90b1", version: "v7.0.1" },
+  "actions/setup-node": { sha: "820762786026740c76f36085b0efc47a31fe5020", version: "v7.0.0" },
+  "pulumi/actions": { sha: "8e5e406f4007fca908480587cb9893c07090f58d", version: "v7.0.0" },
+  "aws-actions/configure-aws-credentials": { sha: "e6de054238d6b7531b4efff3b6587d9aade6a06c", version: "v6.2.3" },
+};
+
+type Dict = Record<string, unknown>;
+interface Step { uses?: string; run?: string; with?: Dict; env?: Dict; id?: string; name?: string; if?: string }
+interface Job {
+  uses?: string; needs?: string | string[]; if?: string; environment?: string | { name: string; url?: string };
+  permissions?: Dict; env?: Dict; steps?: Step[]; strategy?: { matrix?: { stack?: string[] } }; outputs?: Dict;
+}
+interface Workflow { name: string; on: Dict; permissions?: Dict; concurrency?: { group: string; "cancel-in-progress": boolean }; jobs: Record<string, Job> }
+
+const files = fs.readdirSync(WF_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const raw = (f: string) => fs.readFileSync(path.join(WF_DIR, f), "utf8");
+const load = (f: string) => yaml.load(raw(f)) as Workflow;
+/** Stacks of this project: one Pulumi.<stack>.yaml each at the repo root. */
+const STACKS = fs.readdirSync(ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
+
+const needsOf = (j: Job) => (j.needs === undefined ? [] : Array.isArray(j.needs) ? j.needs : [j.needs]);
+const envName = (j: Job) => (typeof j.environment === "string" ? j.environment : j.environment?.name);
+const steps = (j: Job) => j.steps ?? [];
+const isAction = (s: Step, name: string) => (s.uses ?? "").startsWith(`${name}@`);
+const pulumiSteps = (j: Job) => steps(j).filter((s) => isAction(s, "pulumi/actions"));
+const allJobs = () => files.flatMap((f) => Object.entries(load(f).jobs).map(([id, job]) => ({ file: f, id, job, wf: load(f) })));
+/** Steps a job runs, following a local reusable workflow (`uses: ./.github/workflows/x.yml`). */
+function runSteps(j: Job): Step[] {
+  if (j.uses?.startsWith("./.github/workflows/")) {
+    const called = load(path.basename(j.uses));
+    return Object.values(called.jobs).flatMap(runSteps);
+  }
+  return steps(j);
+}
+/** Effective permission of a job (job-level replaces the workflow-level block entirely). */
+const perm = (wf: Workflow, j: Job, scope: string) => (j.permissions ?? wf.permissions ?? {})[scope];
+/** The stack(s) a job operates on: the matrix values, or its literal env.STACK. */
+function stacksOf(j: Job): string[] {
+  const m = j.strategy?.matrix?.stack;
+  if (m) return m;
+  const s = j.env?.STACK;
+  return typeof s === "string" && !s.includes("${{") ? [s] : [];
+}
+/** Substitutes `${{ matrix.stack }}` / `${{ env.STACK }}` as GitHub would for one matrix leg. */
+const subst = (v: unknown, stack: string) =>
+  String(v).replace(/\$\{\{\s*(matrix\.stack|env\.STACK)\s*\}\}/g, stack);
+
+describe("delivery workflows", () => {
+  it("has the four pipelines plus the shared test workflow, and every file parses", () => {
+    for (const f of ["pr.yml", "deploy-dev.yml", "release-prod.yml", "drift.yml", "test.yml"]) assert.ok(files.includes(f), `${f} missing`);
+    for (const f of files) {
+      const wf = load(f);
+      assert.ok(wf && typeof wf === "object" && wf.on && wf.jobs, `${f}: not a workflow`);
+    }
+  });
+
+  it("pins every third-party action to its verified 40-hex commit, with the version in a trailing comment", () => {
+    let count = 0;
+    for (const f of files) {
+      for (const line of raw(f).split("\n")) {
+        const m = /^\s*(?:-\s*)?uses:\s*(\S+)(.*)$/.exec(line);
+        if (!m) continue;
+        const ref = m[1];
+        if (ref.startsWith("./")) continue; // local reusable workflow or action
+        count++;
+        const pin = /^([^@]+)@([0-9a-f]{40})$/.exec(ref);
+        assert.ok(pin, `${f}: ${ref} is not pinned to a full commit SHA`);
+        const known = VERIFIED_PINS[pin[1]];
+        assert.ok(known, `${f}: ${pin[1]} has no verified SHA in this spec; verify its tag and add it`);
+        assert.equal(pin[2], known.sha, `${f}: ${pin[1]} SHA differs from the verified ${known.version}`);
+        assert.match(m[2], new RegExp(`^\\s+#\\s*${known.version.replace(/\./g, "\\.")}\\s*$`), `${f}: ${ref} needs "# ${known.version}"`);
+      }
+    }
+    assert.ok(count > 10, "expected pinned actions");
+  });
+
+  it("uses no long-lived AWS keys anywhere; every AWS login is OIDC to a role from a variable", () => {
+    for (const f of files) {
+      assert.doesNotMatch(raw(f), /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|aws-access-key-id|aws-secret-access-key|AWS_SESSION_TOKEN/i, f);
+    }
+    let logins = 0;
+    for (const { file, id, job, wf } of allJobs()) {
+      for (const s of steps(job).filter((s) => isAction(s, "aws-actions/configure-aws-credentials"))) {
+        logins++;
+        assert.equal(perm(wf, job, "id-token"), "write", `${file} ${id}: configures AWS credentials without id-token: write`);
+        assert.match(String(s.with?.["role-to-assume"]), /^\$\{\{.*vars\.AWS_[A-Z_]*ROLE_ARN/, `${file} ${id}: role-to-assume must come from a variable`);
+      }
+    }
+    assert.ok(logins >= 5);
+  });
+
+  it("keeps workflow-level permissions read-only; writes are granted per job", () => {
+    for (const f of files) {
+      const p = load(f).permissions;
+      assert.ok(p, `${f}: no workflow-level permissions (the default token may be read-write)`);
+      for (const [scope, level] of Object.entries(p)) assert.notEqual(level, "write", `${f}: ${scope}: write at workflow level`);
+    }
+    for (const { file, id, job, wf } of allJobs()) {
+      if (perm(wf, job, "pull-requests") === "write") {
+        assert.ok(pulumiSteps(job).some((s) => s.with?.["comment-on-pr"] === true), `${file} ${id}: pull-requests: write without commenting`);
+      }
+      if (perm(wf, job, "id-token") === "write") {
+        assert.ok(steps(job).some((s) => isAction(s, "aws-actions/configure-aws-credentials")), `${file} ${id}: id-token: write but no AWS login`);
+      }
+    }
+  });
+
+  it("never interpolates ${{ }} into a shell script (inputs reach scripts through env)", () => {
+    for (const { file, id, job } of allJobs()) {
+      for (const s of steps(job)) if (s.run) assert.doesNotMatch(s.run, /\$\{\{/, `${file} ${id}: expression inside run:`);
+    }
+  });
+
+  it("runs the policy pack with policy/config/<stack>.json for exactly the stacks that exist", () => {
+    assert.deepEqual(STACKS, ["dev", "prod"]);
+    let checked = 0;
+    for (const { file, id, job } of allJobs()) {
+      for (const s of pulumiSteps(job)) {
+        if (s.with?.policyPacks === undefined) continue;
+        assert.equal(s.with.policyPacks, "policy", `${file} ${id}`);
+        const stacks = stacksOf(job);
+        assert.ok(stacks.length > 0, `${file} ${id}: cannot tell which stack this job runs`);
+        for (const st of stacks) {
+          assert.ok(STACKS.includes(st), `${file} ${id}: stack ${st} has no Pulumi.${st}.yaml`);
+          assert.equal(subst(s.with.policyPackConfigs, st), `policy/config/${st}.json`, `${file} ${id} (${st})`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked >= 5, `only ${checked} policy-pack runs found`);
+  });
+
+  it("names the same stack in stack-name as in the policy config of each job", () => {
+    for (const { file, id, job } of allJobs()) {
+      for (const s of pulumiSteps(job)) {
+        assert.equal(s.with?.["stack-name"], "${{ env.STACK_NAME }}", `${file} ${id}`);
+        const name = String(job.env?.STACK_NAME);
+        for (const st of stacksOf(job)) {
+          const refersToStack = job.strategy?.matrix ? /matrix\.stack/.test(name) : name.includes(`'${st}'`) && name.includes(`/${st}'`);
+          assert.ok(refersToStack, `${file} ${id}: STACK_NAME ${name} does not resolve to ${st}`);
+        }
+      }
+    }
+  });
+
+  it("only deploys (pulumi up) from main or a release tag, inside a GitHub environment named like the stack, never cancelled half-way", () => {
+    for (const { file, id, job, wf } of allJobs()) {
+      for (const s of pulumiSteps(job).filter((s) => s.with?.command === "up")) {
+        assert.ok(!("pull_request" in wf.on) && !("pull_request_target" in wf.on), `${file}: up reachable from a pull request`);
+        assert.deepEqual(stacksOf(job).map((st) => st), [envName(job)], `${file} ${id}: environment must match the stack`);
+        assert.equal(wf.concurrency?.["cancel-in-progress"], false, `${file}: a deploy must never be cancelled in progress`);
+        assert.ok(String(job.env?.PULUMI_ACCESS_TOKEN).includes("secrets.PULUMI_ACCESS_TOKEN"), `${file} ${id}`);
+        assert.equal(s.with?.["cloud-url"], "${{ vars.PULUMI_BACKEND_URL }}", `${file} ${id}`);
+      }
+    }
+  });
+
+  it("pr.yml: tests, then previews dev and prod with the policy pack and comments on the PR; superseded runs are cancelled", () => {
+    const wf = load("pr.yml");
+    assert.ok("pull_request" in wf.on);
+    assert.match(String(wf.concurrency?.group), /github\.event\.pull_request\.number/);
+    assert.equal(wf.concurrency?.["cancel-in-progress"], true);
+    const testRuns = runSteps(wf.jobs.test).map((s) => s.run ?? "");
+    for (const cmd of ["npm ci", "npm test", "npm run plan -- --stack dev", "npm run plan -- --stack prod"]) {
+      assert.ok(testRuns.some((r) => r.startsWith(cmd)), `test job lacks ${cmd}`);
+    }
+    const node = runSteps(wf.jobs.test).find((s) => isAction(s, "actions/setup-node"));
+    assert.equal(node?.with?.["node-version"], 20);
+    assert.equal(node?.with?.cache, "npm");
+    const pv = wf.jobs.preview;
+    assert.deepEqual(needsOf(pv), ["test"]);
+    assert.deepEqual(pv.strategy?.matrix?.stack, STACKS);
+    const [step] = pulumiSteps(pv);
+    assert.equal(step.with?.command, "preview");
+    assert.equal(step.with?.["comment-on-pr"], true);
+    assert.equal(step.with?.["github-token"], "${{ secrets.GITHUB_TOKEN }}");
+    assert.equal(step.with?.refresh, true);
+    assert.equal(perm(wf, pv, "pull-requests"), "write");
+    assert.match(String(pv.if), /head\.repo\.full_name == github\.repository/, "fork PRs must not reach the AWS login");
+    assert.equal(envName(pv), undefined, "a protected environment here would demand an approval per PR");
+  });
+
+  it("deploy-dev.yml: on push to main, tests then pulumi up of dev in environment dev with the policy pack", () => {
+    const wf = load("deploy-dev.yml");
+    assert.deepEqual((wf.on.push as Dict).branches, ["main"]);
+    const d = wf.jobs.deploy;
+    assert.deepEqual(needsOf(d), ["test"]);
+    assert.equal(envName(d), "dev");
+    const [up] = pulumiSteps(d);
+    assert.equal(up.with?.command, "up");
+    assert.equal(up.with?.policyPacks, "policy");
+    assert.notEqual(up.with?.["continue-on-error"], true, "a mandatory violation must fail the deploy");
+  });
+
+  it("release-prod.yml: on vX.Y.Z tags, guard + test + preview, then up in the protected environment prod, rollout check and smoke test", () => {
+    const wf = load("release-prod.yml");
+    assert.deepEqual((wf.on.push as Dict).tags, ["v*.*.*"]);
+    assert.ok(!("branches" in (wf.on.push as Dict)));
+    const { guard, test, preview, deploy } = wf.jobs;
+    const smoke = wf.jobs["smoke-test"];
+    assert.ok(guard && test && preview && deploy && smoke);
+    assert.ok(guard.steps?.some((s) => s.run?.includes("check-release-tag.sh")));
+    assert.equal(guard.steps?.find((s) => isAction(s, "actions/checkout"))?.with?.["fetch-depth"], 0);
+    assert.deepEqual(needsOf(preview).sort(), ["guard", "test"]);
+    assert.equal(pulumiSteps(preview)[0].with?.command, "preview");
+    assert.deepEqual(needsOf(deploy), ["preview"]);
+    assert.equal(envName(deploy), "prod");
+    const names = steps(deploy).map((s) => s.run ?? s.uses ?? "");
+    const at = (re: RegExp) => names.findIndex((n) => re.test(n));
+    const iUp = steps(deploy).findIndex((s) => s.with?.command === "up");
+    assert.ok(iUp >= 0 && iUp < at(/install-kubectl\.sh/) && at(/install-kubectl\.sh/) < at(/write-kubeconfig\.sh/) && at(/write-kubeconfig\.sh/) < at(/rollout-check\.sh/), "up, kubectl, kubeconfig, rollout in order");
+    const rollout = steps(deploy)[at(/rollout-check\.sh/)];
+    assert.equal(rollout.env?.DIFY_NAMESPACE, "${{ steps.up.outputs.namespace }}");
+    const cleanup = steps(deploy).find((s) => /rm -f "\$\{KUBECONFIG/.test(s.run ?? ""));
+    assert.equal(cleanup?.if, "always()");
+    assert.deepEqual(needsOf(smoke), ["deploy"]);
+    assert.equal(deploy.outputs?.url, "${{ steps.up.outputs.url }}");
+    const smokeStep = steps(smoke).find((s) => s.run?.includes("smoke-test.sh"));
+    assert.equal(smokeStep?.env?.DIFY_URL, "${{ needs.deploy.outputs.url }}");
+    assert.equal(perm(wf, smoke, "id-token"), undefined, "the smoke test needs no cloud credentials");
+  });
+
+  it("drift.yml: daily and on demand, previews every stack with --refresh --expect-no-changes", () => {
+    const wf = load("drift.yml");
+    const schedule = wf.on.schedule as { cron: string }[];
+    assert.match(schedule[0].cron, /^\d+ \d+ \* \* \*$/, "daily cron");
+    assert.ok("workflow_dispatch" in wf.on);
+    const j = wf.jobs.drift;
+    assert.deepEqual(j.strategy?.matrix?.stack, STACKS);
+    const [p] = pulumiSteps(j);
+    assert.equal(p.with?.command, "preview");
+    assert.equal(p.with?.["expect-no-changes"], true);
+    assert.equal(p.with?.refresh, true);
+  });
+
+  it("installs one pinned Pulumi CLI everywhere", () => {
+    const version = fs.readFileSync(path.join(ROOT, ".github", "pulumi-version"), "utf8").trim();
+    assert.match(version, /^\d+\.\d+\.\d+$/);
+    for (const { file, id, job } of allJobs()) {
+      for (const s of pulumiSteps(job)) assert.equal(s.with?.["pulumi-version-file"], ".github/pulumi-version", `${file} ${id}`);
+    }
+  });
+});
+
+// ---- the scripts, executed ----
+
+interface Result { code: number; stdout: string; stderr: string }
+function run(script: string, env: Record<string, string>, cwd = ROOT): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile("bash", [path.join(SCRIPTS, script)], { cwd, env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), ...env }, timeout: 20000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "wf-"));
+}
+/** A directory with fake executables (bash scripts) to put first on PATH. */
+function fakeBin(tools: Record<string, string>): string {
+  const dir = tmp();
+  for (const [name, body] of Object.entries(tools)) fs.writeFileSync(path.join(dir, name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
+  return dir;
+}
+
+describe("delivery scripts", function () {
+  this.timeout(20000);
+
+  describe("smoke-test.sh", () => {
+    let server: http.Server;
+    let url = "";
+    let routes: Record<string, () => [number, string, string]> = {};
+    before(async () => {
+      server = http.createServer((req, res) => {
+        const r = routes[req.url ?? ""];
+        const [status, type, body] = r ? r() : [404, "text/html", "<html>not found</html>"];
+        res.writeHead(status, { "content-type": type });
+        res.end(body);
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    });
+    after(() => new Promise<void>((r) => server.close(() => r())));
+    const healthy = () => ({
+      "/health": (): [number, string, string] => [200, "application/json", '{"pid": 7, "status": "ok", "version": "1.16.1"}'],
+      "/console/api/ping": (): [number, string, string] => [200, "application/json", '{"result":"pong"}'],
+      "/signin": (): [number, string, string] => [200, "text/html; charset=utf-8", "<!DOCTYPE html><html></html>"],
+    });
+    const fast = { SMOKE_TIMEOUT_SECONDS: "2", SMOKE_INITIAL_DELAY_SECONDS: "1" };
+
+    it("passes when the api health JSON, the console API and the sign-in page answer", async () => {
+      routes = healthy();
+      const r = await run("smoke-test.sh", { DIFY_URL: url, ...fast });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /passed \(attempt 1\)/);
+    });
+
+    it("retries with backoff until the install answers", async () => {
+      let calls = 0;
+      routes = { ...healthy(), "/health": () => (++calls < 2 ? [502, "text/html", "bad gateway"] : healthy()["/health"]()) };
+      const r = await run("smoke-test.sh", { DIFY_URL: url, SMOKE_TIMEOUT_SECONDS: "10", SMOKE_INITIAL_DELAY_SECONDS: "1" });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /attempt 1: \/health/);
+      assert.match(r.stdout, /passed \(attempt 2\)/);
+    });
+
+    it("fails when /health is not routed to the api (the web app answers instead)", async () => {
+      routes = { ...healthy(), "/health": () => [200, "text/html", "<html>dify web</html>"] };
+      const r = await run("smoke-test.sh", { DIFY_URL: url, ...fast });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /failed for 2s; last failure: \/health: 200 but not Dify's api health JSON/);
+    });
+
+    it("fails when the console page is not HTML", async () => {
+      routes = { ...healthy(), "/signin": () => [200, "application/json", "{}"] };
+      const r = await run("smoke-test.sh", { DIFY_URL: url, ...fast });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /\/signin: expected 200 text\/html, got 200 application\/json/);
+    });
+  });
+
+  describe("write-kubeconfig.sh", () => {
+    const SECRET = "apiVersion: v1\nusers:\n- name: x\n  user:\n    token: s3cr3t-token-value\n";
+
+    it("writes the secret kubeconfig to a mode-600 file, exports KUBECONFIG, and prints none of it", async () => {
+      const dir = tmp();
+      const argsFile = path.join(dir, "args");
+      const kubeconfigFile = path.join(dir, "kc");
+      fs.writeFileSync(kubeconfigFile, SECRET);
+      const bin = fakeBin({ pulumi: `echo "$@" > "${argsFile}"; cat "${kubeconfigFile}"` });
+      const ghEnv = path.join(dir, "github_env");
+      const r = await run("write-kubeconfig.sh", { PATH: `${bin}:${process.env.PATH}`, STACK_NAME: "acme/prod", RUNNER_TEMP: dir, GITHUB_ENV: ghEnv, GITHUB_RUN_ID: "1", GITHUB_JOB: "deploy" });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(fs.readFileSync(argsFile, "utf8").trim(), "stack output kubeconfig --show-secrets --stack acme/prod");
+      const line = fs.readFileSync(ghEnv, "utf8").trim();
+      const file = line.replace(/^KUBECONFIG=/, "");
+      assert.equal(fs.readFileSync(file, "utf8"), SECRET);
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+      assert.doesNotMatch(r.stdout + r.stderr, /s3cr3t/);
+    });
+
+    it("fails, leaving no file and no KUBECONFIG, when the stack output cannot be read", async () => {
+      const dir = tmp();
+      const bin = fakeBin({ pulumi: `echo "error: stack not found" >&2; exit 255` });
+      const ghEnv = path.join(dir, "github_env");
+      const r = await run("write-kubeconfig.sh", { PATH: `${bin}:${process.env.PATH}`, STACK_NAME: "prod", RUNNER_TEMP: dir, GITHUB_ENV: ghEnv });
+      assert.notEqual(r.code, 0);
+      assert.ok(!fs.existsSync(ghEnv));
+      assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith("kubeconfig")), []);
+    });
+  });
+
+  describe("rollout-check.sh", () => {
+    function kubectl(deployments: string[], failing: string[], log: string): string {
+      return `echo "$@" >> "${log}"
+case "$1 $2" in
+  "get deployments") printf '%s\\n' ${deployments.map((d) => `"deployment.apps/${d}"`).join(" ")} ;;
+  "rollout status") case "$3" in ${failing.map((d) => `deployment.apps/${d}`).join("|") || "__none__"}) exit 1 ;; esac ;;
+esac`;
+    }
+
+    it("waits for every Deployment in the namespace", async () => {
+      const dir = tmp();
+      const log = path.join(dir, "log");
+      const bin = fakeBin({ kubectl: kubectl(["api", "web", "worker"], [], log) });
+      const r = await run("rollout-check.sh", { PATH: `${bin}:${process.env.PATH}`, DIFY_NAMESPACE: "dify", ROLLOUT_TIMEOUT: "10m" });
+      assert.equal(r.code, 0, r.stderr);
+      const calls = fs.readFileSync(log, "utf8").trim().split("\n");
+      for (const d of ["api", "web", "worker"]) assert.ok(calls.includes(`rollout status deployment.apps/${d} --namespace dify --timeout 10m`), calls.join("\n"));
+    });
+
+    it("fails and names every Deployment that did not roll out", async () => {
+      const dir = tmp();
+      const bin = fakeBin({ kubectl: kubectl(["api", "web", "worker"], ["api", "worker"], path.join(dir, "log")) });
+      const r = await run("rollout-check.sh", { PATH: `${bin}:${process.env.PATH}`, DIFY_NAMESPACE: "dify" });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /not rolled out within 10m: deployment\.apps\/api deployment\.apps\/worker/);
+    });
+
+    it("fails when the namespace has no Deployments (wrong cluster or namespace)", async () => {
+      const dir = tmp();
+      const bin = fakeBin({ kubectl: kubectl([], [], path.join(dir, "log")) });
+      const r = await run("rollout-check.sh", { PATH: `${bin}:${process.env.PATH}`, DIFY_NAMESPACE: "dify" });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /no Deployments found in namespace dify/);
+    });
+  });
+
+  describe("install-kubectl.sh", () => {
+    it("refuses a kubectl whose checksum does not match the pinned one", async () => {
+      const dir = tmp();
+      const bin = fakeBin({ curl: `while [ $# -gt 0 ]; do if [ "$1" = --output ]; then echo tampered > "$2"; fi; shift; done` });
+      const ghPath = path.join(dir, "github_path");
+      const r = await run("install-kubectl.sh", { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: dir, RUNNER_ARCH: "X64", GITHUB_PATH: ghPath });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /checksum mismatch/);
+      assert.ok(!fs.existsSync(ghPath), "nothing may be added to PATH");
+      assert.ok(!fs.existsSync(path.join(dir, "kubectl-v1.34.1", "kubectl")));
+    });
+  });
+
+  describe("check-release-tag.sh", () => {
+    async function repo(): Promise<string> {
+      const dir = tmp();
+      const git = (...a: string[]) => new Promise<void>((res, rej) => execFile("git", a, { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } }, (e) => (e ? rej(e) : res())));
+      await git("init", "-q", "-b", "main");
+      fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "dify-aws", version: "1.2.3" }));
+      await git("add", ".");
+      await git("commit", "-q", "-m", "release 1.2.3");
+      await git("tag", "v1.2.3");
+      await git("update-ref", "refs/remotes/origin/main", "HEAD");
+      await git("checkout", "-q", "-b", "side");
+      fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "dify-aws", version: "1.2.4" }));
+      await git("commit", "-q", "-am", "unreviewed");
+      await git("tag", "v1.2.4");
+      await git("checkout", "-q", "v1.2.3");
+      return dir;
+    }
+
+    it("accepts a tag on main that equals package.json's version, and refuses the others", async () => {
+      const dir = await repo();
+      assert.equal((await run("check-release-tag.sh", { RELEASE_TAG: "v1.2.3" }, dir)).code, 0);
+      const offMain = await run("check-release-tag.sh", { RELEASE_TAG: "v1.2.4" }, dir);
+      assert.notEqual(offMain.code, 0);
+      assert.match(offMain.stderr, /is not on main/);
+      const bad = await run("check-release-tag.sh", { RELEASE_TAG: "v1.2.3-rc.1" }, dir);
+      assert.match(bad.stderr, /not vMAJOR\.MINOR\.PATCH/);
+    });
+
+    it("refuses a tag whose package.json version differs", async () => {
+      const dir = await repo();
+      await new Promise<void>((res, rej) => execFile("git", ["tag", "v9.9.9", "v1.2.3"], { cwd: dir }, (e) => (e ? rej(e) : res())));
+      const r = await run("check-release-tag.sh", { RELEASE_TAG: "v9.9.9" }, dir);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /does not match package\.json version 1\.2\.3/);
+    });
+  });
+});
