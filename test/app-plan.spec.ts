@@ -153,3 +153,17 @@ describe("DifyApp prod plan", () => {
     }
   });
 });
+
+describe("DifyApp wiring", () => {
+  it("creates every Kubernetes object through the provider given in opts, and protects keys and namespace on request", async () => {
+    const rs = (await runApp({ protect: true })).resources;
+    const kube = rs.filter((r) => r.type.startsWith("kubernetes:") && r.custom && r.type !== "pulumi:providers:kubernetes");
+    assert.ok(kube.length > 30);
+    for (const r of kube) assert.match(String(r.provider), /pulumi:providers:kubernetes::k8s::/, `${r.type} ${r.name}`);
+    assert.ok(rs.find((r) => r.type === "kubernetes:core/v1:Namespace")!.options.protect);
+    for (const r of rs.filter((x) => x.type.startsWith("random:"))) assert.ok(r.options.protect, r.name);
+    const names = rs.filter((r) => r.type === "kubernetes:apps/v1:Deployment").map((r) => r.name).sort();
+    assert.deepEqual(names, ["dify-api", "dify-plugin-daemon", "dify-sandbox", "dify-ssrf-proxy", "dify-web", "dify-worker", "dify-worker-beat"],
+      "logical names are <component>-<service> (the policy pack's exceptions match them)");
+  });
+});

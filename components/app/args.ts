@@ -80,6 +80,6 @@ export interface DifyAppArgs {
   extraEnv?: { [name: string]: string };
   /** Extra plain settings for the web container. Default none. */
   extraWebEnv?: { [name: string]: string };
-  /** Protect the namespace (and with it everything in it) from `pulumi destroy`. Default false. */
+  /** Protect the namespace (deleting it deletes everything in it) and the generated keys (SECRET_KEY, ...) from deletion and replacement. Recommended true in prod. Default false. */
   protect?: boolean;
 }

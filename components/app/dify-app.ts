@@ -74,7 +74,7 @@ export class DifyApp extends pulumi.ComponentResource {
       extraWebEnv: args.extraWebEnv ?? {},
       websocket: args.enableWebsocketApi === true,
     };
-    const credentials = createCredentials(name, namespace, ctx, labels("credentials"), nsOpts);
+    const credentials = createCredentials(name, namespace, ctx, labels("credentials"), nsOpts, args.protect === true);
     const configs = new Map<EnvGroup, k8s.core.v1.ConfigMap>();
     const hashes = new Map<EnvGroup, pulumi.Output<string>>();
     for (const g of Object.values(EnvGroup)) {

@@ -204,9 +204,11 @@ export function configMapName(group: EnvGroup): string {
 /** Generates the shared keys and creates the credentials Secret. */
 export function createCredentials(
   name: string, namespace: pulumi.Input<string>, c: EnvContext, labels: Record<string, string>, opts: pulumi.CustomResourceOptions,
+  protect: boolean,
 ): k8s.core.v1.Secret {
   // One random value per must-match pair; both sides read the same Secret key (ref §7).
-  const gen = (suffix: string) => new random.RandomPassword(`${name}-${suffix}`, { length: 48, special: false }, opts).result;
+  // Protected in prod: a regenerated SECRET_KEY logs every user out and breaks signed URLs.
+  const gen = (suffix: string) => new random.RandomPassword(`${name}-${suffix}`, { length: 48, special: false }, { ...opts, protect }).result;
   const redisPassword = pulumi.secret(pulumi.output(c.redis.password));
   const broker = pulumi.all([c.redis.useTls, c.redis.host, c.redis.port, redisPassword]).apply(([tls, host, port, pw]) =>
     // Celery's Redis transport: db 1 for the broker (ref §3.3); rediss:// needs ssl_cert_reqs.
