@@ -1,0 +1,99 @@
+import { strict as assert } from "assert";
+import { computePoolSettings, DifyDatabaseHA, DifyDatabaseHAArgs, estimateMaxConnections, poolSettingsFor } from "../components/data";
+import { runUnderMocks } from "./harness/monitor";
+
+const good = (over: Partial<DifyDatabaseHAArgs> = {}): DifyDatabaseHAArgs => ({
+  vpcId: "vpc-123",
+  subnetIds: ["subnet-private-a", "subnet-private-b"],
+  allowedSecurityGroupIds: ["sg-eks-nodes"],
+  ...over,
+});
+
+/** Constructs the component expecting a refusal; returns the message and what got registered. */
+async function refused(args: DifyDatabaseHAArgs) {
+  const run = await runUnderMocks(() => {
+    try {
+      new DifyDatabaseHA("prod", args);
+      return "";
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }, { stack: "prod" });
+  return { message: run.value, registered: run.resources.length };
+}
+
+describe("DifyDatabaseHA refuses bad args before creating anything", () => {
+  const cases: [string, Partial<DifyDatabaseHAArgs>, RegExp][] = [
+    ["retention below 1 day", { postgres: { backupRetentionDays: 0 } }, /args\.postgres\.backupRetentionDays must be an integer in 1\.\.35, got 0/],
+    ["retention above 35 days", { postgres: { backupRetentionDays: 36 } }, /args\.postgres\.backupRetentionDays must be an integer in 1\.\.35, got 36/],
+    ["reader count out of range", { postgres: { readerCount: 16 } }, /args\.postgres\.readerCount must be an integer in 0\.\.15, got 16/],
+    ["negative reader count", { postgres: { readerCount: -1 } }, /args\.postgres\.readerCount .* got -1/],
+    ["an instance class that is not db.*", { postgres: { instanceClass: "r7g.large" } }, /args\.postgres\.instanceClass must be an RDS instance class "db\.<family>\.<size>".*got "r7g\.large"/],
+    ["a cache class as DB class", { postgres: { instanceClass: "cache.r7g.large" } }, /args\.postgres\.instanceClass/],
+    ["a T class Aurora does not offer", { postgres: { instanceClass: "db.t4g.micro" } }, /args\.postgres\.instanceClass must be a class Aurora PostgreSQL supports/],
+    ["a node type that is not cache.*", { redis: { nodeType: "db.r7g.large" } }, /args\.redis\.nodeType must be an ElastiCache node type "cache\.<family>\.<size>".*got "db\.r7g\.large"/],
+    ["a previous-generation node type", { redis: { nodeType: "cache.t2.micro" } }, /args\.redis\.nodeType must be a current-generation node type/],
+    ["too many Redis replicas", { redis: { replicaCount: 6 } }, /args\.redis\.replicaCount must be an integer in 0\.\.5, got 6/],
+    ["an unknown cache engine", { redis: { engine: "memcached" } }, /args\.redis\.engine must be "valkey" or "redis", got "memcached"/],
+    ["a Valkey version without TLS+AUTH support", { redis: { engineVersion: "7.0" } }, /args\.redis\.engineVersion must be "<major>\.<minor>" ≥ 7\.2 for valkey/],
+    ["a Postgres major without pgvector HNSW", { postgres: { engineVersion: "13.9" } }, /args\.postgres\.engineVersion must be .* major 15\.\.18.*got "13\.9"/],
+    ["one subnet", { subnetIds: ["subnet-private-a"] }, /args\.subnetIds must be an array of at least 2 private subnet ids/],
+    ["nobody allowed in", { allowedSecurityGroupIds: [] }, /args\.allowedSecurityGroupIds\/allowedCidrBlocks must be at least one/],
+    ["the whole internet allowed in", { allowedCidrBlocks: ["0.0.0.0/0"] }, /args\.allowedCidrBlocks\[\] must be an IPv4 CIDR narrower than 0\.0\.0\.0\/0/],
+    ["backup window overlapping maintenance", { postgres: { preferredBackupWindow: "04:00-05:00", preferredMaintenanceWindow: "sun:04:30-sun:05:30" } }, /args\.postgres\.preferredBackupWindow must be a window that does not overlap/],
+    ["a malformed maintenance window", { postgres: { preferredMaintenanceWindow: "sunday 4am" } }, /args\.postgres\.preferredMaintenanceWindow must be a UTC weekly window/],
+    ["a too-short Redis snapshot window", { redis: { snapshotWindow: "02:00-02:30" } }, /args\.redis\.snapshotWindow must be a UTC daily window .* at least 60 minutes/],
+    ["an enhanced monitoring interval RDS rejects", { postgres: { enhancedMonitoringInterval: 20 } }, /args\.postgres\.enhancedMonitoringInterval must be one of 0, 1, 5, 10, 15, 30, 60/],
+    ["serverless max below min", { postgres: { serverless: { minCapacity: 4, maxCapacity: 2 } } }, /args\.postgres\.serverless\.maxCapacity must be 1\.\.256 ACU .* got 2/],
+    ["a database name that is not an identifier", { databaseName: "dify-db" }, /args\.databaseName must be a lower-case SQL identifier/],
+    ["the same name for both databases", { pluginDatabaseName: "dify" }, /args\.pluginDatabaseName must be a name different from args\.databaseName/],
+    ["an unpinned bootstrap image", { bootstrap: { image: "postgres" } }, /args\.bootstrap\.image must be an image reference pinned by tag or digest/],
+    ["replica ceilings a small instance cannot serve", { postgres: { instanceClass: "db.t4g.medium" }, connectionBudget: { apiReplicas: 40, workerReplicas: 40 } }, /connection budget: .* cannot share ~405 max_connections/],
+  ];
+  for (const [what, over, expected] of cases) {
+    it(`refuses ${what}`, async () => {
+      const { message, registered } = await refused(good(over));
+      assert.match(message, /^DifyDatabaseHA "prod": /, "names the component");
+      assert.match(message, expected);
+      assert.equal(registered, 0, "nothing registered");
+    });
+  }
+
+  it("reports every bad argument at once", async () => {
+    const { message } = await refused(good({ postgres: { backupRetentionDays: 99, readerCount: 20 }, redis: { nodeType: "m5.large" } }));
+    for (const arg of ["backupRetentionDays", "readerCount", "nodeType"]) assert.match(message, new RegExp(`args\\.(postgres|redis)\\.${arg}`));
+  });
+});
+
+describe("DifyDatabaseHA connection budget", () => {
+  it("estimates max_connections like Aurora's LEAST(DBInstanceClassMemory/9531392, 5000)", () => {
+    assert.equal(estimateMaxConnections("db.t4g.medium"), 405, "AWS's published value for 4 GiB T classes");
+    assert.equal(estimateMaxConnections("db.r7g.large"), 1622);
+    assert.equal(estimateMaxConnections("db.r7g.4xlarge"), 5000, "capped");
+    assert.equal(estimateMaxConnections("db.serverless", 1), 202);
+  });
+
+  it("keeps Dify's default pools in prod: every pod at its ceiling fits one db.r7g.large", () => {
+    const p = poolSettingsFor("prod", good());
+    assert.deepEqual([p.sqlalchemyPoolSize, p.sqlalchemyMaxOverflow, p.pgvectorMaxConnection, p.pluginDbMaxOpenConns], [30, 10, 5, 30]);
+    // (api 10+1) + (worker 10+1) + beat 1 + migration 1 = 24 processes x 45, plugin daemon (2+1) x 30.
+    assert.equal(p.worstCaseConnections, 24 * 45 + 3 * 30);
+    assert.ok(p.worstCaseConnections <= p.maxConnections - 20);
+  });
+
+  it("shrinks the pools in dev so the small instance is never exhausted", () => {
+    const p = poolSettingsFor("dev", good({ postgres: { instanceClass: "db.t4g.medium", readerCount: 0 }, connectionBudget: { apiReplicas: 2, workerReplicas: 2, pluginDaemonReplicas: 1 } }));
+    assert.ok(p.sqlalchemyPoolSize < 30);
+    assert.ok(p.worstCaseConnections <= 405 - 20, `worst case ${p.worstCaseConnections}`);
+    assert.ok(p.sqlalchemyPoolSize >= 5 && p.pgvectorMaxConnection >= 1 && p.pluginDbMaxOpenConns >= 5);
+  });
+
+  it("scales any budget under the limit", () => {
+    for (const max of [300, 405, 811, 1622, 5000]) {
+      for (const api of [1, 3, 10]) {
+        const p = computePoolSettings(max, { apiReplicas: api, workerReplicas: api, pluginDaemonReplicas: 2 });
+        assert.ok(p.worstCaseConnections <= max - 20, `${max}/${api}: ${p.worstCaseConnections}`);
+      }
+    }
+  });
+});
