@@ -235,6 +235,7 @@ describe("delivery workflows", () => {
     assert.equal(deploy.outputs?.url, "${{ steps.up.outputs.url }}");
     const smokeStep = steps(smoke).find((s) => s.run?.includes("smoke-test.sh"));
     assert.equal(smokeStep?.env?.DIFY_URL, "${{ needs.deploy.outputs.url }}");
+    assert.ok(Number(smokeStep?.env?.SMOKE_TIMEOUT_SECONDS) >= 240, "retries for about 5 minutes");
     assert.equal(perm(wf, smoke, "id-token"), undefined, "the smoke test needs no cloud credentials");
   });
 
@@ -304,9 +305,10 @@ describe("delivery scripts", function () {
       "/console/api/ping": (): [number, string, string] => [200, "application/json", '{"result":"pong"}'],
       "/signin": (): [number, string, string] => [200, "text/html; charset=utf-8", "<!DOCTYPE html><html></html>"],
     });
-    const fast = { SMOKE_TIMEOUT_SECONDS: "2", SMOKE_INITIAL_DELAY_SECONDS: "1" };
+    // A zero budget: one attempt, no sleeping (the retry test below covers the backoff).
+    const fast = { SMOKE_TIMEOUT_SECONDS: "0", SMOKE_INITIAL_DELAY_SECONDS: "1" };
 
-    it("passes when the api health JSON, the console API and the sign-in page answer", async () => {
+    it("passes when the console API answers pong and the sign-in page is HTML", async () => {
       routes = healthy();
       const r = await run("smoke-test.sh", { DIFY_URL: url, ...fast });
       assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -315,18 +317,20 @@ describe("delivery scripts", function () {
 
     it("retries with backoff until the install answers", async () => {
       let calls = 0;
-      routes = { ...healthy(), "/health": () => (++calls < 2 ? [502, "text/html", "bad gateway"] : healthy()["/health"]()) };
+      routes = { ...healthy(), "/console/api/ping": () => (++calls < 2 ? [502, "text/html", "bad gateway"] : healthy()["/console/api/ping"]()) };
       const r = await run("smoke-test.sh", { DIFY_URL: url, SMOKE_TIMEOUT_SECONDS: "10", SMOKE_INITIAL_DELAY_SECONDS: "1" });
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /attempt 1: \/health/);
+      assert.match(r.stdout, /attempt 1: \/console\/api\/ping/);
       assert.match(r.stdout, /passed \(attempt 2\)/);
     });
 
-    it("fails when /health is not routed to the api (the web app answers instead)", async () => {
-      routes = { ...healthy(), "/health": () => [200, "text/html", "<html>dify web</html>"] };
+    it("fails within its time budget when the console API route reaches dify-web instead of the api", async () => {
+      routes = { ...healthy(), "/console/api/ping": () => [200, "text/html", "<html>dify web</html>"] };
+      const started = Date.now();
       const r = await run("smoke-test.sh", { DIFY_URL: url, ...fast });
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr, /failed for 2s; last failure: \/health: 200 but not Dify's api health JSON/);
+      assert.ok(Date.now() - started < 5000);
+      assert.match(r.stderr, /failed for 0s; last failure: \/console\/api\/ping: 200 but not the expected Dify api JSON/);
     });
 
     it("fails when the console page is not HTML", async () => {
@@ -334,6 +338,17 @@ describe("delivery scripts", function () {
       const r = await run("smoke-test.sh", { DIFY_URL: url, ...fast });
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /\/signin: expected 200 text\/html, got 200 application\/json/);
+    });
+
+    it("with SMOKE_HEALTH_PATH=/health, also requires the api's health JSON with status ok", async () => {
+      routes = healthy();
+      assert.equal((await run("smoke-test.sh", { DIFY_URL: url, SMOKE_HEALTH_PATH: "/health", ...fast })).code, 0);
+      routes = { ...healthy(), "/health": () => [200, "application/json", '{"status": "degraded"}'] };
+      const r = await run("smoke-test.sh", { DIFY_URL: url, SMOKE_HEALTH_PATH: "/health", ...fast });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /last failure: \/health: 200 but not the expected Dify api JSON/);
+      delete routes["/health"]; // not routed: the 404 must fail too
+      assert.notEqual((await run("smoke-test.sh", { DIFY_URL: url, SMOKE_HEALTH_PATH: "/health", ...fast })).code, 0);
     });
   });
 
