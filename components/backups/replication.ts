@@ -68,7 +68,7 @@ export function replicateBucket(s: ReplicationSpec, parent: pulumi.Resource): { 
     rules: [{
       id: "replicate-all",
       status: "Enabled",
-      filter: {},
+      filter: { prefix: "" },
       // Deletions are not replicated: the replica is the copy that survives a mistake at the source.
       deleteMarkerReplication: { status: "Disabled" },
       sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },

@@ -111,20 +111,22 @@ export function secureBucket(spec: SecureBucketSpec, parent: pulumi.Resource): S
     policy: tlsOnlyPolicy(bucket.arn),
   }, { ...keep, dependsOn: [publicAccess] });
 
+  // Whole-bucket rules use `filter { prefix = "" }`: an empty filter block draws a provider
+  // warning since terraform-provider-aws 5.90 (hashicorp/terraform-provider-aws#42714).
   const rules: aws.types.input.s3.BucketLifecycleConfigurationRule[] = [
     {
       id: "expire-noncurrent-versions",
       status: "Enabled",
-      filter: {},
+      filter: { prefix: "" },
       noncurrentVersionExpiration: { noncurrentDays: spec.noncurrentVersionDays },
       abortIncompleteMultipartUpload: { daysAfterInitiation: spec.abortMultipartDays },
     },
   ];
   if (spec.currentVersionDays !== undefined) {
-    rules.push({ id: "expire-current-versions", status: "Enabled", filter: {}, expiration: { days: spec.currentVersionDays } });
+    rules.push({ id: "expire-current-versions", status: "Enabled", filter: { prefix: "" }, expiration: { days: spec.currentVersionDays } });
   } else {
     // Delete markers whose versions have all expired serve no purpose; S3 removes them with this.
-    rules.push({ id: "remove-expired-delete-markers", status: "Enabled", filter: {}, expiration: { expiredObjectDeleteMarker: true } });
+    rules.push({ id: "remove-expired-delete-markers", status: "Enabled", filter: { prefix: "" }, expiration: { expiredObjectDeleteMarker: true } });
   }
   // Lifecycle on a versioned bucket requires versioning to be configured first.
   const lifecycle = new aws.s3.BucketLifecycleConfiguration(`${n}-lifecycle`, {
