@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DifyApp } from "../components/app/dify-app";
 import { DifyDatabaseHA, DifyDatabaseHAArgs, poolEnv, postgresConnectionOf, redisConnectionOf } from "../components/data";
+import { evaluatePolicies } from "../policy/runner";
 import { RecordedResource, resolve, runUnderMocks } from "./harness/monitor";
 
 const SUBNETS = ["subnet-private-a", "subnet-private-b", "subnet-private-c"];
@@ -144,6 +145,20 @@ describe("DifyDatabaseHA prod plan", function () {
     assert.deepEqual(leaks, []);
     const cluster = one(rs, T.cluster);
     assert.equal(cluster.inputs.masterPassword, "[secret]");
+  });
+});
+
+describe("DifyDatabaseHA under the policy pack", () => {
+  const asPlanned = (rs: RecordedResource[]) =>
+    rs.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.inputs, parent: r.parent, dependencies: r.dependencies, protect: r.options.protect }));
+  it("prod passes every policy, advisory ones included", async () => {
+    const report = evaluatePolicies(asPlanned((await plan(prodArgs())).resources), { stack: "prod" });
+    // policy-exceptions only reports that the sandbox exception has no DifyApp in this partial plan.
+    assert.deepEqual(report.violations.filter((v) => v.policy !== "policy-exceptions").map((v) => `${v.policy}: ${v.message}`), []);
+  });
+  it("dev passes every mandatory policy (only deletion protection is knowingly off)", async () => {
+    const report = evaluatePolicies(asPlanned((await plan(devArgs(), true, "dev")).resources), { stack: "dev" });
+    assert.deepEqual(report.violations.filter((v) => v.level === "mandatory").map((v) => `${v.policy}: ${v.message}`), []);
   });
 });
 

@@ -60,7 +60,8 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
       // Snapshots outlive the stack; without their key they cannot be restored, so prod keeps it.
       { parent: this, protect, retainOnDelete: protect },
     );
-    new aws.kms.Alias(`${name}-data`, { name: `alias/dify-${name.toLowerCase().replace(/[^a-z0-9/_-]/g, "-")}-data`, targetKeyId: key.keyId }, { parent: this });
+    // namePrefix: alias names are unique per account and region, and dev and prod may share both.
+    new aws.kms.Alias(`${name}-data`, { namePrefix: `alias/dify-${name.toLowerCase().replace(/[^a-z0-9/_-]/g, "-")}-data-`, targetKeyId: key.keyId }, { parent: this });
     const snapshotSuffix = new random.RandomId(`${name}-snapshot-suffix`, { byteLength: 4 }, { parent: this }).hex;
 
     const zones = subnetZones(args.subnetIds, args.availabilityZones, this);
