@@ -4,7 +4,7 @@
 
 import type { EnforcementLevel, PolicyConfigSchema } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { exceptionProblems, EXCEPTIONS_POLICY } from "./settings";
+import { EXCEPTIONS_POLICY, parseSettings } from "./settings";
 import { isRec, Rec } from "./values";
 
 /** One entry of the config file: an enforcement level, or an object with one and/or properties. */
@@ -128,12 +128,14 @@ export function configFileProblems(config: unknown, policies: readonly PolicyMet
             if (sub === undefined) {
                 const known = Object.keys(schemaProps);
                 out.push(`"${key}".${prop} is not a setting of this policy (${known.length ? `known: ${known.join(", ")}` : "it has no settings"})`);
-            } else if (key === EXCEPTIONS_POLICY && prop === "exceptions" && Array.isArray(value.exceptions)) {
-                const others = names.filter((n) => n !== EXCEPTIONS_POLICY);
-                value.exceptions.forEach((e, i) => out.push(...exceptionProblems(e, i, others).map((p) => `"${key}".${p}`)));
-            } else {
+            } else if (key !== EXCEPTIONS_POLICY) {
                 out.push(...schemaProblems(sub, value[prop], `"${key}".${prop}`));
             }
+        }
+        if (key === EXCEPTIONS_POLICY) {
+            // The same validation the pack applies at preview time (wildcards, unknown policies, reasons, duplicates).
+            const others = names.filter((n) => n !== EXCEPTIONS_POLICY);
+            out.push(...parseSettings(value, others).problems.map((p) => `"${key}".${p}`));
         }
     }
     return out;

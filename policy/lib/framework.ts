@@ -186,7 +186,7 @@ function stackResource(r: PolicyResource): StackResource {
         name: r.name,
         urn: r.urn,
         props: plainProps(r.props),
-        parent: r.parent?.urn,
+        parent: r.parent?.urn ?? r.opts?.parent,
         dependencies: (r.dependencies ?? []).map((d) => d.urn),
         propertyDependencies,
     };

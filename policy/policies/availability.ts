@@ -149,7 +149,7 @@ export const availabilityPolicies: StackValidationPolicy[] = [
     stackPolicy({
         name: "k8s-pdb-for-replicated-deployments",
         description:
-            "Deployments with more than one replica (spec.replicas or an HPA's minReplicas) must have a PodDisruptionBudget in their namespace that selects their pods.",
+            "Deployments with more than one replica (spec.replicas or an HPA's minReplicas) must have a PodDisruptionBudget: add a policy/v1 PodDisruptionBudget in their namespace whose selector matches their pod labels.",
         enforcementLevel: "advisory",
         severity: "medium",
         remediationSteps:

@@ -75,7 +75,7 @@ export const kubernetesWorkloadPolicies: ResourceValidationPolicy[] = [
     workloadPolicy({
         name: "k8s-resource-requests-limits",
         description:
-            "Workload containers and initContainers must set cpu and memory requests and limits (resources.requests/limits.cpu/memory).",
+            "Workload containers and initContainers must set cpu and memory requests and limits: set resources.requests.cpu/memory and resources.limits.cpu/memory.",
         severity: "medium",
         remediationSteps: "Set resources.requests.cpu, resources.requests.memory, resources.limits.cpu and resources.limits.memory on every container and initContainer.",
         check: checkResources,
@@ -99,7 +99,7 @@ export const kubernetesWorkloadPolicies: ResourceValidationPolicy[] = [
     workloadPolicy({
         name: "k8s-restrict-added-capabilities",
         description:
-            "Workload containers may add back only allowed capabilities after dropping ALL (NET_BIND_SERVICE by default): remove others from securityContext.capabilities.add.",
+            "Workload containers must add back only allowed capabilities after dropping ALL (NET_BIND_SERVICE by default): remove others from securityContext.capabilities.add.",
         severity: "high",
         remediationSteps: "Remove every capability but NET_BIND_SERVICE from capabilities.add; a workload that truly needs another one gets a named exception.",
         check: checkAddedCapabilities,

@@ -1,0 +1,118 @@
+// Conformance corpus: 630 Kubernetes manifests with verdicts from Kyverno, pod-security-admission,
+// Gatekeeper, Polaris, Kubescape and kube-score (see shared/policy-corpus/README.md). For every case
+// and every control the pack implements, the pack's verdict must agree with the expected one.
+
+import * as assert from "assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { evaluatePolicies, PlannedResource } from "../policy/runner";
+
+const CORPUS = path.resolve(__dirname, "..", "..", "shared", "policy-corpus", "cases.json");
+
+/** Corpus control -> the pack policy that implements it. */
+const CONTROLS: Record<string, string> = {
+    nonRoot: "k8s-run-as-non-root",
+    readOnlyRootFs: "k8s-read-only-root-filesystem",
+    resourceLimits: "k8s-resource-requests-limits",
+    noPrivilegeEscalation: "k8s-no-privilege-escalation",
+    dropAllCapabilities: "k8s-drop-all-capabilities",
+    seccomp: "k8s-seccomp-profile",
+    privileged: "k8s-no-privileged-containers",
+    hostNamespaces: "k8s-no-host-namespaces",
+    hostPath: "k8s-no-host-path-volumes",
+    hostPorts: "k8s-no-host-ports",
+};
+
+/**
+ * Disagreements we believe are the corpus's fault, by "<case id>|<control>", with the reason.
+ * Empty: the pack agrees on every labelled verdict. A disagreement not listed here fails the test,
+ * and an entry here that no longer disagrees fails it too, so the list stays honest.
+ */
+const KNOWN_CORPUS_DISAGREEMENTS: Record<string, string> = {};
+
+type Verdict = "pass" | "fail" | "n/a";
+interface CorpusCase {
+    id: string;
+    kind: string;
+    apiVersion: string;
+    manifest: Record<string, unknown>;
+    expect: Record<string, Verdict>;
+    tags: string[];
+}
+
+/** The Pulumi type token of a manifest: kubernetes:<group>/<version>:<Kind>, "core" for the legacy group. */
+function typeOf(c: CorpusCase): string {
+    const group = c.apiVersion.includes("/") ? c.apiVersion : `core/${c.apiVersion}`;
+    return `kubernetes:${group}:${c.kind}`;
+}
+
+describe("policy: conformance corpus (shared/policy-corpus/cases.json)", function () {
+    this.timeout(20000);
+    const cases = JSON.parse(fs.readFileSync(CORPUS, "utf8")) as CorpusCase[];
+
+    it("has the 630 cases and ten controls the README describes", () => {
+        assert.equal(cases.length, 630);
+        for (const c of cases) assert.deepEqual(Object.keys(c.expect).sort(), Object.keys(CONTROLS).sort());
+    });
+
+    it("agrees with every labelled verdict, for every control (100%)", () => {
+        const started = Date.now();
+        const resources: PlannedResource[] = cases.map((c, i) => {
+            const type = typeOf(c);
+            // Manifests are fed as plain inputs, invalid ones included (pod-level container fields,
+            // apiVersion v1 Deployments, batch/v1beta1 CronJobs, selector-less controllers).
+            return { urn: `urn:pulumi:corpus::corpus::${type}::case-${i}`, type, name: `case-${i}`, props: c.manifest };
+        });
+        const report = evaluatePolicies(resources, {});
+        const failing = new Set(report.violations.map((v) => `${v.urn}|${v.policy}`));
+        const elapsed = Date.now() - started;
+
+        const rows: Record<string, { policy: string; labelled: number; pass: number; fail: number; agree: number; disagree: number; knownCorpusIssues: number; agreement: string }> = {};
+        const unexpected: string[] = [];
+        const stillDisagreeing = new Set<string>();
+        cases.forEach((c, i) => {
+            for (const [control, policy] of Object.entries(CONTROLS)) {
+                const expected = c.expect[control];
+                if (expected === "n/a") continue;
+                const row = (rows[control] ??= { policy, labelled: 0, pass: 0, fail: 0, agree: 0, disagree: 0, knownCorpusIssues: 0, agreement: "" });
+                row.labelled++;
+                row[expected]++;
+                const got: Verdict = failing.has(`${resources[i].urn}|${policy}`) ? "fail" : "pass";
+                const key = `${c.id}|${control}`;
+                if (got === expected) {
+                    row.agree++;
+                } else if (KNOWN_CORPUS_DISAGREEMENTS[key]) {
+                    row.knownCorpusIssues++;
+                    stillDisagreeing.add(key);
+                } else {
+                    row.disagree++;
+                    unexpected.push(`${key}: expected ${expected}, pack says ${got}`);
+                }
+            }
+        });
+        for (const row of Object.values(rows)) row.agreement = `${((100 * row.agree) / row.labelled).toFixed(1)}%`;
+        console.log(`\n      Corpus agreement per control (${cases.length} cases, evaluated in ${elapsed} ms; n/a labels skipped):`);
+        console.table(rows);
+        for (const [key, reason] of Object.entries(KNOWN_CORPUS_DISAGREEMENTS)) {
+            console.log(`      known corpus disagreement ${key}: ${reason}`);
+        }
+        assert.deepEqual(unexpected, [], "every disagreement is either fixed or listed with a reason");
+        const stale = Object.keys(KNOWN_CORPUS_DISAGREEMENTS).filter((k) => !stillDisagreeing.has(k));
+        assert.deepEqual(stale, [], "listed corpus disagreements that now agree must be removed from the list");
+        assert.equal(Object.keys(rows).length, 10, "all ten controls have labelled cases");
+        assert.ok(elapsed < 5000, `corpus evaluated in ${elapsed} ms`);
+    });
+
+    it("models the PSS Windows exemption instead of skipping the Windows cases", () => {
+        const windows = cases.filter((c) => c.tags.includes("windows-pod"));
+        assert.equal(windows.length, 2);
+        for (const c of windows) {
+            const type = typeOf(c);
+            const report = evaluatePolicies([{ urn: `urn:pulumi:corpus::corpus::${type}::w`, type, name: "w", props: c.manifest }], {});
+            for (const control of ["noPrivilegeEscalation", "dropAllCapabilities", "seccomp"]) {
+                assert.equal(c.expect[control], "pass");
+                assert.ok(!report.violations.some((v) => v.policy === CONTROLS[control]), `${c.id} ${control}`);
+            }
+        }
+    });
+});
