@@ -84,6 +84,7 @@ export interface PodSpec {
 }
 export interface Workload {
   name: string;
+  namespace: string;
   labels: Record<string, string>;
   replicas: number;
   strategy?: { type: string };
@@ -94,13 +95,14 @@ export interface Workload {
 /** Deployments and Jobs as pod templates. */
 export function workloads(rs: RecordedResource[]): Workload[] {
   return rs.filter((r) => r.type === DEPLOYMENT || r.type === JOB).map((r) => {
-    const i = r.rawInputs as { metadata: { name: string }; spec: { replicas?: number; strategy?: { type: string }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } } };
-    return { name: i.metadata.name, labels: i.spec.template.metadata.labels, replicas: i.spec.replicas ?? 1, strategy: i.spec.strategy, pod: i.spec.template.spec, resource: r };
+    const i = r.rawInputs as { metadata: { name: string; namespace: string }; spec: { replicas?: number; strategy?: { type: string }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } } };
+    return { name: i.metadata.name, namespace: i.metadata.namespace, labels: i.spec.template.metadata.labels, replicas: i.spec.replicas ?? 1, strategy: i.spec.strategy, pod: i.spec.template.spec, resource: r };
   });
 }
 
-export function configMapData(rs: RecordedResource[], name: string): Record<string, string> {
-  const cm = rs.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.rawInputs as { metadata: { name: string } }).metadata.name === name);
+export function configMapData(rs: RecordedResource[], name: string, namespace?: string): Record<string, string> {
+  const cm = rs.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.rawInputs as { metadata: { name: string } }).metadata.name === name &&
+    (namespace === undefined || (r.rawInputs as { metadata: { namespace: string } }).metadata.namespace === namespace));
   if (!cm) throw new Error(`no ConfigMap ${name}`);
   return (cm.rawInputs as { data: Record<string, string> }).data;
 }
@@ -115,4 +117,12 @@ export function envOf(rs: RecordedResource[], c: Container): Map<string, { value
     m.set(e.name, e.valueFrom?.secretKeyRef ? { secret: `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}` } : { value: e.value });
   }
   return m;
+}
+
+/** The value a `<secret>/<key>` reference resolves to (from the recorded Secrets). */
+export function secretValue(rs: RecordedResource[], ref: string): string {
+  const [name, key] = ref.split("/");
+  const s = rs.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.rawInputs as { metadata: { name: string } }).metadata.name === name);
+  if (!s) throw new Error(`no Secret ${name}`);
+  return (s.rawInputs as { stringData: Record<string, string> }).stringData[key];
 }

@@ -61,7 +61,7 @@ describe("DifyApp network policies (reachability table)", () => {
     });
     for (const w of workloads(rs)) {
       const key = w.labels["dify-aws/service"];
-      pods.set(key, { id: key, namespace: "dify", labels: w.labels });
+      pods.set(key, { id: key, namespace: w.namespace, labels: w.labels });
     }
   });
 
@@ -124,6 +124,15 @@ describe("DifyApp network policies (reachability table)", () => {
     const extra = [...actual].filter((f) => !EXPECTED.has(f));
     assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
     assert.ok(checked.length >= 190, `the table covers the full cross product (${checked.length} pairs)`);
+  });
+
+  it("runs the sandbox in its own namespace and still reaches exactly its peers", () => {
+    assert.equal(pods.get("sandbox")!.namespace, "dify-sandbox");
+    assert.equal(pods.get("api")!.namespace, "dify");
+    // A pod with the right labels in another namespace is not a peer.
+    const impostor: Endpoint = { id: "impostor", namespace: "default", labels: pods.get("api")!.labels };
+    assert.ok(!allowed(policies, impostor, pods.get("sandbox")!, 8194));
+    assert.ok(!allowed(policies, impostor, pods.get("ssrf-proxy")!, 3128));
   });
 
   it("lets every pod resolve DNS (UDP and TCP 53) and nothing else in kube-system", () => {

@@ -3,7 +3,7 @@ import { DIFY_S3_SERVICE_ACCOUNTS } from "../components/contracts";
 import { KNOWN_ENV } from "../components/app/knownEnv";
 import { DIFY_VERSIONS, DifyImageSet } from "../components/app/versions";
 import { RecordedResource } from "./harness/monitor";
-import { PG_PASSWORD, REDIS_PASSWORD, Workload, envOf, runApp, workloads } from "./app-fixture";
+import { PG_PASSWORD, REDIS_PASSWORD, Workload, envOf, runApp, secretValue, workloads } from "./app-fixture";
 
 describe("DifyApp prod plan", () => {
   let rs: RecordedResource[];
@@ -98,9 +98,14 @@ describe("DifyApp prod plan", () => {
     ];
     for (const [a, ea, b, eb] of pairs) {
       const ra = ref(a, ea);
-      assert.ok(ra, `${a} ${ea} comes from a Secret`);
-      assert.equal(ref(b, eb), ra, `${a} ${ea} and ${b} ${eb} read the same Secret key`);
+      const rb = ref(b, eb);
+      assert.ok(ra && rb, `${a} ${ea} and ${b} ${eb} come from Secrets`);
+      assert.equal(rb!.split("/")[1], ra!.split("/")[1], `${a} ${ea} and ${b} ${eb} read the same Secret key`);
+      assert.equal(secretValue(rs, rb!), secretValue(rs, ra!), `${a} ${ea} and ${b} ${eb} get the same value`);
+      assert.ok(secretValue(rs, ra!).length >= 8);
     }
+    // Across namespaces (the sandbox's own Secret) the value is the same generated output.
+    assert.equal(ref("dify-sandbox", "API_KEY"), "dify-sandbox-credentials/sandbox-api-key");
     const randoms = rs.filter((r) => r.type === "random:index/randomPassword:RandomPassword");
     assert.equal(randoms.length, 4, "one generator per shared key: SECRET_KEY, daemon key, inner api key, sandbox key");
     for (const r of randoms) assert.ok((r.rawInputs.length as number) >= 32);
@@ -108,10 +113,13 @@ describe("DifyApp prod plan", () => {
 
   it("puts no credential outside the Secret", () => {
     const secrets = [PG_PASSWORD, REDIS_PASSWORD, encodeURIComponent(REDIS_PASSWORD), "mock-dify-"];
-    const secret = rs.find((r) => r.type === "kubernetes:core/v1:Secret")!;
-    assert.ok(secret.secretPaths.includes("stringData"), "the Secret values are secret outputs (never plain text in state)");
+    const secretObjs = rs.filter((r) => r.type === "kubernetes:core/v1:Secret");
+    assert.equal(secretObjs.length, 2);
+    for (const so of secretObjs) assert.ok(so.secretPaths.includes("stringData"), "Secret values are secret outputs (never plain text in state)");
+    const sandboxData = (secretObjs.find((r) => (r.rawInputs as { metadata: { name: string } }).metadata.name === "dify-sandbox-credentials")!.rawInputs as { stringData: Record<string, string> }).stringData;
+    assert.deepEqual(Object.keys(sandboxData), ["sandbox-api-key"], "the sandbox namespace holds only the sandbox key");
     for (const r of rs) {
-      if (r === secret || r.type.startsWith("random:")) continue;
+      if (r.type === "kubernetes:core/v1:Secret" || r.type.startsWith("random:")) continue;
       const text = JSON.stringify(r.rawInputs);
       for (const s of secrets) assert.ok(!text.includes(s), `${r.type} ${r.name} contains a credential`);
     }
@@ -140,6 +148,18 @@ describe("DifyApp prod plan", () => {
     const daemon = w("dify-plugin-daemon").pod;
     assert.equal(daemon.securityContext?.runAsUser, 1001, "plugin daemon runs non-root");
     assert.ok(daemon.containers[0].volumeMounts?.some((m) => m.mountPath === "/app/storage"));
+  });
+
+  it("enforces PSS restricted on the app namespace and baseline only on the sandbox's own namespace", () => {
+    const ns = rs.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.rawInputs as { metadata: { name: string; labels: Record<string, string> } });
+    const level = (n: string) => ns.find((x) => x.metadata.name === n)!.metadata.labels["pod-security.kubernetes.io/enforce"];
+    assert.equal(level("dify"), "restricted");
+    assert.equal(level("dify-sandbox"), "baseline");
+    for (const x of ns) assert.equal(x.metadata.labels["pod-security.kubernetes.io/warn"], "restricted");
+    for (const x of ws) assert.equal(x.namespace, x.name === "dify-sandbox" ? "dify-sandbox" : "dify", x.name);
+    const api = envOf(rs, w("dify-api").pod.containers[0]);
+    assert.equal(api.get("CODE_EXECUTION_ENDPOINT")?.value, "http://dify-sandbox.dify-sandbox.svc:8194");
+    assert.equal(envOf(rs, w("dify-sandbox").pod.containers[0]).get("HTTPS_PROXY")?.value, "http://dify-ssrf-proxy.dify.svc:3128");
   });
 
   it("gives IRSA only to the S3 identities the storage role trusts", () => {

@@ -57,6 +57,7 @@ describe("DifyApp refuses bad args before creating anything", () => {
     ["no data CIDRs", { dataCidrs: [] }, /args\.dataCidrs must list at least one IPv4 CIDR/],
     ["unpinned image", { difyVersion: "x", extraVersions: { x: { ...NEXT_SET, web: "langgenius/dify-web:latest" } } }, /image "web" of Dify x must be pinned/],
     ["agent backend", { enableAgentBackend: true }, /enableAgentBackend=true is not supported yet/],
+    ["namespace not a DNS label", { namespace: "Dify_Prod" }, /args\.namespace must be a DNS label.*got "Dify_Prod"/],
   ];
   for (const [what, over, msg] of cases) {
     it(`refuses ${what}`, async () => {

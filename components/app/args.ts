@@ -36,7 +36,7 @@ export interface WorkerQueueGroup {
 }
 
 export interface DifyAppArgs {
-  /** Kubernetes namespace to create and run in. Default "dify". */
+  /** Kubernetes namespace to create and run in (PSS restricted); the sandbox gets `<namespace>-sandbox` (PSS baseline). At most 55 characters. Default "dify". */
   namespace?: string;
   /** Dify release (a key of DIFY_VERSIONS or of `extraVersions`). Default "1.16.1". */
   difyVersion?: string;

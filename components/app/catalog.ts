@@ -83,6 +83,11 @@ export interface ServiceSpec {
    * also appears in the policy report. The workload then runs as root with `addCapabilities`.
    */
   securityException?: string;
+  /**
+   * Runs in its own namespace `<namespace>-<key>` enforcing PSS baseline, so the app namespace can
+   * enforce restricted (PSA is per namespace). Set exactly on rows with a securityException.
+   */
+  ownNamespace?: boolean;
   /** Capabilities added after dropping ALL (only with securityException). */
   addCapabilities?: string[];
   /** False only where the image must write its root filesystem (with securityException). */
@@ -247,6 +252,7 @@ export const CATALOG: readonly ServiceSpec[] = [
       "Compensated: capabilities = ALL dropped + SYS_CHROOT, SETUID, SETGID; no privilege escalation; " +
       "seccomp RuntimeDefault; no ServiceAccount token; egress only to the SSRF proxy.",
     addCapabilities: ["SETGID", "SETUID", "SYS_CHROOT"],
+    ownNamespace: true,
     readOnlyRoot: false,
     resources: { cpuRequest: "250m", cpuLimit: "1", memoryRequest: "256Mi", memoryLimit: "1Gi" },
     replicas: 2,

@@ -26,9 +26,9 @@ const PRIORITY_VALUES: Record<PriorityTier, number> = { [PriorityTier.Critical]:
 export class DifyApp extends pulumi.ComponentResource {
   /** Public URL users open, e.g. "https://dify.example.com". */
   public readonly url: pulumi.Output<string>;
-  /** Namespace everything runs in. */
+  /** Namespace the app runs in (the sandbox runs in `<namespace>-sandbox`). */
   public readonly namespace: pulumi.Output<string>;
-  /** Kubernetes Service name per catalog service (in-cluster DNS within the namespace). */
+  /** Kubernetes Service name per catalog service (`<svc>` in the app namespace, `<svc>.<ns>` elsewhere). */
   public readonly serviceNames: pulumi.Output<Record<string, string>>;
   /** The Dify release running. */
   public readonly difyVersion: pulumi.Output<string>;
@@ -42,17 +42,20 @@ export class DifyApp extends pulumi.ComponentResource {
     const labels = (component: string) => standardLabels({ name: "dify", instance: name, component, version: plan.version });
     const publicUrl = `${args.certificateArn !== undefined ? "https" : "http"}://${args.domain}`;
 
-    const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
-      metadata: {
-        name: plan.namespace,
-        // PSA is per namespace: enforce baseline so the one documented exception (dify-sandbox, root +
-        // SYS_CHROOT/SETUID/SETGID, all within baseline) can run; audit and warn at restricted so
-        // anything else that drifts from restricted is reported.
-        labels: { ...labels("namespace"), ...podSecurityNamespaceLabels("baseline") },
-      },
-    }, { ...child, protect: args.protect === true });
-    const namespace = ns.metadata.name;
-    const nsOpts: pulumi.CustomResourceOptions = { ...child, dependsOn: [ns] };
+    // PSA is per namespace, so the one workload with a documented exception (dify-sandbox: root +
+    // SYS_CHROOT/SETUID/SETGID, all inside baseline) gets its own namespace enforcing baseline, and
+    // the app namespace enforces restricted. Both audit and warn at restricted.
+    const isolated = plan.services.filter((s) => s.spec.ownNamespace).map((s) => s.spec.key);
+    const namespaceOf = (key: string) => (isolated.includes(key) ? `${plan.namespace}-${key}` : plan.namespace);
+    const sandboxNamespace = namespaceOf("sandbox");
+    const namespaces = new Map<string, k8s.core.v1.Namespace>();
+    for (const [nsName, level, suffix] of [[plan.namespace, "restricted", "namespace"], ...isolated.map((k) => [namespaceOf(k), "baseline", `${k}-namespace`])]) {
+      namespaces.set(nsName, new k8s.core.v1.Namespace(`${name}-${suffix}`, {
+        metadata: { name: nsName, labels: { ...labels("namespace"), ...podSecurityNamespaceLabels(level) } },
+      }, { ...child, protect: args.protect === true }));
+    }
+    const nsOpts = (nsName: string): pulumi.CustomResourceOptions => ({ ...child, dependsOn: [namespaces.get(nsName)!] });
+    const namespace = namespaces.get(plan.namespace)!.metadata.name;
 
     for (const tier of Object.values(PriorityTier)) {
       new k8s.scheduling.v1.PriorityClass(`${name}-${tier}`, {
@@ -60,12 +63,13 @@ export class DifyApp extends pulumi.ComponentResource {
         value: PRIORITY_VALUES[tier],
         globalDefault: false,
         preemptionPolicy: tier === PriorityTier.Critical ? "PreemptLowerPriority" : "Never",
-        description: tier === PriorityTier.Critical ? "Dify serving path: api, web, plugin daemon" : "Dify background work: workers, beat",
+        description: tier === PriorityTier.Critical ? "Dify serving path: api, web, plugin daemon" : "Dify background work: workers, beat, sandbox",
       }, child);
     }
 
     const ctx: EnvContext = {
       namespace: plan.namespace,
+      sandboxNamespace,
       publicUrl,
       database: args.database,
       redis: args.redis,
@@ -74,45 +78,48 @@ export class DifyApp extends pulumi.ComponentResource {
       extraWebEnv: args.extraWebEnv ?? {},
       websocket: args.enableWebsocketApi === true,
     };
-    const credentials = createCredentials(name, namespace, ctx, labels("credentials"), nsOpts, args.protect === true);
+    const credentials = createCredentials(name, { app: plan.namespace, sandbox: sandboxNamespace }, ctx, labels("credentials"),
+      { app: nsOpts(plan.namespace), sandbox: nsOpts(sandboxNamespace) }, args.protect === true);
+    const groupNamespace = (g: EnvGroup) => (g === EnvGroup.Sandbox ? sandboxNamespace : plan.namespace);
     const configs = new Map<EnvGroup, k8s.core.v1.ConfigMap>();
     const hashes = new Map<EnvGroup, pulumi.Output<string>>();
     for (const g of Object.values(EnvGroup)) {
       const data = configData(g, ctx);
       configs.set(g, new k8s.core.v1.ConfigMap(`${name}-${g}-config`, {
-        metadata: { name: configMapName(g), namespace, labels: labels(g) },
+        metadata: { name: configMapName(g), namespace: groupNamespace(g), labels: labels(g) },
         data,
-      }, nsOpts));
+      }, nsOpts(groupNamespace(g))));
       hashes.set(g, pulumi.all(data).apply((d) => createHash("sha256").update(JSON.stringify(Object.entries(d).sort())).digest("hex").slice(0, 16)));
     }
     const conf = squidConf(plan.privateCidrs, 3128);
     const squid = new k8s.core.v1.ConfigMap(`${name}-ssrf-proxy-config`, {
-      metadata: { name: "dify-ssrf-proxy-config", namespace, labels: labels("ssrf-proxy") },
+      metadata: { name: "dify-ssrf-proxy-config", namespace: plan.namespace, labels: labels("ssrf-proxy") },
       data: { "squid.conf": conf },
-    }, nsOpts);
+    }, nsOpts(plan.namespace));
 
     // One ServiceAccount per identity; IRSA role only where S3 is used. Names are fixed
     // (DIFY_S3_SERVICE_ACCOUNTS) because the storage role's trust policy names them.
-    const identities = new Map<string, boolean>();
+    const identities = new Map<string, { s3: boolean; ns: string }>();
     for (const s of [...plan.services.map((r) => r.spec), MIGRATION]) {
-      identities.set(s.serviceAccount, (identities.get(s.serviceAccount) ?? false) || s.usesS3);
+      const prev = identities.get(s.serviceAccount);
+      identities.set(s.serviceAccount, { s3: (prev?.s3 ?? false) || s.usesS3, ns: namespaceOf(s.key) });
     }
     const sas: pulumi.Resource[] = [];
-    for (const [sa, s3] of identities) {
+    for (const [sa, { s3, ns }] of identities) {
       sas.push(new k8s.core.v1.ServiceAccount(`${name}-${sa}`, {
         metadata: {
           name: k8sName(sa),
-          namespace,
+          namespace: ns,
           labels: labels(sa),
           annotations: s3 ? { "eks.amazonaws.com/role-arn": args.storage.roleArn } : undefined,
         },
         automountServiceAccountToken: false,
-      }, nsOpts));
+      }, nsOpts(ns)));
     }
-    const prerequisites: pulumi.Resource[] = [ns, credentials, ...configs.values(), squid, ...sas];
+    const prerequisites: pulumi.Resource[] = [...namespaces.values(), ...credentials, ...configs.values(), squid, ...sas];
 
     const migration = migrationJob({
-      name, namespace, version: plan.version, image: plan.images.api, nodePlacement: plan.nodePlacement,
+      name, namespace: plan.namespace, version: plan.version, image: plan.images.api, nodePlacement: plan.nodePlacement,
       dependsOn: prerequisites, opts: child,
     });
 
@@ -122,7 +129,7 @@ export class DifyApp extends pulumi.ComponentResource {
       const isSquid = s.spec.key === "ssrf-proxy";
       const w = buildWorkload(s, {
         name,
-        namespace,
+        namespace: namespaceOf(s.spec.key),
         version: plan.version,
         image: plan.images[s.spec.image],
         nodePlacement: plan.nodePlacement,
@@ -133,22 +140,25 @@ export class DifyApp extends pulumi.ComponentResource {
         dependsOn: s.spec.image === "api" ? [...prerequisites, migration] : prerequisites,
         opts: child,
       }, backendAnnotations(s.spec));
-      if (w.service) services[s.spec.key] = k8sName(s.name);
+      if (w.service) {
+        const ns = namespaceOf(s.spec.key);
+        services[s.spec.key] = ns === plan.namespace ? k8sName(s.name) : `${k8sName(s.name)}.${ns}`;
+      }
     }
 
     networkPolicies({
-      name, namespace, labels: labels("network"),
+      name, namespaceOf, dependsOn: [...namespaces.values()], labels: labels("network"),
       specs: [...dedupe(plan.services.map((s) => s.spec)), MIGRATION],
       dataCidrs: args.dataCidrs, dbPort: args.database.port, redisPort: args.redis.port,
       ingressSourceCidrs: args.ingressSourceCidrs, privateCidrs: plan.privateCidrs,
-      opts: nsOpts,
+      opts: child,
     });
 
     buildIngress({
-      name, namespace, labels: labels("ingress"), domain: args.domain, ingressClassName: plan.ingressClassName,
+      name, namespace: plan.namespace, labels: labels("ingress"), domain: args.domain, ingressClassName: plan.ingressClassName,
       certificateArn: args.certificateArn, internal: args.internalLoadBalancer === true,
       annotations: args.ingressAnnotations ?? {}, specs: dedupe(plan.services.map((s) => s.spec)),
-      dependsOn: [ns], opts: child,
+      dependsOn: [...namespaces.values()], opts: child,
     });
 
     this.url = pulumi.output(publicUrl);

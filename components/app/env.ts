@@ -22,8 +22,18 @@ export enum SecretKey {
   CeleryBrokerUrl = "celery-broker-url",
 }
 
-/** Kubernetes name of the credentials Secret. */
+/** Kubernetes name of the credentials Secret (app namespace). */
 export const SECRET_NAME = "dify-credentials";
+/** The sandbox's own Secret in the sandbox namespace (secretKeyRefs cannot cross namespaces). */
+export const SANDBOX_SECRET_NAME = "dify-sandbox-credentials";
+
+/** Which Secret an env group's references read. */
+export const GROUP_SECRET_NAME: Readonly<Record<EnvGroup, string>> = {
+  [EnvGroup.Api]: SECRET_NAME,
+  [EnvGroup.PluginDaemon]: SECRET_NAME,
+  [EnvGroup.Web]: SECRET_NAME,
+  [EnvGroup.Sandbox]: SANDBOX_SECRET_NAME,
+};
 
 /** Which env names of each group read which Secret key. */
 export const GROUP_SECRETS: Readonly<Record<EnvGroup, readonly { env: string; key: SecretKey }[]>> = {
@@ -50,6 +60,8 @@ export const GROUP_SECRETS: Readonly<Record<EnvGroup, readonly { env: string; ke
 /** What the env builders need to know about the deployment. */
 export interface EnvContext {
   namespace: string;
+  /** Namespace of the sandbox (its own, so the app namespace can enforce PSS restricted). */
+  sandboxNamespace: string;
   /** "https://dify.example.com" */
   publicUrl: string;
   database: PostgresConnection;
@@ -61,9 +73,9 @@ export interface EnvContext {
   websocket: boolean;
 }
 
-/** In-cluster URL of a catalog service. */
-export function serviceUrl(key: string, port: number): string {
-  return `http://${k8sName(key)}:${port}`;
+/** In-cluster URL of a catalog service; namespace-qualified when called from another namespace. */
+export function serviceUrl(key: string, port: number, namespace?: string): string {
+  return `http://${k8sName(key)}${namespace ? `.${namespace}.svc` : ""}:${port}`;
 }
 
 const SSRF_PROXY_URL = serviceUrl("ssrf-proxy", 3128);
@@ -117,7 +129,7 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         PGVECTOR_USER: c.database.username,
         PGVECTOR_DATABASE: c.database.database,
         // Peers (ref §3.6-3.8).
-        CODE_EXECUTION_ENDPOINT: serviceUrl("sandbox", 8194),
+        CODE_EXECUTION_ENDPOINT: serviceUrl("sandbox", 8194, c.sandboxNamespace),
         PLUGIN_DAEMON_URL: serviceUrl("plugin-daemon", 5002),
         SSRF_PROXY_HTTP_URL: SSRF_PROXY_URL,
         SSRF_PROXY_HTTPS_URL: SSRF_PROXY_URL,
@@ -139,8 +151,8 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         GIN_MODE: "release",
         WORKER_TIMEOUT: "15",
         ENABLE_NETWORK: "true",
-        HTTP_PROXY: SSRF_PROXY_URL,
-        HTTPS_PROXY: SSRF_PROXY_URL,
+        HTTP_PROXY: serviceUrl("ssrf-proxy", 3128, c.namespace),
+        HTTPS_PROXY: serviceUrl("ssrf-proxy", 3128, c.namespace),
         SANDBOX_PORT: "8194",
       };
     case EnvGroup.PluginDaemon:
@@ -193,7 +205,7 @@ export function literalEnv(s: ResolvedService): Record<string, string> {
 
 /** `env` entries reading the credentials Secret for an env group. */
 export function secretEnv(group: EnvGroup): k8s.types.input.core.v1.EnvVar[] {
-  return GROUP_SECRETS[group].map((r) => ({ name: r.env, valueFrom: { secretKeyRef: { name: SECRET_NAME, key: r.key } } }));
+  return GROUP_SECRETS[group].map((r) => ({ name: r.env, valueFrom: { secretKeyRef: { name: GROUP_SECRET_NAME[group], key: r.key } } }));
 }
 
 /** Kubernetes name of an env group's ConfigMap. */
@@ -201,30 +213,39 @@ export function configMapName(group: EnvGroup): string {
   return `dify-${group}-config`;
 }
 
-/** Generates the shared keys and creates the credentials Secret. */
+/** Generates the shared keys and creates the credentials Secrets (app namespace + sandbox namespace). */
 export function createCredentials(
-  name: string, namespace: pulumi.Input<string>, c: EnvContext, labels: Record<string, string>, opts: pulumi.CustomResourceOptions,
-  protect: boolean,
-): k8s.core.v1.Secret {
+  name: string, namespaces: { app: pulumi.Input<string>; sandbox: pulumi.Input<string> }, c: EnvContext,
+  labels: Record<string, string>, opts: { app: pulumi.CustomResourceOptions; sandbox: pulumi.CustomResourceOptions }, protect: boolean,
+): k8s.core.v1.Secret[] {
   // One random value per must-match pair; both sides read the same Secret key (ref §7).
   // Protected in prod: a regenerated SECRET_KEY logs every user out and breaks signed URLs.
-  const gen = (suffix: string) => new random.RandomPassword(`${name}-${suffix}`, { length: 48, special: false }, { ...opts, protect }).result;
+  const gen = (suffix: string) => new random.RandomPassword(`${name}-${suffix}`, { length: 48, special: false }, { parent: opts.app.parent, protect }).result;
   const redisPassword = pulumi.secret(pulumi.output(c.redis.password));
   const broker = pulumi.all([c.redis.useTls, c.redis.host, c.redis.port, redisPassword]).apply(([tls, host, port, pw]) =>
     // Celery's Redis transport: db 1 for the broker (ref §3.3); rediss:// needs ssl_cert_reqs.
     `${tls ? "rediss" : "redis"}://:${encodeURIComponent(pw)}@${host}:${port}/1${tls ? "?ssl_cert_reqs=CERT_REQUIRED" : ""}`);
+  const sandboxKey = gen("sandbox-api-key");
   const data: Record<SecretKey, pulumi.Input<string>> = {
     [SecretKey.SecretKey]: gen("secret-key"),
     [SecretKey.PluginDaemonKey]: gen("plugin-daemon-key"),
     [SecretKey.PluginInnerApiKey]: gen("plugin-inner-api-key"),
-    [SecretKey.SandboxApiKey]: gen("sandbox-api-key"),
+    [SecretKey.SandboxApiKey]: sandboxKey,
     [SecretKey.DbPassword]: pulumi.secret(pulumi.output(c.database.password)),
     [SecretKey.RedisPassword]: redisPassword,
     [SecretKey.CeleryBrokerUrl]: pulumi.secret(broker),
   };
-  return new k8s.core.v1.Secret(`${name}-credentials`, {
-    metadata: { name: SECRET_NAME, namespace, labels },
-    type: "Opaque",
-    stringData: data,
-  }, opts);
+  return [
+    new k8s.core.v1.Secret(`${name}-credentials`, {
+      metadata: { name: SECRET_NAME, namespace: namespaces.app, labels },
+      type: "Opaque",
+      stringData: data,
+    }, opts.app),
+    // The sandbox sees only its own key: the same generated value, under the same key name.
+    new k8s.core.v1.Secret(`${name}-sandbox-credentials`, {
+      metadata: { name: SANDBOX_SECRET_NAME, namespace: namespaces.sandbox, labels },
+      type: "Opaque",
+      stringData: { [SecretKey.SandboxApiKey]: sandboxKey },
+    }, opts.sandbox),
+  ];
 }

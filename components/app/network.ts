@@ -1,9 +1,11 @@
 /**
- * NetworkPolicies derived from the catalog's peer lists: default deny (ingress and egress), DNS
- * for every pod, then per service exactly its flows: peers it calls and peers calling it, the
- * load balancer to public services, the data stores (dataCidrs on the DB/Redis ports), S3 (443 to
- * public addresses: S3 and STS are AWS public endpoints, and a VPC gateway endpoint also serves
- * public prefix-list addresses), and the SSRF proxy to the internet minus privateCidrs.
+ * NetworkPolicies derived from the catalog's peer lists: default deny (ingress and egress) in
+ * every namespace DifyApp uses, DNS for every pod, then per service exactly its flows: peers it
+ * calls and peers calling it (namespace + pod selectors, so the isolated sandbox namespace works
+ * the same way), the load balancer to public services, the data stores (dataCidrs on the DB/Redis
+ * ports), S3 (443 to public addresses: S3 and STS are AWS public endpoints, and a VPC gateway
+ * endpoint also serves public prefix-list addresses), and the SSRF proxy to the internet minus
+ * privateCidrs. No Dify pod may reach the Kubernetes API (no SA tokens either).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,9 +17,12 @@ type ERule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 
 export interface NetworkContext {
   name: string;
-  namespace: pulumi.Input<string>;
+  /** Namespace of each pod kind's key. */
+  namespaceOf: (key: string) => string;
+  /** Resources (the Namespaces) the policies must wait for. */
+  dependsOn: pulumi.Resource[];
   labels: Record<string, string>;
-  /** Every pod kind in the namespace (enabled catalog rows + the migration pseudo-row). */
+  /** Every pod kind (enabled catalog rows + the migration pseudo-row). */
   specs: ServiceSpec[];
   dataCidrs: string[];
   dbPort: pulumi.Input<number>;
@@ -27,49 +32,53 @@ export interface NetworkContext {
   opts: pulumi.CustomResourceOptions;
 }
 
+const NS_LABEL = "kubernetes.io/metadata.name";
 const tcp = (port: pulumi.Input<number>) => ({ protocol: "TCP", port });
-const sel = (key: string) => ({ podSelector: { matchLabels: { [SERVICE_LABEL]: key } } });
 
 export function networkPolicies(c: NetworkContext): k8s.networking.v1.NetworkPolicy[] {
-  const np = (suffix: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
-    new k8s.networking.v1.NetworkPolicy(`${c.name}-${suffix}`, {
-      metadata: { name: `dify-${suffix}`, namespace: c.namespace, labels: c.labels },
+  const appNs = c.namespaceOf("api");
+  const tag = (ns: string) => (ns === appNs ? "" : `${ns}-`);
+  const np = (ns: string, suffix: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
+    new k8s.networking.v1.NetworkPolicy(`${c.name}-${tag(ns)}${suffix}`, {
+      metadata: { name: `dify-${suffix}`, namespace: ns, labels: c.labels },
       spec,
-    }, c.opts);
-  const out = [
-    np("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
-    np("allow-dns", {
+    }, { ...c.opts, dependsOn: c.dependsOn });
+  const peer = (key: string) => ({
+    namespaceSelector: { matchLabels: { [NS_LABEL]: c.namespaceOf(key) } },
+    podSelector: { matchLabels: { [SERVICE_LABEL]: key } },
+  });
+  const out: k8s.networking.v1.NetworkPolicy[] = [];
+  for (const ns of [...new Set(c.specs.map((s) => c.namespaceOf(s.key)))]) {
+    out.push(np(ns, "default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }));
+    out.push(np(ns, "allow-dns", {
       podSelector: {},
       policyTypes: ["Egress"],
       egress: [{
-        to: [{
-          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-          podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-        }],
+        to: [{ namespaceSelector: { matchLabels: { [NS_LABEL]: "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
         ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
       }],
-    }),
-  ];
+    }));
+  }
   const byKey = new Map(c.specs.map((s) => [s.key, s]));
   const publicInternet = { ipBlock: { cidr: "0.0.0.0/0", except: c.privateCidrs } };
   for (const s of c.specs) {
     const ingress: Rule[] = [];
     if (s.port) {
       const callers = c.specs.filter((o) => o.talksTo.includes(s.key));
-      if (callers.length > 0) ingress.push({ from: callers.map((o) => sel(o.key)), ports: [tcp(s.port)] });
+      if (callers.length > 0) ingress.push({ from: callers.map((o) => peer(o.key)), ports: [tcp(s.port)] });
       if (s.public) ingress.push({ from: c.ingressSourceCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(s.port)] });
     }
     const egress: ERule[] = [];
     for (const t of s.talksTo) {
-      const peer = byKey.get(t);
-      if (peer?.port) egress.push({ to: [sel(t)], ports: [tcp(peer.port)] });
+      const target = byKey.get(t);
+      if (target?.port) egress.push({ to: [peer(t)], ports: [tcp(target.port)] });
     }
     if (s.usesDataStores) {
       egress.push({ to: c.dataCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(c.dbPort), tcp(c.redisPort)] });
     }
     if (s.usesS3) egress.push({ to: [publicInternet], ports: [tcp(443)] });
     if (s.internetPorts?.length) egress.push({ to: [publicInternet], ports: s.internetPorts.map(tcp) });
-    out.push(np(`${s.key}-flows`, {
+    out.push(np(c.namespaceOf(s.key), `${s.key}-flows`, {
       podSelector: { matchLabels: { [SERVICE_LABEL]: s.key } },
       policyTypes: ["Ingress", "Egress"],
       ingress,

@@ -139,7 +139,9 @@ function resolveService(name: string, spec: ServiceSpec, o: ServiceSettings, suf
 export function resolvePlan(name: string, args: DifyAppArgs): ResolvedPlan {
   if (!args) fail(name, "args are required");
   const namespace = args.namespace ?? "dify";
-  if (!DNS_LABEL.test(namespace)) fail(name, `args.namespace must be a DNS label (lowercase letters, digits, '-'), got "${namespace}"`);
+  if (!DNS_LABEL.test(namespace) || namespace.length > 55) {
+    fail(name, `args.namespace must be a DNS label of at most 55 characters (the sandbox gets "<namespace>-sandbox"), got "${namespace}"`);
+  }
   const versions = { ...DIFY_VERSIONS, ...(args.extraVersions ?? {}) };
   const version = args.difyVersion ?? DEFAULT_DIFY_VERSION;
   const images = versions[version];
