@@ -6,6 +6,9 @@
  * ports), S3 (443 to public addresses: S3 and STS are AWS public endpoints, and a VPC gateway
  * endpoint also serves public prefix-list addresses), and the SSRF proxy to the internet minus
  * privateCidrs. No Dify pod may reach the Kubernetes API (no SA tokens either).
+ *
+ * Kubelet probes need no rule: the VPC CNI network policy agent allows the node's own IP
+ * (aws/aws-network-policy-agent#56, fixed in VPC CNI 1.15.1), as other CNIs do.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
