@@ -83,9 +83,10 @@ describe("DifyDatabaseHA connection budget", () => {
 
   it("shrinks the pools in dev so the small instance is never exhausted", () => {
     const p = poolSettingsFor("dev", good({ postgres: { instanceClass: "db.t4g.medium", readerCount: 0 }, connectionBudget: { apiReplicas: 2, workerReplicas: 2, pluginDaemonReplicas: 1 } }));
-    assert.ok(p.sqlalchemyPoolSize < 30);
-    assert.ok(p.worstCaseConnections <= 405 - 20, `worst case ${p.worstCaseConnections}`);
-    assert.ok(p.sqlalchemyPoolSize >= 5 && p.pgvectorMaxConnection >= 1 && p.pluginDbMaxOpenConns >= 5);
+    // The README's dev column: (3 + 3 + 1 + 1) x (28 + 9 + 4) + 2 x 27 = 382 <= 405 - 20.
+    assert.deepEqual([p.sqlalchemyPoolSize, p.sqlalchemyMaxOverflow, p.pgvectorMaxConnection, p.pluginDbMaxOpenConns], [28, 9, 4, 27]);
+    assert.equal(p.worstCaseConnections, 382);
+    assert.ok(p.worstCaseConnections <= 405 - 20);
   });
 
   it("scales any budget under the limit", () => {

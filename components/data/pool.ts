@@ -16,7 +16,7 @@
  *   beat 1, migration Job 1 -> 24 Python processes x 45 = 1,080
  *   plugin daemon (2 + 1) x 30 = 90  -> worst case 1,170 <= 1,602: Dify's defaults fit.
  * Dev example (db.t4g.medium, ~405; 385 usable) with api 2, worker 2, plugin 1:
- *   (3 + 3 + 1 + 1) x 45 + 2 x 30 = 420 > 385 -> scaled to pool 29 / overflow 9 / pgvector 4, daemon 27.
+ *   (3 + 3 + 1 + 1) x 45 + 2 x 30 = 420 > 385 -> scaled to pool 28 / overflow 9 / pgvector 4, daemon 27 -> 382.
  */
 import { ConnectionBudgetArgs, PoolSettings } from "./args";
 
