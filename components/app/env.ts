@@ -102,6 +102,8 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         INTERNAL_FILES_URL: serviceUrl("api", 5001),
         RESPECT_XFORWARD_HEADERS_ENABLED: "true", // exactly one proxy hop: the ALB
         GUNICORN_TIMEOUT: "360",
+        // The entrypoint's default is 1 gevent greenlet per worker pod; compose runs 4.
+        CELERY_WORKER_AMOUNT: "4",
         // Postgres (TLS through the URI query; ref §3.2, middleware/__init__.py).
         DB_TYPE: "postgresql",
         DB_HOST: c.database.host,

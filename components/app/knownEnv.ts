@@ -39,6 +39,7 @@ const API: Record<string, string> = {
   CELERY_BROKER_URL: "api/configs/middleware/__init__.py CeleryConfig (rediss:// turns BROKER_USE_SSL on)",
   CELERY_BACKEND: "api/configs/middleware/__init__.py CeleryConfig",
   CELERY_QUEUES: "api/docker/entrypoint.sh worker -Q override (ref §2)",
+  CELERY_WORKER_AMOUNT: "api/docker/entrypoint.sh worker -c (default 1; compose 4; ref §3.9)",
   STORAGE_TYPE: "api/configs/middleware/__init__.py StorageConfig",
   S3_BUCKET_NAME: "api/configs/middleware/storage/amazon_s3_storage_config.py (ref §3.4)",
   S3_REGION: "amazon_s3_storage_config.py (ref §3.4)",
