@@ -147,6 +147,9 @@ export function backupJobs(s: JobsSpec, parent: pulumi.Resource): { cronJobs: k8
                 serviceAccountName: a.sa,
                 restartPolicy: "Never",
                 enableServiceLinks: false,
+                // fsGroup (set by the helper) makes the projected IRSA token readable by a
+                // non-root uid; the EKS pod identity webhook injects the token into init
+                // containers too (it rewrites spec.initContainers: kubernetes/kops#16802).
                 securityContext: restrictedPodSecurityContext(JOB_UID),
                 terminationGracePeriodSeconds: 60,
                 initContainers: [init],
