@@ -6,6 +6,7 @@ import {
   checkAcmArn, checkCacheNodeType, checkCidr, checkCron, checkDbClass, checkHostname, checkInstanceType,
   checkRegion, checkRoleArn, checkSubnetId, checkVpcCidr, checkVpcId, KeySpec, Profile,
 } from "./keys";
+import { DEFAULT_KUBERNETES_VERSION, KNOWN_ADDON_VERSIONS } from "../cluster/versions";
 
 /** Dify versions this package has a verified, matching image set for. */
 export const SUPPORTED_DIFY_VERSIONS: readonly string[] = ["1.16.1"];
@@ -20,7 +21,7 @@ function nodeGroupKeys(
   sizes: { dev: [number, number, number]; prod: [number, number, number] },
 ): KeySpec[] {
   return [
-    { key: `${group}NodeInstanceTypes`, type: "array", description: `EC2 instance types of the ${what} node group (first is preferred; match dify:nodeArchitecture).`, default: types, check: checkInstanceType, minItemsIn: { dev: 1, prod: 1 } },
+    { key: `${group}NodeInstanceTypes`, type: "array", description: `EC2 instance types of the ${what} node group; same vCPU/memory size (the autoscaler sizes the group by the first) and matching dify:nodeArchitecture.`, default: types, check: checkInstanceType, minItemsIn: { dev: 1, prod: 1 } },
     { key: `${group}NodeMinSize`, type: "integer", description: `Minimum node count of the ${what} node group.`, unit: "nodes", min: 0, max: 100, default: { dev: sizes.dev[0], prod: sizes.prod[0] } },
     { key: `${group}NodeMaxSize`, type: "integer", description: `Maximum node count of the ${what} node group (the autoscaler's ceiling).`, unit: "nodes", min: 1, max: 100, default: { dev: sizes.dev[1], prod: sizes.prod[1] } },
     { key: `${group}NodeDesiredSize`, type: "integer", description: `Initial node count of the ${what} node group (the autoscaler adjusts it afterwards).`, unit: "nodes", min: 0, max: 100, default: { dev: sizes.dev[2], prod: sizes.prod[2] } },
@@ -37,7 +38,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "internalLoadBalancer", type: "boolean", description: "Make the load balancer internal (reachable only from the VPC and peered networks).", default: false },
 
   // ---- cluster ----
-  { key: "kubernetesVersion", type: "string", description: "EKS Kubernetes minor version (pinned; upgrade one minor at a time).", default: "1.34", check: (v) => (/^1\.(3[2-9])$/.test(v) ? undefined : "an EKS minor version from 1.32 to 1.39, as a string, e.g. \"1.34\"") },
+  { key: "kubernetesVersion", type: "string", description: "EKS Kubernetes minor version. Add-on and autoscaler versions are pinned per minor (components/cluster/versions.ts); upgrade one minor at a time.", default: DEFAULT_KUBERNETES_VERSION, enum: Object.keys(KNOWN_ADDON_VERSIONS) },
   { key: "azCount", type: "integer", description: "Availability zones for subnets, nodes and data services.", unit: "zones", min: 2, max: 3, default: { dev: 2, prod: 3 } },
   { key: "vpcCidr", type: "string", description: "CIDR of the new VPC (ignored with dify:existingVpcId).", check: checkVpcCidr, default: "10.40.0.0/16" },
   { key: "existingVpcId", type: "string", description: "Use this VPC instead of creating one (then set both subnet id lists).", check: checkVpcId },
@@ -48,7 +49,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "nodeArchitecture", type: "string", description: "CPU architecture of all node groups: arm64 (Graviton, cheaper) or x86_64.", enum: ["arm64", "x86_64"], default: "arm64" },
   ...nodeGroupKeys("system", "system (cluster add-ons, on-demand)", { dev: ["t4g.medium"], prod: ["m7g.large"] }, { dev: [1, 2, 1], prod: [2, 4, 2] }),
   ...nodeGroupKeys("app", "app (Dify api, web, plugin-daemon, sandbox; on-demand)", { dev: ["t4g.large"], prod: ["m7g.xlarge"] }, { dev: [1, 3, 1], prod: [3, 9, 3] }),
-  ...nodeGroupKeys("worker", "workers (Celery; spot, tainted)", { dev: ["t4g.large", "m7g.large", "m6g.large"], prod: ["m7g.xlarge", "m6g.xlarge", "c7g.2xlarge", "r7g.large"] }, { dev: [0, 3, 1], prod: [2, 12, 2] }),
+  ...nodeGroupKeys("worker", "workers (Celery; spot, tainted)", { dev: ["t4g.large", "m7g.large", "m6g.large"], prod: ["m7g.xlarge", "m6g.xlarge", "m8g.xlarge"] }, { dev: [0, 3, 1], prod: [2, 12, 2] }),
 
   // ---- database (Aurora PostgreSQL) ----
   { key: "dbInstanceClass", type: "string", description: "Aurora PostgreSQL instance class (writer and readers).", check: checkDbClass, default: { dev: "db.t4g.medium", prod: "db.r7g.large" } },
