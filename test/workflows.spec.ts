@@ -229,6 +229,7 @@ describe("delivery workflows", () => {
     assert.ok(iUp >= 0 && iUp < at(/install-kubectl\.sh/) && at(/install-kubectl\.sh/) < at(/write-kubeconfig\.sh/) && at(/write-kubeconfig\.sh/) < at(/rollout-check\.sh/), "up, kubectl, kubeconfig, rollout in order");
     const rollout = steps(deploy)[at(/rollout-check\.sh/)];
     assert.equal(rollout.env?.DIFY_NAMESPACE, "${{ steps.up.outputs.namespace }}");
+    assert.equal(rollout.env?.SANDBOX_NAMESPACE, "${{ steps.up.outputs.namespace }}-sandbox");
     const cleanup = steps(deploy).find((s) => /rm -f "\$\{KUBECONFIG/.test(s.run ?? ""));
     assert.equal(cleanup?.if, "always()");
     assert.deepEqual(needsOf(smoke), ["deploy"]);
@@ -384,38 +385,48 @@ describe("delivery scripts", function () {
   });
 
   describe("rollout-check.sh", () => {
-    function kubectl(deployments: string[], failing: string[], log: string): string {
+    /** A fake kubectl: `get deployments -n <ns>` lists deployments[ns]; `rollout status` fails for `failing`. */
+    function kubectl(deployments: Record<string, string[]>, failing: string[], log: string): string {
+      const lists = Object.entries(deployments).map(([ns, ds]) => `"${ns}") printf '%s\\n' ${ds.map((d) => `"deployment.apps/${d}"`).join(" ")} ;;`).join("\n      ");
       return `echo "$@" >> "${log}"
 case "$1 $2" in
-  "get deployments") printf '%s\\n' ${deployments.map((d) => `"deployment.apps/${d}"`).join(" ")} ;;
-  "rollout status") case "$3" in ${failing.map((d) => `deployment.apps/${d}`).join("|") || "__none__"}) exit 1 ;; esac ;;
+  "get deployments") case "$4" in
+      ${lists}
+      *) ;;
+    esac ;;
+  "rollout status") case "$5/$3" in ${failing.map((d) => `${d.split("/")[0]}/deployment.apps/${d.split("/")[1]}`).join("|") || "__none__"}) exit 1 ;; esac ;;
 esac`;
     }
+    const runIt = (bin: string, env: Record<string, string> = {}) =>
+      run("rollout-check.sh", { PATH: `${bin}:${process.env.PATH}`, DIFY_NAMESPACE: "dify", SANDBOX_NAMESPACE: "dify-sandbox", ...env });
 
-    it("waits for every Deployment in the namespace", async () => {
+    it("waits for every Deployment in the Dify namespace and in the sandbox namespace", async () => {
       const dir = tmp();
       const log = path.join(dir, "log");
-      const bin = fakeBin({ kubectl: kubectl(["api", "web", "worker"], [], log) });
-      const r = await run("rollout-check.sh", { PATH: `${bin}:${process.env.PATH}`, DIFY_NAMESPACE: "dify", ROLLOUT_TIMEOUT: "10m" });
-      assert.equal(r.code, 0, r.stderr);
+      const bin = fakeBin({ kubectl: kubectl({ dify: ["api", "web", "worker"], "dify-sandbox": ["sandbox"] }, [], log) });
+      const r = await runIt(bin, { ROLLOUT_TIMEOUT: "10m" });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
       const calls = fs.readFileSync(log, "utf8").trim().split("\n");
       for (const d of ["api", "web", "worker"]) assert.ok(calls.includes(`rollout status deployment.apps/${d} --namespace dify --timeout 10m`), calls.join("\n"));
+      assert.ok(calls.includes("rollout status deployment.apps/sandbox --namespace dify-sandbox --timeout 10m"), calls.join("\n"));
     });
 
-    it("fails and names every Deployment that did not roll out", async () => {
+    it("fails and names every Deployment that did not roll out, in either namespace", async () => {
       const dir = tmp();
-      const bin = fakeBin({ kubectl: kubectl(["api", "web", "worker"], ["api", "worker"], path.join(dir, "log")) });
-      const r = await run("rollout-check.sh", { PATH: `${bin}:${process.env.PATH}`, DIFY_NAMESPACE: "dify" });
+      const bin = fakeBin({ kubectl: kubectl({ dify: ["api", "web", "worker"], "dify-sandbox": ["sandbox"] }, ["dify/api", "dify/worker", "dify-sandbox/sandbox"], path.join(dir, "log")) });
+      const r = await runIt(bin);
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr, /not rolled out within 10m: deployment\.apps\/api deployment\.apps\/worker/);
+      assert.match(r.stderr, /not rolled out within 10m: dify\/api dify\/worker dify-sandbox\/sandbox/);
     });
 
-    it("fails when the namespace has no Deployments (wrong cluster or namespace)", async () => {
+    it("fails when the Dify namespace has no Deployments (wrong cluster or namespace); an absent sandbox is skipped", async () => {
       const dir = tmp();
-      const bin = fakeBin({ kubectl: kubectl([], [], path.join(dir, "log")) });
-      const r = await run("rollout-check.sh", { PATH: `${bin}:${process.env.PATH}`, DIFY_NAMESPACE: "dify" });
-      assert.notEqual(r.code, 0);
-      assert.match(r.stderr, /no Deployments found in namespace dify/);
+      const empty = await runIt(fakeBin({ kubectl: kubectl({ "dify-sandbox": ["sandbox"] }, [], path.join(dir, "a")) }));
+      assert.notEqual(empty.code, 0);
+      assert.match(empty.stderr, /no Deployments found in namespace dify/);
+      const noSandbox = await runIt(fakeBin({ kubectl: kubectl({ dify: ["api"] }, [], path.join(dir, "b")) }));
+      assert.equal(noSandbox.code, 0, noSandbox.stderr);
+      assert.match(noSandbox.stdout, /no Deployments in namespace dify-sandbox; skipped/);
     });
   });
 
