@@ -24,7 +24,11 @@ function jobAndDeps(rs: RecordedResource[]) {
 
 describe("DifyApp upgrades", () => {
   it("migrates once per version, before the api, worker and beat roll out", async () => {
-    const before = jobAndDeps((await runApp()).resources);
+    const first = (await runApp()).resources;
+    const before = jobAndDeps(first);
+    for (const np of first.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")) {
+      assert.ok(before.job.options.dependsOn.includes(np.urn), `the Job starts after NetworkPolicy ${np.name} (else default-deny blocks its DB access)`);
+    }
     const after = jobAndDeps((await runApp({ difyVersion: NEXT, extraVersions: { [NEXT]: NEXT_SET } })).resources);
     assert.equal(before.name, "dify-migrate-1-16-1");
     assert.equal(after.name, "dify-migrate-1-99-0", "a new version is a new Job (it runs again)");

@@ -116,7 +116,16 @@ export class DifyApp extends pulumi.ComponentResource {
         automountServiceAccountToken: false,
       }, nsOpts(ns)));
     }
-    const prerequisites: pulumi.Resource[] = [...namespaces.values(), ...credentials, ...configs.values(), squid, ...sas];
+    // Policies first: pods started under default-deny without their allow rules would fail to
+    // reach the database (the migration Job would burn its retries).
+    const policies = networkPolicies({
+      name, namespaceOf, dependsOn: [...namespaces.values()], labels: labels("network"),
+      specs: [...dedupe(plan.services.map((s) => s.spec)), MIGRATION],
+      dataCidrs: args.dataCidrs, dbPort: args.database.port, redisPort: args.redis.port,
+      ingressSourceCidrs: args.ingressSourceCidrs, privateCidrs: plan.privateCidrs,
+      opts: child,
+    });
+    const prerequisites: pulumi.Resource[] = [...namespaces.values(), ...credentials, ...configs.values(), squid, ...sas, ...policies];
 
     const migration = migrationJob({
       name, namespace: plan.namespace, version: plan.version, image: plan.images.api, nodePlacement: plan.nodePlacement,
@@ -145,14 +154,6 @@ export class DifyApp extends pulumi.ComponentResource {
         services[s.spec.key] = ns === plan.namespace ? k8sName(s.name) : `${k8sName(s.name)}.${ns}`;
       }
     }
-
-    networkPolicies({
-      name, namespaceOf, dependsOn: [...namespaces.values()], labels: labels("network"),
-      specs: [...dedupe(plan.services.map((s) => s.spec)), MIGRATION],
-      dataCidrs: args.dataCidrs, dbPort: args.database.port, redisPort: args.redis.port,
-      ingressSourceCidrs: args.ingressSourceCidrs, privateCidrs: plan.privateCidrs,
-      opts: child,
-    });
 
     buildIngress({
       name, namespace: plan.namespace, labels: labels("ingress"), domain: args.domain, ingressClassName: plan.ingressClassName,
