@@ -50,6 +50,9 @@ describe("policy: conformance corpus (shared/policy-corpus/cases.json)", functio
     this.timeout(20000);
     const cases = JSON.parse(fs.readFileSync(CORPUS, "utf8")) as CorpusCase[];
 
+    // Note: the corpus README's count table gives dropAllCapabilities 60 pass / 522 n/a, cases.json has
+    // 56 / 526; the difference matches the 4 "drop ALL + add SYS_TIME" cases the README says are n/a.
+    // The test uses the data.
     it("has the 630 cases and ten controls the README describes", () => {
         assert.equal(cases.length, 630);
         for (const c of cases) assert.deepEqual(Object.keys(c.expect).sort(), Object.keys(CONTROLS).sort());
@@ -67,14 +70,18 @@ describe("policy: conformance corpus (shared/policy-corpus/cases.json)", functio
         const failing = new Set(report.violations.map((v) => `${v.urn}|${v.policy}`));
         const elapsed = Date.now() - started;
 
-        const rows: Record<string, { policy: string; labelled: number; pass: number; fail: number; agree: number; disagree: number; knownCorpusIssues: number; agreement: string }> = {};
+        type Row = { policy: string; labelled: number; pass: number; fail: number; agree: number; disagree: number; knownCorpusIssues: number; agreement: string };
+        const rows: Record<string, Row> = {};
+        for (const [control, policy] of Object.entries(CONTROLS)) {
+            rows[control] = { policy, labelled: 0, pass: 0, fail: 0, agree: 0, disagree: 0, knownCorpusIssues: 0, agreement: "" };
+        }
         const unexpected: string[] = [];
         const stillDisagreeing = new Set<string>();
         cases.forEach((c, i) => {
             for (const [control, policy] of Object.entries(CONTROLS)) {
                 const expected = c.expect[control];
                 if (expected === "n/a") continue;
-                const row = (rows[control] ??= { policy, labelled: 0, pass: 0, fail: 0, agree: 0, disagree: 0, knownCorpusIssues: 0, agreement: "" });
+                const row = rows[control];
                 row.labelled++;
                 row[expected]++;
                 const got: Verdict = failing.has(`${resources[i].urn}|${policy}`) ? "fail" : "pass";
@@ -99,7 +106,7 @@ describe("policy: conformance corpus (shared/policy-corpus/cases.json)", functio
         assert.deepEqual(unexpected, [], "every disagreement is either fixed or listed with a reason");
         const stale = Object.keys(KNOWN_CORPUS_DISAGREEMENTS).filter((k) => !stillDisagreeing.has(k));
         assert.deepEqual(stale, [], "listed corpus disagreements that now agree must be removed from the list");
-        assert.equal(Object.keys(rows).length, 10, "all ten controls have labelled cases");
+        assert.ok(Object.values(rows).every((r) => r.labelled > 0), "all ten controls have labelled cases");
         assert.ok(elapsed < 5000, `corpus evaluated in ${elapsed} ms`);
     });
 
