@@ -60,7 +60,7 @@ export interface PostgresArgs {
 export interface RedisArgs {
   /** "valkey" or "redis" (see {@link CacheEngine}). Default "valkey". */
   engine?: string;
-  /** Engine version: Valkey "7.2" or later, Redis OSS "6.2" or later (AUTH + TLS + Multi-AZ). Default "8.2" for Valkey, "7.1" for Redis OSS. */
+  /** Engine version: Valkey "7.2" or later, Redis OSS "7.0" or later (TLS with transitEncryptionMode "required" + AUTH). Default "8.2" for Valkey, "7.1" for Redis OSS. */
   engineVersion?: string;
   /** Node type (`cache.*`, e.g. "cache.r7g.large"). Default "cache.r7g.large". */
   nodeType?: string;

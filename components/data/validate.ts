@@ -181,7 +181,7 @@ export function resolveArgs(name: string, args: DifyDatabaseHAArgs): ResolvedCon
   const redisVersion = rd.engineVersion ?? (engine === CacheEngine.Redis ? "7.1" : "8.2");
   const rv = /^(\d+)\.(\d+)$/.exec(redisVersion);
   const rvNum = rv ? Number(rv[1]) + Number(rv[2]) / 10 : NaN;
-  const minVersion = engine === CacheEngine.Redis ? 6.2 : 7.2;
+  const minVersion = engine === CacheEngine.Redis ? 7.0 : 7.2; // TLS + AUTH + transitEncryptionMode (Redis OSS 7.0.5+)
   if (!rv || rvNum < minVersion) c.fail("args.redis.engineVersion", redisVersion, `"<major>.<minor>" ≥ ${minVersion} for ${engine}`);
   const nodeType = rd.nodeType ?? "cache.r7g.large";
   if (!/^cache\.[a-z0-9-]+\.[a-z0-9]+$/.test(nodeType)) c.fail("args.redis.nodeType", nodeType, `an ElastiCache node type "cache.<family>.<size>" such as "cache.r7g.large"`);
