@@ -11,7 +11,7 @@ export interface PostgresLogin {
   password: pulumi.Input<string>;
 }
 
-/** Arguments of {@link DifyBackups}. */
+/** Arguments of `DifyBackups`. */
 export interface DifyBackupsArgs {
   /** Dify's Postgres (writer host, the `dify` and `dify_plugin` databases, Dify's role). Required. */
   database: PostgresConnection;

@@ -2,7 +2,7 @@
  * DifyStorage: Dify's object storage on S3. Two buckets (uploads for the api/worker, plugin
  * packages for the plugin daemon), each versioned with a noncurrent-version retention window so
  * a deleted or overwritten file can be recovered, encrypted with one customer KMS key, and one
- * IRSA role that exactly {@link DIFY_S3_SERVICE_ACCOUNTS} can assume.
+ * IRSA role that exactly `DIFY_S3_SERVICE_ACCOUNTS` can assume.
  *
  * Two buckets, not one: the plugin daemon lists and rewrites whole key trees (`plugin/`,
  * `plugin_packages/`, `assets/`) and the api keeps user files; separate buckets let each be
@@ -14,11 +14,11 @@ import { componentType, DIFY_S3_SERVICE_ACCOUNTS, ObjectStorage, OidcProvider } 
 import { irsaRole } from "./irsa";
 import { customerKey, secureBucket } from "./secureBucket";
 
-/** Arguments of {@link DifyStorage}. */
+/** Arguments of `DifyStorage`. */
 export interface DifyStorageArgs {
   /** The cluster's IAM OIDC provider (from DifyCluster); the storage role trusts it. Required. */
   oidcProvider: OidcProvider;
-  /** Kubernetes namespace of DifyApp, where the {@link DIFY_S3_SERVICE_ACCOUNTS} live. Required. */
+  /** Kubernetes namespace of DifyApp, where the `DIFY_S3_SERVICE_ACCOUNTS` live. Required. */
   namespace: pulumi.Input<string>;
   /**
    * Days an overwritten or deleted file stays recoverable (S3 noncurrent-version expiration),
@@ -112,7 +112,7 @@ export class DifyStorage extends pulumi.ComponentResource {
   public readonly pluginBucketArn: pulumi.Output<string>;
   /** ARN of the customer KMS key encrypting both buckets. */
   public readonly kmsKeyArn: pulumi.Output<string>;
-  /** ARN of the IRSA role for {@link DIFY_S3_SERVICE_ACCOUNTS}. */
+  /** ARN of the IRSA role for `DIFY_S3_SERVICE_ACCOUNTS`. */
   public readonly roleArn: pulumi.Output<string>;
 
   constructor(name: string, args: DifyStorageArgs, opts?: pulumi.ComponentResourceOptions) {
