@@ -52,14 +52,11 @@ describe("DifyApp prod plan", () => {
     assert.equal(w("dify-worker-beat").strategy?.type, "Recreate");
   });
 
-  it("sets only env names the image reads (knownEnv table)", () => {
-    const kind = (image: string) => (Object.entries(DIFY_VERSIONS["1.16.1"]) as [keyof DifyImageSet, string][]).find(([, v]) => v === image)![0];
-    for (const x of ws) {
-      for (const c of x.pod.containers) {
-        const known = KNOWN_ENV[kind(c.image)];
-        for (const name of envOf(rs, c).keys()) assert.ok(name in known, `${x.name} sets ${name}, which ${c.image} does not read`);
-      }
-    }
+  it("sets only env names the image reads (knownEnv table), optional services included", async () => {
+    assertKnownEnv(rs);
+    const all = (await runApp({ enableWebsocketApi: true, workerQueueGroups: [{ name: "datasets", queues: ["dataset"] }] })).resources;
+    assert.ok(workloads(all).some((x) => x.name === "dify-api-websocket"));
+    assertKnownEnv(all);
   });
 
   it("configures S3 via IRSA, pgvector, TLS to Postgres and Redis, URLs from the domain", () => {
@@ -187,3 +184,18 @@ describe("DifyApp wiring", () => {
       "logical names are <component>-<service> (the policy pack's exceptions match them)");
   });
 });
+
+function assertKnownEnv(rs: RecordedResource[]): void {
+  const kind = (image: string) => (Object.entries(DIFY_VERSIONS["1.16.1"]) as [keyof DifyImageSet, string][]).find(([, v]) => v === image)![0];
+  let checked = 0;
+  for (const x of workloads(rs)) {
+    for (const c of x.pod.containers) {
+      const known = KNOWN_ENV[kind(c.image)];
+      for (const name of envOf(rs, c).keys()) {
+        assert.ok(name in known, `${x.name} sets ${name}, which ${c.image} does not read`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 100);
+}
