@@ -91,6 +91,7 @@ describe("stack config", () => {
     refused("prod", { "dify:workerNodeMinSize": 5, "dify:workerNodeMaxSize": 4 }, "dify:workerNodeMinSize", /allowed min <= max/);
     refused("prod", { "dify:services": { "worker-beat": { replicas: 2 } } }, "dify:services.worker-beat.replicas", /singleton/);
     refused("prod", { "dify:apiPublicAccessCidrs": ["0.0.0.0/0"] }, "dify:apiPublicAccessCidrs", /must not be open to the whole internet/);
+    refused("dev", { "dify:apiPublicAccessCidrs": ["0.0.0.0/0"] }, "dify:apiPublicAccessCidrs", /in dev either/);
     refused("prod", { "dify:backupCopyRegion": "us-east-1" }, "dify:backupCopyRegion", /different region/);
     const vpc = problems("prod", { "dify:existingVpcId": "vpc-0123456789abcdef0" });
     assert.deepEqual(vpc.map((p) => p.split(":").slice(0, 2).join(":")), ["dify:existingPrivateSubnetIds", "dify:existingPublicSubnetIds"]);

@@ -250,8 +250,8 @@ function crossChecks(get: <T>(key: string) => T, profile: Profile, region: strin
     else if (desired < min || desired > max) problems.push(`${k(`${g}NodeDesiredSize`)}: got ${desired}, allowed a value from ${k(`${g}NodeMinSize`)} (${min}) to ${k(`${g}NodeMaxSize`)} (${max})`);
   }
   const cidrs = get<string[] | undefined>("apiPublicAccessCidrs");
-  if (profile === Profile.Prod && cidrs?.some((c) => parseCidr(c)?.bits === 0)) {
-    problems.push(`${k("apiPublicAccessCidrs")}: got ${JSON.stringify(cidrs)}, a prod cluster API must not be open to the whole internet (0.0.0.0/0); allowed the CIDRs of your office, VPN or CI runners`);
+  if (cidrs?.some((c) => parseCidr(c)?.bits === 0)) {
+    problems.push(`${k("apiPublicAccessCidrs")}: got ${JSON.stringify(cidrs)}, the cluster API must not be open to the whole internet (0.0.0.0/0) in ${profile} either; allowed the CIDRs of your office, VPN or CI runners (an empty list makes the endpoint private)`);
   }
   const vpcId = get<string | undefined>("existingVpcId");
   const priv = get<string[] | undefined>("existingPrivateSubnetIds");

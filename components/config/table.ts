@@ -44,7 +44,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "existingVpcId", type: "string", description: "Use this VPC instead of creating one (then set both subnet id lists).", check: checkVpcId },
   { key: "existingPrivateSubnetIds", type: "array", description: "Private subnets (one per AZ) of dify:existingVpcId for nodes and data services.", check: checkSubnetId },
   { key: "existingPublicSubnetIds", type: "array", description: "Public subnets (one per AZ) of dify:existingVpcId for the load balancer.", check: checkSubnetId },
-  { key: "apiPublicAccessCidrs", type: "array", description: "CIDRs allowed to reach the EKS API endpoint publicly (where you and CI run pulumi). 0.0.0.0/0 is refused in prod.", check: checkCidr, minItemsIn: { prod: 1 }, requiredIn: [P.Dev, P.Prod] },
+  { key: "apiPublicAccessCidrs", type: "array", description: "CIDRs allowed to reach the EKS API endpoint publicly (where you and CI run pulumi); an empty list makes it private-only. 0.0.0.0/0 is refused.", check: checkCidr, requiredIn: [P.Dev, P.Prod] },
   { key: "adminRoleArns", type: "array", description: "IAM roles granted cluster-admin through EKS access entries.", check: checkRoleArn, default: [] },
   { key: "nodeArchitecture", type: "string", description: "CPU architecture of all node groups: arm64 (Graviton, cheaper) or x86_64.", enum: ["arm64", "x86_64"], default: "arm64" },
   ...nodeGroupKeys("system", "system (cluster add-ons, on-demand)", { dev: ["t4g.medium"], prod: ["m7g.large"] }, { dev: [1, 2, 1], prod: [2, 4, 2] }),

@@ -94,7 +94,7 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
     opts.policy === false
       ? { pack: "skipped", violations: [], exceptions: [] }
       : evaluatePolicies(
-          run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.inputs, parent: r.parent })),
+          run.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.inputs, parent: r.parent, dependencies: r.dependencies, protect: r.options.protect })),
           { config: loadPolicyConfig(config.profile), stack },
         );
   return {
