@@ -59,6 +59,19 @@ describe("DifyDatabaseHA refuses bad args before creating anything", () => {
     });
   }
 
+  it("refuses a component name AWS identifiers cannot carry", async () => {
+    const run = await runUnderMocks(() => {
+      try {
+        new DifyDatabaseHA("Prod_DB", good());
+        return "";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    }, { stack: "prod" });
+    assert.match(run.value, /^DifyDatabaseHA "Prod_DB": name must be 1-20 lower-case letters/);
+    assert.equal(run.resources.length, 0);
+  });
+
   it("reports every bad argument at once", async () => {
     const { message } = await refused(good({ postgres: { backupRetentionDays: 99, readerCount: 20 }, redis: { nodeType: "m5.large" } }));
     for (const arg of ["backupRetentionDays", "readerCount", "nodeType"]) assert.match(message, new RegExp(`args\\.(postgres|redis)\\.${arg}`));

@@ -116,6 +116,11 @@ export function resolveArgs(name: string, args: DifyDatabaseHAArgs): ResolvedCon
   const rd = args.redis ?? {};
   const bs = args.bootstrap ?? {};
 
+  // The name prefixes AWS identifiers: Aurora cluster ids (letter first, no "--"), ElastiCache
+  // ids (lower case, ≤40 chars with Pulumi's 8-char suffix: "<name>-redis-xxxxxxx").
+  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name) || name.length > 20) {
+    c.fail("name", name, "1-20 lower-case letters, digits and single hyphens, starting with a letter (it prefixes AWS identifiers)");
+  }
   if (!Array.isArray(args.subnetIds) || args.subnetIds.length < 2) {
     c.fail("args.subnetIds", Array.isArray(args.subnetIds) ? `${args.subnetIds.length} subnet(s)` : args.subnetIds,
       "an array of at least 2 private subnet ids in different AZs (RDS subnet groups need two AZs)");
