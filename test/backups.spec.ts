@@ -100,6 +100,9 @@ describe("DifyBackups", () => {
     const vault = one("aws:backup/vault:Vault", "prod-vault");
     assert.ok(vault.dependencies.includes(one("aws:kms/key:Key", "prod-backups-key").urn));
     assert.equal(vault.options.protect, true);
+    const guard = statements(one("aws:backup/vaultPolicy:VaultPolicy", "prod-vault-policy").rawInputs.policy);
+    assert.deepEqual(guard.map((g) => [g.Effect, g.Action]), [["Deny", ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"]]],
+      "in prod nobody can delete a recovery point or shorten its retention");
     const copyVault = one("aws:backup/vault:Vault", "prod-copy-vault");
     assert.equal(copyVault.inputs.region, "us-west-2");
     assert.equal(one("aws:kms/key:Key", "prod-backup-copy-key").inputs.region, "us-west-2", "the copy is encrypted with a key in its own region");
@@ -230,6 +233,7 @@ describe("DifyBackups", () => {
     }
     assert.equal(of("aws:s3/bucket:Bucket")[0].inputs.forceDestroy, true);
     assert.equal(of("aws:backup/vault:Vault")[0].inputs.forceDestroy, true);
+    assert.equal(of("aws:backup/vaultPolicy:VaultPolicy").length, 0, "dev vaults can be emptied by a destroy");
   });
 
   it("alarms watch the result lines when a log group is given", async () => {

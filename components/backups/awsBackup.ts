@@ -30,6 +30,23 @@ export function backupManagedPolicyArns(partition: pulumi.Input<string>): pulumi
 export function awsBackup(s: AwsBackupSpec, parent: pulumi.Resource): { vault: aws.backup.Vault; plan: aws.backup.Plan; copyVaultArn?: pulumi.Output<string> } {
   const keep = { parent, protect: s.protect, retainOnDelete: s.protect };
   const vault = new aws.backup.Vault(`${s.name}-vault`, { kmsKeyArn: s.keyArn, forceDestroy: s.forceDestroy, tags: s.tags }, keep);
+  if (s.protect) {
+    // Guardrail: nobody (not even an admin by mistake) deletes a recovery point or shortens its
+    // life early; AWS Backup's own lifecycle expiry still applies. Removing it is a deliberate change.
+    new aws.backup.VaultPolicy(`${s.name}-vault-policy`, {
+      backupVaultName: vault.name,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [{
+          Sid: "DenyEarlyDeletion",
+          Effect: "Deny",
+          Principal: { AWS: "*" },
+          Action: ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+          Resource: "*",
+        }],
+      }),
+    }, { parent });
+  }
 
   let copyVaultArn: pulumi.Output<string> | undefined;
   if (s.copyVaultArn !== undefined) {

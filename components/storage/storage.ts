@@ -122,7 +122,8 @@ export class DifyStorage extends pulumi.ComponentResource {
 
     const key = customerKey(`${name}-storage-key`, `Dify ${name}: uploads and plugin buckets`,
       { deletionWindowDays: r.keyWindow, protect: r.protect, tags }, this);
-    new aws.kms.Alias(`${name}-storage-key-alias`, { name: `alias/dify-${name}-storage`, targetKeyId: key.keyId }, { parent: this });
+    // A prefix, not a fixed name: two Dify installs with the same stack name may share an account.
+    new aws.kms.Alias(`${name}-storage-key-alias`, { namePrefix: `alias/dify-${name}-storage-`, targetKeyId: key.keyId }, { parent: this });
 
     const common = {
       kmsKeyArn: key.arn,
