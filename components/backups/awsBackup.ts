@@ -32,7 +32,9 @@ export function awsBackup(s: AwsBackupSpec, parent: pulumi.Resource): { vault: a
   const vault = new aws.backup.Vault(`${s.name}-vault`, { kmsKeyArn: s.keyArn, forceDestroy: s.forceDestroy, tags: s.tags }, keep);
   if (s.protect) {
     // Guardrail: nobody (not even an admin by mistake) deletes a recovery point or shortens its
-    // life early; AWS Backup's own lifecycle expiry still applies. Removing it is a deliberate change.
+    // life early; AWS Backup's own lifecycle expiry still applies. This is the statement of the AWS
+    // Config rule backup-recovery-point-manual-deletion-disabled minus PutBackupVaultAccessPolicy,
+    // left out on purpose so the stack can still change or remove this policy.
     new aws.backup.VaultPolicy(`${s.name}-vault-policy`, {
       backupVaultName: vault.name,
       policy: pulumi.jsonStringify({
