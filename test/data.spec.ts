@@ -251,6 +251,9 @@ describe("DifyDatabaseHA connection settings", () => {
     assert.equal(pg.value?.sslMode, "require");
     assert.equal(redis.value?.useTls, true);
     assert.equal(pg.value?.host, clusterHost);
+    const master = await resolve((run.value as DifyDatabaseHA).masterLogin);
+    assert.equal(master.secret, true, "the master login (for DifyBackups' restoreLogin) is secret too");
+    assert.equal(master.value?.username, "dify_admin");
     assert.equal(redis.value?.host, redisHost);
   });
 

@@ -224,3 +224,11 @@ export interface DataEndpoints {
   /** Always true: Redis requires TLS. */
   redisUseTls: boolean;
 }
+
+/** A Postgres login (assignable to DifyBackups' `restoreLogin`). */
+export interface MasterLogin {
+  /** Role name ("dify_admin"). */
+  username: string;
+  /** Its password (the containing Output is secret). */
+  password: string;
+}

@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { componentType } from "../contracts";
-import { DataEndpoints, DifyDatabaseHAArgs, PoolSettings, PostgresConnectionValues, RedisConnectionValues } from "./args";
+import { DataEndpoints, DifyDatabaseHAArgs, MasterLogin, PoolSettings, PostgresConnectionValues, RedisConnectionValues } from "./args";
 import { createBootstrap, findKubernetesProvider } from "./bootstrap";
 import { createAccess, subnetZones } from "./network";
 import { createPostgres, MASTER_USERNAME } from "./postgres";
@@ -37,6 +37,12 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
   public readonly kmsKeyArn: pulumi.Output<string>;
   /** ARN of the Secrets Manager secret with the master credentials (JSON: username, password, host, port). */
   public readonly masterSecretArn: pulumi.Output<string>;
+  /**
+   * The master login (`dify_admin`, rds_superuser; secret). Only for privileged jobs such as
+   * DifyBackups' `restoreLogin` (it can create databases and extensions and is a member of the
+   * app role). Dify itself uses `postgres`.
+   */
+  public readonly masterLogin: pulumi.Output<MasterLogin>;
   /** Name of the bootstrap Job ("" when no Kubernetes provider was given). */
   public readonly bootstrapJobName: pulumi.Output<string>;
 
@@ -157,6 +163,7 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
     this.securityGroupIds = pulumi.all([pgSg.id, redisSg.id]);
     this.kmsKeyArn = key.arn;
     this.masterSecretArn = pg.masterSecret.arn;
+    this.masterLogin = ready(pulumi.secret(pg.masterPassword.result.apply((password): MasterLogin => ({ username: MASTER_USERNAME, password }))));
 
     this.registerOutputs({
       postgres: this.postgres,
@@ -169,6 +176,7 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
       securityGroupIds: this.securityGroupIds,
       kmsKeyArn: this.kmsKeyArn,
       masterSecretArn: this.masterSecretArn,
+      masterLogin: this.masterLogin,
       bootstrapJobName: this.bootstrapJobName,
     });
   }

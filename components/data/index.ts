@@ -6,6 +6,7 @@ export {
   ConnectionBudgetArgs,
   DataEndpoints,
   DifyDatabaseHAArgs,
+  MasterLogin,
   PoolSettings,
   PostgresArgs,
   PostgresConnectionValues,
