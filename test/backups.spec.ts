@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DifyBackups, DifyBackupsArgs } from "../components/backups";
 import { SCRIPT_FILES } from "../components/backups/scripts";
 import { RecordedResource, runUnderMocks } from "./harness/monitor";
+import { evaluatePolicies } from "../policy/runner";
 
 const OIDC = { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC", issuer: "oidc.eks.us-east-1.amazonaws.com/id/ABC" };
 const CLUSTER = "arn:aws:rds:us-east-1:123456789012:cluster:dify-prod";
@@ -247,6 +248,17 @@ describe("DifyBackups", () => {
     assert.equal(missing.inputs.treatMissingData, "breaching", "a verification that stopped running alarms");
     assert.equal(Number(missing.inputs.period) * Number(missing.inputs.evaluationPeriods), 7 * 86400);
   });
+
+  for (const stack of ["dev", "prod"]) {
+    it(`passes the project's policy pack with no mandatory violation (${stack}, with replica and copy)`, async () => {
+      const dev = stack === "dev";
+      const { run } = await plan({ ...base(), protect: !dev, forceDestroy: dev, objectLock: !dev, copyRegion: "us-west-2", replicaRegion: "us-west-2" }, stack);
+      const report = evaluatePolicies(run.resources.map((r) => ({
+        urn: r.urn, type: r.type, name: r.name, props: r.inputs, parent: r.parent, dependencies: r.dependencies, protect: r.options.protect,
+      })), { stack });
+      assert.deepEqual(report.violations.filter((v) => v.level === "mandatory"), []);
+    });
+  }
 
   const bad: [string, Partial<DifyBackupsArgs>, RegExp][] = [
     ["retention 0", { retentionDays: 0 }, /args\.retentionDays must be an integer from 1 to 3650, got 0/],
