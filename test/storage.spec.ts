@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import { DifyStorage, DifyStorageArgs } from "../components/storage";
 import { DIFY_S3_SERVICE_ACCOUNTS } from "../components/contracts";
 import { RecordedResource, resolve, runUnderMocks } from "./harness/monitor";
+import { evaluatePolicies } from "../policy/runner";
 
 const OIDC = { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC", issuer: "oidc.eks.us-east-1.amazonaws.com/id/ABC" };
 const base: DifyStorageArgs = { oidcProvider: OIDC, namespace: "dify" };
@@ -105,6 +106,16 @@ describe("DifyStorage", () => {
       region: "us-east-1",
       roleArn: "arn:aws:iam::123456789012:role/prod-storage",
     });
+  });
+
+  it("passes the project's policy pack with no mandatory violation (dev and prod)", async () => {
+    for (const [stack, patch] of [["dev", { protect: false, forceDestroy: true }], ["prod", {}]] as const) {
+      const { run } = await plan({ ...base, ...patch }, stack);
+      const report = evaluatePolicies(run.resources.map((r) => ({
+        urn: r.urn, type: r.type, name: r.name, props: r.inputs, parent: r.parent, dependencies: r.dependencies, protect: r.options.protect,
+      })), { stack });
+      assert.deepEqual(report.violations.filter((v) => v.level === "mandatory"), [], stack);
+    }
   });
 
   const bad: [string, Partial<DifyStorageArgs>, RegExp][] = [
