@@ -1,3 +1,5 @@
+import { parseCron } from "../backups/cron";
+
 /**
  * Every stack config key of the program, as data: type, range, per-profile default and
  * documentation. Validation (parse.ts), Pulumi.yaml's `config:` block and the README table are
@@ -78,28 +80,12 @@ export const checkVpcId = (v: string) => (/^vpc-[0-9a-f]{8,17}$/.test(v) ? undef
 export const checkSubnetId = (v: string) => (/^subnet-[0-9a-f]{8,17}$/.test(v) ? undefined : "a subnet id such as subnet-0123456789abcdef0");
 export const checkEmail = (v: string) => (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : "an e-mail address");
 
-const CRON_FIELDS: readonly { name: string; min: number; max: number }[] = [
-  { name: "minute", min: 0, max: 59 },
-  { name: "hour", min: 0, max: 23 },
-  { name: "day of month", min: 1, max: 31 },
-  { name: "month", min: 1, max: 12 },
-  { name: "day of week", min: 0, max: 7 },
-];
-/** A standard 5-field cron expression (numbers, `*`, ranges, lists, steps), as Kubernetes CronJobs take. */
+/** A standard 5-field cron expression (UTC), as Kubernetes CronJobs take; DifyBackups' parser decides. */
 export const checkCron = (v: string) => {
-  const allowed = "a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. \"0 3 * * *\"";
-  const fields = v.trim().split(/\s+/);
-  if (fields.length !== 5) return allowed;
-  for (let i = 0; i < 5; i++) {
-    const { min, max } = CRON_FIELDS[i];
-    for (const part of fields[i].split(",")) {
-      const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
-      if (!m) return allowed;
-      const lo = m[2] === undefined ? min : Number(m[2]);
-      const hi = m[3] === undefined ? lo : Number(m[3]);
-      if (m[2] !== undefined && (lo < min || hi > max || lo > hi)) return allowed;
-      if (m[4] !== undefined && Number(m[4]) < 1) return allowed;
-    }
+  try {
+    parseCron(v);
+    return undefined;
+  } catch (e) {
+    return `a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 3 * * *": ${(e as Error).message}`;
   }
-  return undefined;
 };

@@ -3,6 +3,7 @@
  * per-profile preset. The prod preset is empty on purpose: DifyApp's own defaults are the
  * production (HA) settings; dev scales everything down to one replica on small requests.
  */
+import { SERVICE_KEYS } from "../app/catalog";
 import { Profile } from "./keys";
 
 /** Overrides for one Dify service. Every field is optional. */
@@ -29,8 +30,8 @@ export interface ServiceOverride {
   pdbMinAvailable?: number;
 }
 
-/** Services that accept overrides (DifyApp's catalog names). */
-export const SERVICE_NAMES: readonly string[] = ["api", "worker", "worker-beat", "web", "sandbox", "plugin-daemon", "ssrf-proxy"];
+/** Services that accept overrides: DifyApp's catalog. */
+export const SERVICE_NAMES: readonly string[] = SERVICE_KEYS;
 
 const INT_FIELDS = ["replicas", "minReplicas", "maxReplicas", "targetCpuUtilization", "targetMemoryUtilization", "pdbMinAvailable"] as const;
 const CPU_FIELDS = ["cpuRequest", "cpuLimit"] as const;

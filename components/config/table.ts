@@ -7,9 +7,10 @@ import {
   checkRegion, checkRoleArn, checkSubnetId, checkVpcCidr, checkVpcId, KeySpec, Profile,
 } from "./keys";
 import { DEFAULT_KUBERNETES_VERSION, KNOWN_ADDON_VERSIONS } from "../cluster/versions";
+import { DEFAULT_DIFY_VERSION, DIFY_VERSIONS } from "../app/versions";
 
-/** Dify versions this package has a verified, matching image set for. */
-export const SUPPORTED_DIFY_VERSIONS: readonly string[] = ["1.16.1"];
+/** Dify versions this package has a verified, matching image set for (DifyApp's version table). */
+export const SUPPORTED_DIFY_VERSIONS: readonly string[] = Object.keys(DIFY_VERSIONS);
 
 const P = Profile;
 
@@ -33,7 +34,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "profile", type: "string", description: "Preset the other defaults come from: dev (small, cheap, disposable) or prod (HA across 3 AZs, protected data).", enum: [P.Dev, P.Prod], requiredIn: [P.Dev, P.Prod] },
   { key: "domain", type: "string", description: "Public host name of the Dify install; every Dify URL is derived from it. Point its DNS at the load balancer after the first deploy.", check: checkHostname, requiredIn: [P.Dev, P.Prod] },
   { key: "certificateArn", type: "string", description: "ACM certificate for dify:domain (same region). Required in prod; without it dev serves plain HTTP.", check: checkAcmArn, requiredIn: [P.Prod] },
-  { key: "difyVersion", type: "string", description: "Dify release; selects a matching set of api, worker, web, sandbox and plugin-daemon images.", enum: SUPPORTED_DIFY_VERSIONS, default: "1.16.1" },
+  { key: "difyVersion", type: "string", description: "Dify release; selects a matching set of api, worker, web, sandbox and plugin-daemon images.", enum: SUPPORTED_DIFY_VERSIONS, default: DEFAULT_DIFY_VERSION },
   { key: "namespace", type: "string", description: "Kubernetes namespace of the Dify services.", default: "dify", check: (v) => (/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v) ? undefined : "a DNS-1123 label (lower case letters, digits, '-')") },
   { key: "internalLoadBalancer", type: "boolean", description: "Make the load balancer internal (reachable only from the VPC and peered networks).", default: false },
 
@@ -63,7 +64,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "redisSnapshotRetentionDays", type: "integer", description: "ElastiCache automatic snapshot retention (0 turns snapshots off).", unit: "days", min: 0, max: 35, default: { dev: 1, prod: 7 } },
 
   // ---- Dify services ----
-  { key: "services", type: "object", description: "Per-service overrides, e.g. {api: {replicas: 4, maxReplicas: 12, cpuLimit: \"2\"}}. Services: api, worker, worker-beat, web, sandbox, plugin-daemon, ssrf-proxy. Fields: replicas, minReplicas, maxReplicas, cpuRequest, cpuLimit, memoryRequest, memoryLimit, targetCpuUtilization, targetMemoryUtilization, pdbMinAvailable.", default: {} },
+  { key: "services", type: "object", description: "Per-service overrides, e.g. {api: {replicas: 4, maxReplicas: 12, cpuLimit: \"2\"}}. Services: api, worker, worker-beat, web, sandbox, plugin-daemon, ssrf-proxy, api-websocket. Fields: replicas, minReplicas, maxReplicas, cpuRequest, cpuLimit, memoryRequest, memoryLimit, targetCpuUtilization, targetMemoryUtilization, pdbMinAvailable.", default: {} },
 
   // ---- backups ----
   { key: "backupRetentionDays", type: "integer", description: "How long database dumps, AWS Backup recovery points and old file versions are kept.", unit: "days", min: 1, max: 3650, default: { dev: 7, prod: 30 } },

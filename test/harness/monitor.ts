@@ -6,9 +6,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { render } from "./render";
+import { isSecretWire, render, secretWire } from "./render";
 import { mockCall, mockResourceState } from "./mocks";
 
 // The generated protobuf modules ship without useful typings; only the calls below are used.
@@ -127,18 +126,17 @@ class RecordingMonitor extends MockMonitor {
         },
       });
 
-      const inputs = rpc.deserializeProperties(req.getObject() as Parameters<typeof rpc.deserializeProperties>[0]) as Record<string, unknown>;
       const custom = req.getCustom();
       const id = custom ? req.getImportid() || `${name}-id` : "";
-      const state: Record<string, unknown> = {
-        ...inputs,
-        ...mockResourceState({ type, name, inputs, custom, id, region: this.region, seq: this.seq++ }),
-      };
+      const extras = mockResourceState({ type, name, inputs: r.revealed as Record<string, unknown>, custom, id, region: this.region, seq: this.seq++ });
+      // Outputs = the inputs as sent (already in wire form) plus what the provider would compute.
+      // Mock rules return plain JSON, which is its own wire form; undefined means "not set".
+      const serialized: Record<string, unknown> = { ...wire };
+      for (const [k, v] of Object.entries(extras)) if (v !== undefined) serialized[k] = v;
       // The engine marks these outputs secret; the SDK's MockMonitor does not, so do it here.
       for (const k of req.getAdditionalsecretoutputsList()) {
-        if (k in state) state[k] = pulumi.secret(state[k]);
+        if (k in serialized && !isSecretWire(serialized[k])) serialized[k] = secretWire(serialized[k]);
       }
-      const serialized = await rpc.serializeProperties("", state);
       this.resources.set(urn, { urn, id, state: serialized });
       const resp = new resproto.RegisterResourceResponse();
       resp.setUrn(urn);

@@ -79,7 +79,12 @@ export function render(wire: unknown): Rendered {
   return { masked: r.masked, revealed: r.revealed, secretPaths: secretPaths.sort() };
 }
 
-/** True when `v` (a wire value) carries a secret anywhere inside it. */
+/** True when `v` (a wire value) is a secret. */
 export function isSecretWire(v: unknown): boolean {
-  return render(v).secretPaths.length > 0;
+  return v !== null && typeof v === "object" && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** `v` (a wire value) wrapped as a secret. */
+export function secretWire(v: unknown): Record<string, unknown> {
+  return { [SIG_KEY]: SECRET_SIG, value: v };
 }

@@ -1,0 +1,252 @@
+/**
+ * The program: validated stack config in, the whole Dify install out. A function (not top-level
+ * code) so the offline plan and the tests can run it afresh for any stack; index.ts calls it for
+ * the real `pulumi up`.
+ *
+ * Order of work: first every component's arguments are derived from config and validated (so a
+ * bad value never half-creates a stack), then the components are constructed. The cluster and the
+ * data services depend only on the VPC, so a first deploy creates EKS and Aurora/ElastiCache in
+ * parallel.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { DifyApp, DifyAppArgs } from "./components/app";
+import { resolvePlan } from "./components/app/validate";
+import { DifyBackups, DifyBackupsArgs } from "./components/backups";
+import { validateBackupsArgs } from "./components/backups/args";
+import { DifyCluster, DifyClusterArgs, NodeArchitecture } from "./components/cluster";
+import { resolveClusterArgs } from "./components/cluster/args";
+import { subnetLayout } from "./components/cluster/cidr";
+import { DifyStackConfig, NodeGroupConfig, Profile } from "./components/config";
+import { DifyDatabaseHA, poolEnv, poolSettingsFor, postgresConnectionOf, redisConnectionOf } from "./components/data";
+import { DifyDatabaseHAArgs } from "./components/data/args";
+import { DifyStorage } from "./components/storage";
+
+/** The component name every child's name derives from (e.g. Deployment `dify-api`). */
+const NAME = "dify";
+
+/** Stack outputs (a secret kubeconfig, never a Provider). */
+export interface DifyStackOutputs {
+  /** Public URL of Dify (open it, sign up the first admin). */
+  url: pulumi.Output<string>;
+  /** Kubeconfig for the cluster (secret). */
+  kubeconfig: pulumi.Output<string>;
+  clusterName: pulumi.Output<string>;
+  /** Namespace of the Dify services. */
+  namespace: pulumi.Output<string>;
+  difyVersion: pulumi.Output<string>;
+  serviceNames: pulumi.Output<Record<string, string>>;
+  migrationJobName: pulumi.Output<string>;
+  vpcId: pulumi.Output<string>;
+  databaseEndpoint: pulumi.Output<string>;
+  databaseReaderEndpoint: pulumi.Output<string>;
+  redisEndpoint: pulumi.Output<string>;
+  uploadsBucket: pulumi.Output<string>;
+  pluginBucket: pulumi.Output<string>;
+  backupBucket: pulumi.Output<string>;
+  backupVaultArn: pulumi.Output<string>;
+  backupNamespace: pulumi.Output<string>;
+}
+
+/** Placeholder handles: resolvePlan/validateBackupsArgs check plain settings, never connection values. */
+const PENDING = "pending";
+
+/** `length` Inputs, one per element of an array Output (components take arrays of Inputs). */
+function spread(o: pulumi.Output<string[]>, length: number): pulumi.Output<string>[] {
+  return Array.from({ length }, (_, i) => o.apply((a) => a[i]));
+}
+
+function nodeGroup(g: NodeGroupConfig, diskSizeGiB: number) {
+  return { instanceTypes: g.instanceTypes, minSize: g.minSize, maxSize: g.maxSize, desiredSize: g.desiredSize, diskSizeGiB };
+}
+
+/** Every component's plain arguments, derived from config; nothing is registered here. */
+function settingsFor(c: DifyStackConfig, stack: string) {
+  const prod = c.profile === Profile.Prod;
+  const tags = { "dify-aws:stack": stack, "dify-aws:profile": c.profile };
+  const disk = prod ? 50 : 30;
+  const cluster: DifyClusterArgs = {
+    production: prod,
+    clusterName: `${NAME}-${stack}`,
+    kubernetesVersion: c.cluster.kubernetesVersion,
+    azCount: c.cluster.azCount,
+    vpcCidr: c.cluster.vpcCidr,
+    existingVpc: c.cluster.existingVpc,
+    natGatewayPerAz: prod,
+    publicAccessCidrs: c.cluster.apiPublicAccessCidrs,
+    adminRoleArns: c.cluster.adminRoleArns,
+    nodeArchitecture: c.cluster.nodeArchitecture === "x86_64" ? NodeArchitecture.X86_64 : NodeArchitecture.Arm64,
+    systemNodes: nodeGroup(c.cluster.system, disk),
+    appNodes: nodeGroup(c.cluster.app, disk),
+    workerNodes: nodeGroup(c.cluster.workers, disk),
+    enableAllControlPlaneLogs: prod,
+    protect: c.deletionProtection,
+    tags,
+  };
+
+  // NetworkPolicies need CIDRs at plan time: the subnet layout of the new VPC, or the whole VPC
+  // CIDR (dify:vpcCidr) when an existing VPC is used.
+  const layout = c.cluster.existingVpc ? undefined : subnetLayout(c.cluster.vpcCidr, c.cluster.azCount);
+  const privateCidrs = layout ? layout.privateCidrs : [c.cluster.vpcCidr];
+  const albCidrs = layout ? (c.internalLoadBalancer ? layout.privateCidrs : layout.publicCidrs) : [c.cluster.vpcCidr];
+
+  const data: Omit<DifyDatabaseHAArgs, "vpcId" | "subnetIds" | "allowedSecurityGroupIds"> = {
+    postgres: {
+      instanceClass: c.database.instanceClass,
+      readerCount: c.database.readerCount,
+      backupRetentionDays: c.database.backupRetentionDays,
+      deletionProtection: c.deletionProtection,
+      performanceInsights: prod,
+      enhancedMonitoringInterval: prod ? 60 : 0,
+      cloudwatchLogs: true,
+    },
+    redis: {
+      nodeType: c.redis.nodeType,
+      replicaCount: c.redis.replicaCount,
+      snapshotRetentionDays: c.redis.snapshotRetentionDays,
+    },
+    connectionBudget: connectionBudget(c),
+    protect: c.deletionProtection,
+    applyImmediately: !prod,
+    tags,
+  };
+
+  const app: Omit<DifyAppArgs, "database" | "redis" | "storage" | "certificateArn"> = {
+    namespace: c.namespace,
+    difyVersion: c.difyVersion,
+    domain: c.domain,
+    internalLoadBalancer: c.internalLoadBalancer,
+    services: c.services,
+    vpcCidrs: [c.cluster.vpcCidr],
+    dataCidrs: privateCidrs,
+    ingressSourceCidrs: albCidrs,
+    extraEnv: poolEnv(poolSettingsFor(NAME, { vpcId: PENDING, subnetIds: [PENDING, PENDING], allowedCidrBlocks: privateCidrs, ...data })).api,
+    protect: c.deletionProtection,
+  };
+
+  const backups: Omit<DifyBackupsArgs, "database" | "restoreLogin" | "auroraClusterArn" | "oidcProvider"> = {
+    retentionDays: c.backups.retentionDays,
+    schedule: c.backups.schedule,
+    verifySchedule: c.backups.restoreVerifySchedule,
+    copyRegion: c.backups.copyRegion,
+    replicaRegion: prod ? c.backups.copyRegion : undefined,
+    protect: c.deletionProtection,
+    forceDestroy: !c.deletionProtection,
+    databaseCidrs: privateCidrs,
+    tags,
+  };
+
+  const storage = {
+    namespace: c.namespace,
+    noncurrentVersionRetentionDays: c.backups.retentionDays,
+    protect: c.deletionProtection,
+    forceDestroy: !c.deletionProtection,
+    tags,
+  };
+  return { cluster, data, app, backups, storage };
+}
+
+/** Replica ceilings the database's max_connections must hold (DifyDatabaseHA sizes pools from them). */
+function connectionBudget(c: DifyStackConfig) {
+  const plan = resolvePlan(NAME, placeholderApp(c));
+  const max = (key: string) => {
+    const s = plan.services.find((x) => x.spec.key === key);
+    return s ? (s.hpa ? s.hpa.maxReplicas : s.replicas) : 0;
+  };
+  return {
+    apiReplicas: max("api") + max("api-websocket"),
+    workerReplicas: max("worker"),
+    beatReplicas: max("worker-beat"),
+    pluginDaemonReplicas: max("plugin-daemon"),
+  };
+}
+
+function placeholderApp(c: DifyStackConfig): DifyAppArgs {
+  return {
+    namespace: c.namespace,
+    difyVersion: c.difyVersion,
+    domain: c.domain,
+    services: c.services,
+    vpcCidrs: [c.cluster.vpcCidr],
+    dataCidrs: [c.cluster.vpcCidr],
+    ingressSourceCidrs: [c.cluster.vpcCidr],
+    database: { host: PENDING, readerHost: PENDING, port: 5432, database: PENDING, pluginDatabase: PENDING, username: PENDING, password: PENDING, sslMode: PENDING },
+    redis: { host: PENDING, port: 6379, password: PENDING, useTls: true },
+    storage: { bucketName: PENDING, pluginBucketName: PENDING, region: PENDING, roleArn: PENDING },
+  };
+}
+
+/** Deploys Dify for one stack. Throws (before registering anything) when a component refuses its arguments. */
+export function deployDify(c: DifyStackConfig): DifyStackOutputs {
+  const stack = pulumi.getStack();
+  const s = settingsFor(c, stack);
+  // Validate every component's arguments before the first resource is registered.
+  resolveClusterArgs(NAME, s.cluster);
+  resolvePlan(NAME, { ...placeholderApp(c), ...s.app });
+  validateBackupsArgs(NAME, {
+    ...s.backups,
+    database: placeholderApp(c).database,
+    auroraClusterArn: PENDING,
+    oidcProvider: { arn: PENDING, issuer: PENDING },
+  });
+
+  const cluster = new DifyCluster(NAME, s.cluster);
+  const oidcProvider = { arn: cluster.oidcProviderArn, issuer: cluster.oidcIssuer };
+  const kubernetes = new k8s.Provider(`${NAME}-k8s`, {
+    kubeconfig: cluster.kubeconfig,
+    // Server-side apply: field ownership, so controllers (HPA, LB controller) and Pulumi do not fight.
+    enableServerSideApply: true,
+  });
+
+  // Only the VPC: no dependency on the EKS cluster (its ingress rules reference the node
+  // security group, which the network stage creates), so both are created in parallel.
+  const data = new DifyDatabaseHA(NAME, {
+    ...s.data,
+    vpcId: cluster.vpcId,
+    subnetIds: spread(cluster.privateSubnetIds, c.cluster.azCount),
+    allowedSecurityGroupIds: [cluster.nodeSecurityGroupId],
+  }, { providers: { kubernetes } });
+
+  const storage = new DifyStorage(NAME, { ...s.storage, oidcProvider });
+
+  const database = postgresConnectionOf(data);
+  const app = new DifyApp(NAME, {
+    ...s.app,
+    certificateArn: c.certificateArn,
+    database,
+    redis: redisConnectionOf(data),
+    storage: {
+      bucketName: storage.bucketName,
+      pluginBucketName: storage.pluginBucketName,
+      region: c.region,
+      roleArn: storage.roleArn,
+    },
+  }, { provider: kubernetes, dependsOn: [cluster, data] });
+
+  const backups = new DifyBackups(NAME, {
+    ...s.backups,
+    database,
+    restoreLogin: data.masterLogin,
+    auroraClusterArn: data.clusterArn,
+    oidcProvider,
+  }, { providers: { kubernetes }, dependsOn: [cluster, data] });
+
+  return {
+    url: app.url,
+    kubeconfig: cluster.kubeconfig,
+    clusterName: cluster.clusterName,
+    namespace: app.namespace,
+    difyVersion: app.difyVersion,
+    serviceNames: app.serviceNames,
+    migrationJobName: app.migrationJobName,
+    vpcId: cluster.vpcId,
+    databaseEndpoint: data.endpoints.postgresHost,
+    databaseReaderEndpoint: data.endpoints.postgresReaderHost,
+    redisEndpoint: data.endpoints.redisHost,
+    uploadsBucket: storage.bucketName,
+    pluginBucket: storage.pluginBucketName,
+    backupBucket: backups.bucketName,
+    backupVaultArn: backups.vaultArn,
+    backupNamespace: backups.namespace,
+  };
+}
