@@ -1,0 +1,94 @@
+/**
+ * The offline plan of the real stacks: what a user sees before `pulumi up`. These tests run the
+ * whole program (all components) for dev and prod once each and share the result.
+ */
+import { strict as assert } from "assert";
+import { execFileSync, spawnSync } from "child_process";
+import * as path from "path";
+import { Plan, planStack } from "./harness/plan";
+import { PROJECT_ROOT } from "./harness/stack";
+
+const plans: Record<string, Plan> = {};
+async function plan(stack: "dev" | "prod"): Promise<Plan> {
+  plans[stack] ??= await planStack(stack);
+  return plans[stack];
+}
+
+const CREDENTIAL_KEY = /(PASSWORD|PASS|TOKEN|SECRET|_KEY|KEY$|URL|AUTH|result)/i;
+
+/** [key, string] for every string leaf of `v` (key = the nearest property name). */
+function leaves(v: unknown, key: string, out: [string, string][] = []): [string, string][] {
+  if (typeof v === "string") out.push([key, v]);
+  else if (Array.isArray(v)) v.forEach((x) => leaves(x, key, out));
+  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) leaves(x, k, out);
+  return out;
+}
+
+/** The value at a dotted path such as "stringData.DB_PASSWORD" or "spec[0].x". */
+function at(obj: unknown, p: string): unknown {
+  return p.split(/\.|\[(\d+)\]/).filter((s) => s !== undefined && s !== "").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], obj);
+}
+
+describe("offline plan", function () {
+  this.timeout(120000);
+
+  for (const stack of ["dev", "prod"] as const) {
+    it(`${stack}: shows no secret value in clear anywhere in the plan document`, async () => {
+      const p = await plan(stack);
+      // Secret values whose key says they are credentials (a Secret's stringData also holds host
+      // names and user names, which may legitimately appear elsewhere).
+      const secrets = new Set<string>();
+      for (const r of p.recorded) {
+        for (const sp of r.secretPaths) {
+          for (const [key, value] of leaves(at(r.rawInputs, sp), sp)) {
+            if (CREDENTIAL_KEY.test(key) && value.length >= 8) secrets.add(value);
+          }
+        }
+      }
+      assert.ok(secrets.size > 5, "the program has secret credentials (generated passwords and keys)");
+      const doc = JSON.stringify(p.document);
+      for (const v of secrets) assert.ok(!doc.includes(v), `a secret value leaks into the plan document (${v.slice(0, 4)}…)`);
+      // Every generated credential is a secret wherever it is used, also inside a URL or a file.
+      // (The mocks make a RandomPassword's value "mock-<name>-xxx…", so a leak is recognisable.)
+      const generated = p.recorded.filter((r) => r.type.startsWith("random:")).map((r) => `mock-${r.name}-`);
+      assert.ok(generated.length > 0);
+      for (const g of generated) assert.ok(!doc.includes(g), `the value of ${g.slice(5, -1)} appears in clear in the plan`);
+    });
+
+    it(`${stack}: is deterministic (two runs give identical JSON)`, async () => {
+      const a = JSON.stringify((await plan(stack)).document);
+      const b = JSON.stringify((await planStack(stack)).document);
+      assert.equal(a, b);
+    });
+
+    it(`${stack}: passes the policy pack with zero mandatory violations and lists every exception with a reason`, async () => {
+      const p = await plan(stack);
+      const mandatory = p.document.policy.violations.filter((v) => v.level === "mandatory");
+      assert.deepEqual(mandatory, []);
+      for (const e of p.document.policy.exceptions) assert.ok(e.reason.length > 20, `exception ${e.policy} on ${e.urn} has a real reason`);
+    });
+  }
+
+  it("the CLI prints a summary, writes JSON and exits 0 for a valid stack", () => {
+    const out = path.join(require("os").tmpdir(), `plan-${process.pid}.json`);
+    const stdout = execFileSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/plan.ts", "--stack", "dev", "--json", out], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    assert.match(stdout, /Plan for stack "dev"/);
+    assert.match(stdout, /Policy pack/);
+    const doc = JSON.parse(require("fs").readFileSync(out, "utf8"));
+    assert.equal(doc.stack, "dev");
+    assert.ok(doc.resources.length > 50);
+    for (const r of doc.resources) {
+      assert.deepEqual(Object.keys(r).sort(), ["custom", "dependencies", "inputs", "name", "options", "parent", "type", "urn"]);
+      assert.deepEqual(Object.keys(r.options).sort(), ["deleteBeforeReplace", "dependsOn", "ignoreChanges", "protect", "retainOnDelete"]);
+    }
+  });
+
+  it("the CLI refuses bad config with exit 2 and one line per problem naming the key", () => {
+    const r = spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/plan.ts", "--stack", "prod", "--config", "dify:azCount=7", "--config", "dify:dbReaderCount=99"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^\s+dify:azCount: got 7, allowed an integer from 2 to 3$/m);
+    assert.match(r.stderr, /^\s+dify:dbReaderCount: got 99, allowed an integer from 0 to 15$/m);
+    assert.ok(!/\n\s+at /.test(r.stderr), "no stack trace");
+    assert.equal(r.stdout, "", "nothing was planned");
+  });
+});
