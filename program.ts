@@ -106,6 +106,8 @@ function settingsFor(c: DifyStackConfig, stack: string) {
       snapshotRetentionDays: c.redis.snapshotRetentionDays,
     },
     connectionBudget: connectionBudget(c),
+    databaseName: c.database.name,
+    pluginDatabaseName: c.database.pluginName,
     protect: c.deletionProtection,
     applyImmediately: !prod,
     tags,

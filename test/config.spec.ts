@@ -92,6 +92,8 @@ describe("stack config", () => {
     refused("prod", { "dify:services": { "worker-beat": { replicas: 2 } } }, "dify:services.worker-beat.replicas", /singleton/);
     refused("prod", { "dify:apiPublicAccessCidrs": ["0.0.0.0/0"] }, "dify:apiPublicAccessCidrs", /must not be open to the whole internet/);
     refused("dev", { "dify:apiPublicAccessCidrs": ["0.0.0.0/0"] }, "dify:apiPublicAccessCidrs", /in dev either/);
+    refused("prod", { "dify:pluginDbName": "dify" }, "dify:pluginDbName", /same as dify:dbName/);
+    refused("prod", { "dify:dbName": "Dify-Restored" }, "dify:dbName", /PostgreSQL identifier/);
     refused("prod", { "dify:backupCopyRegion": "us-east-1" }, "dify:backupCopyRegion", /different region/);
     const vpc = problems("prod", { "dify:existingVpcId": "vpc-0123456789abcdef0" });
     assert.deepEqual(vpc.map((p) => p.split(":").slice(0, 2).join(":")), ["dify:existingPrivateSubnetIds", "dify:existingPublicSubnetIds"]);

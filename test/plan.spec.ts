@@ -92,3 +92,17 @@ describe("offline plan", function () {
     assert.equal(r.stdout, "", "nothing was planned");
   });
 });
+
+describe("restoring: one config change points Dify at a restored database", function () {
+  this.timeout(60000);
+  it("dify:dbName / dify:pluginDbName become every workload's DB_DATABASE and no workload keeps the old one", async () => {
+    const p = await planStack("prod", { overrides: { "dify:dbName": "dify_r20261128", "dify:pluginDbName": "dify_plugin_r20261128" } });
+    const all = JSON.stringify(p.recorded.map((r) => r.rawInputs));
+    const configMaps = p.recorded.filter((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.rawInputs.data as Record<string, string> | undefined)?.DB_DATABASE);
+    assert.ok(configMaps.length >= 2, "api-image and plugin-daemon settings carry DB_DATABASE");
+    const values = configMaps.map((r) => (r.rawInputs.data as Record<string, string>).DB_DATABASE).sort();
+    assert.deepEqual([...new Set(values)], ["dify_plugin_r20261128", "dify_r20261128"]);
+    assert.ok(!/"DB_DATABASE":"dify"/.test(all), "no workload still uses the old database");
+    assert.ok(all.includes("dify_r20261128") && all.includes("dify_plugin_r20261128"));
+  });
+});

@@ -78,6 +78,7 @@ export const checkDbClass = (v: string) => (/^db\.[a-z0-9-]+\.[a-z0-9]+$/.test(v
 export const checkCacheNodeType = (v: string) => (/^cache\.[a-z0-9-]+\.[a-z0-9]+$/.test(v) ? undefined : "an ElastiCache node type such as cache.r7g.large (must start with cache.)");
 export const checkVpcId = (v: string) => (/^vpc-[0-9a-f]{8,17}$/.test(v) ? undefined : "a VPC id such as vpc-0123456789abcdef0");
 export const checkSubnetId = (v: string) => (/^subnet-[0-9a-f]{8,17}$/.test(v) ? undefined : "a subnet id such as subnet-0123456789abcdef0");
+export const checkPgIdentifier = (v: string) => (/^[a-z_][a-z0-9_]{0,62}$/.test(v) ? undefined : "a PostgreSQL identifier: lower-case letters, digits and _, not starting with a digit, at most 63 characters");
 export const checkEmail = (v: string) => (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : "an e-mail address");
 
 /** A standard 5-field cron expression (UTC), as Kubernetes CronJobs take; DifyBackups' parser decides. */

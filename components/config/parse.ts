@@ -48,7 +48,7 @@ export interface DifyStackConfig {
     app: NodeGroupConfig;
     workers: NodeGroupConfig;
   };
-  database: { instanceClass: string; readerCount: number; backupRetentionDays: number };
+  database: { instanceClass: string; readerCount: number; backupRetentionDays: number; name: string; pluginName: string };
   redis: { nodeType: string; replicaCount: number; snapshotRetentionDays: number };
   /** Per-service overrides on top of the profile's service preset. */
   services: Record<string, ServiceOverride>;
@@ -215,6 +215,8 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
       instanceClass: get("dbInstanceClass"),
       readerCount: get("dbReaderCount"),
       backupRetentionDays: get("dbBackupRetentionDays"),
+      name: get("dbName"),
+      pluginName: get("pluginDbName"),
     },
     redis: {
       nodeType: get("redisNodeType"),
@@ -263,6 +265,9 @@ function crossChecks(get: <T>(key: string) => T, profile: Profile, region: strin
     }
   } else if (priv || pub) {
     problems.push(`${k(priv ? "existingPrivateSubnetIds" : "existingPublicSubnetIds")}: set, but ${k("existingVpcId")} is not; allowed only together with ${k("existingVpcId")}`);
+  }
+  if (get<string | undefined>("dbName") !== undefined && get("dbName") === get("pluginDbName")) {
+    problems.push(`${k("pluginDbName")}: got ${JSON.stringify(get("pluginDbName"))}, the same as ${k("dbName")}; allowed a different database (the plugin daemon's tables would collide with Dify's)`);
   }
   const copy = get<string | undefined>("backupCopyRegion");
   if (copy && copy === region) problems.push(`${k("backupCopyRegion")}: got ${JSON.stringify(copy)}, the same as aws:region; allowed a different region (or unset)`);

@@ -4,7 +4,7 @@
  */
 import {
   checkAcmArn, checkCacheNodeType, checkCidr, checkCron, checkDbClass, checkHostname, checkInstanceType,
-  checkRegion, checkRoleArn, checkSubnetId, checkVpcCidr, checkVpcId, KeySpec, Profile,
+  checkPgIdentifier, checkRegion, checkRoleArn, checkSubnetId, checkVpcCidr, checkVpcId, KeySpec, Profile,
 } from "./keys";
 import { DEFAULT_KUBERNETES_VERSION, KNOWN_ADDON_VERSIONS } from "../cluster/versions";
 import { DEFAULT_DIFY_VERSION, DIFY_VERSIONS } from "../app/versions";
@@ -56,6 +56,8 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "dbInstanceClass", type: "string", description: "Aurora PostgreSQL instance class (writer and readers).", check: checkDbClass, default: { dev: "db.t4g.medium", prod: "db.r7g.large" } },
   { key: "dbReaderCount", type: "integer", description: "Aurora readers in other AZs (automatic failover targets).", unit: "instances", min: 0, max: 15, default: { dev: 0, prod: 1 } },
   { key: "dbBackupRetentionDays", type: "integer", description: "Aurora automated backup retention.", unit: "days", min: 1, max: 35, default: { dev: 7, prod: 30 } },
+  { key: "dbName", type: "string", description: "Database of the Dify api. Change it to point Dify at a restored database (docs/backups.md).", default: "dify", check: checkPgIdentifier },
+  { key: "pluginDbName", type: "string", description: "Database of the plugin daemon. Change it together with dify:dbName after a restore.", default: "dify_plugin", check: checkPgIdentifier },
   { key: "deletionProtection", type: "boolean", description: "Protect stateful resources (database, cache, buckets, keys) from deletion: provider deletion protection plus Pulumi protect.", default: { dev: false, prod: true } },
 
   // ---- redis (ElastiCache) ----
