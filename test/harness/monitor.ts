@@ -171,6 +171,12 @@ export interface MockRun<T> {
 }
 
 let running = false;
+let lastMonitor: RecordingMonitor | undefined;
+
+/** What the latest run registered, also when its program threw (to prove nothing was half-created). */
+export function lastRecorded(): RecordedResource[] {
+  return lastMonitor ? [...lastMonitor.recorded] : [];
+}
 
 // Internal to the SDK (stripped from its typings), but it is exactly "wait until every RPC the
 // program started has completed", which is what a finished run means.
@@ -186,6 +192,7 @@ export async function runUnderMocks<T>(fn: () => T, opts: MockRunOptions = {}): 
   try {
     const region = opts.region ?? "us-east-1";
     const monitor = new RecordingMonitor(region);
+    lastMonitor = monitor;
     settings.setMockOptions(monitor, opts.project ?? "dify", opts.stack ?? "test", opts.preview ?? false);
     // The same feature flags pulumi.runtime.setMocks turns on (it would install its own monitor).
     // getStore is internal (absent from the SDK's typings).
