@@ -69,6 +69,32 @@ describe("offline plan", function () {
     });
   }
 
+  it("prod: the EKS cluster and the databases never wait for each other, so a first deploy creates them in parallel", async () => {
+    const p = await plan("prod");
+    const deps = new Map(p.recorded.map((r) => [r.urn, r.dependencies]));
+    const reaches = (from: string, to: string): boolean => {
+      const seen = new Set<string>();
+      const todo = [from];
+      while (todo.length) {
+        const u = todo.pop()!;
+        if (u === to) return true;
+        if (seen.has(u)) continue;
+        seen.add(u);
+        todo.push(...(deps.get(u) ?? []));
+      }
+      return false;
+    };
+    const eks = p.recorded.filter((r) => r.type === "eks:index:Cluster");
+    const stores = p.recorded.filter((r) => ["aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance", "aws:elasticache/replicationGroup:ReplicationGroup"].includes(r.type));
+    assert.equal(eks.length, 1);
+    assert.ok(stores.length >= 4, "Aurora writer + reader + cluster + Redis");
+    for (const s of stores) {
+      assert.ok(!reaches(s.urn, eks[0].urn), `${s.name} waits for the EKS cluster`);
+      assert.ok(!reaches(eks[0].urn, s.urn), `the EKS cluster waits for ${s.name}`);
+      assert.ok(s.dependencies.some((d) => /aws:ec2\/(subnet|securityGroup|vpc)/.test(d)) || reaches(s.urn, p.recorded.find((r) => r.type === "aws:ec2/vpc:Vpc")!.urn), `${s.name} is in the VPC`);
+    }
+  });
+
   it("the CLI prints a summary, writes JSON and exits 0 for a valid stack", () => {
     const out = path.join(require("os").tmpdir(), `plan-${process.pid}.json`);
     const stdout = execFileSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/plan.ts", "--stack", "dev", "--json", out], { cwd: PROJECT_ROOT, encoding: "utf8" });
