@@ -61,7 +61,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "deletionProtection", type: "boolean", description: "Protect stateful resources (database, cache, buckets, keys) from deletion: provider deletion protection plus Pulumi protect.", default: { dev: false, prod: true } },
 
   // ---- redis (ElastiCache) ----
-  { key: "redisNodeType", type: "string", description: "ElastiCache node type.", check: checkCacheNodeType, default: { dev: "cache.t4g.small", prod: "cache.r7g.large" } },
+  { key: "redisNodeType", type: "string", description: "ElastiCache node type.", check: checkCacheNodeType, default: { dev: "cache.t4g.micro", prod: "cache.r7g.large" } },
   { key: "redisReplicaCount", type: "integer", description: "ElastiCache replicas of the primary (1+ enables automatic failover and Multi-AZ).", unit: "replicas", min: 0, max: 5, default: { dev: 0, prod: 1 } },
   { key: "redisSnapshotRetentionDays", type: "integer", description: "ElastiCache automatic snapshot retention (0 turns snapshots off).", unit: "days", min: 0, max: 35, default: { dev: 1, prod: 7 } },
 
