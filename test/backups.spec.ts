@@ -161,7 +161,7 @@ describe("DifyBackups", () => {
     for (const [role, sa] of [["prod-backup-writer", "dify-backup-writer"], ["prod-backup-reader", "dify-backup-reader"]]) {
       const [t] = statements(one("aws:iam/role:Role", role).rawInputs.assumeRolePolicy);
       assert.deepEqual(t.Condition!.StringEquals[`${OIDC.issuer}:sub`], [`system:serviceaccount:dify-backups:${sa}`]);
-      assert.deepEqual(t.Principal, { Federated: [OIDC.arn] });
+      assert.deepEqual([(t.Principal as { Federated: unknown }).Federated].flat(), [OIDC.arn]);
     }
     const sa = one("kubernetes:core/v1:ServiceAccount", "prod-backup-writer-sa").inputs.metadata as { annotations: Record<string, string> };
     assert.equal(sa.annotations["eks.amazonaws.com/role-arn"], "arn:aws:iam::123456789012:role/prod-backup-writer");

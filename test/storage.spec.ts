@@ -76,12 +76,13 @@ describe("DifyStorage", () => {
     const role = of("aws:iam/role:Role");
     assert.equal(role.length, 1);
     const [trust] = statements(role[0].rawInputs.assumeRolePolicy);
-    assert.deepEqual(trust.Action, ["sts:AssumeRoleWithWebIdentity"]);
-    assert.deepEqual(trust.Principal, { Federated: [OIDC.arn] });
+    // IAM treats a one-element list and a plain string alike.
+    assert.deepEqual([trust.Action].flat(), ["sts:AssumeRoleWithWebIdentity"]);
+    assert.deepEqual([(trust.Principal as { Federated: unknown }).Federated].flat(), [OIDC.arn]);
     assert.deepEqual(Object.keys(trust.Condition!), ["StringEquals"]);
     assert.deepEqual(trust.Condition!.StringEquals[`${OIDC.issuer}:sub`].slice().sort(),
       DIFY_S3_SERVICE_ACCOUNTS.map((sa) => `system:serviceaccount:dify:${sa}`).sort());
-    assert.deepEqual(trust.Condition!.StringEquals[`${OIDC.issuer}:aud`], ["sts.amazonaws.com"]);
+    assert.deepEqual([trust.Condition!.StringEquals[`${OIDC.issuer}:aud`]].flat(), ["sts.amazonaws.com"]);
 
     const bucketArns = of("aws:s3/bucket:Bucket").map((b) => `arn:aws:s3:::${b.name}-0000`).sort();
     const keyArn = "arn:aws:kms:us-east-1:123456789012:key/prod-storage-key";

@@ -1,37 +1,12 @@
-/**
- * IAM for the cluster: the node role, and IAM roles for service accounts (IRSA) for the add-ons.
- * IRSA rather than EKS Pod Identity: Dify's boto3 and the plugin daemon's AWS SDK for Go v2 both
- * read the web-identity token IRSA injects, and IRSA needs no extra agent DaemonSet on the nodes.
- */
+/** IAM for the cluster: the node role, and IAM roles for service accounts (IRSA) for the add-ons. */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { irsaTrustPolicy } from "../aws/irsa";
 import { OidcProvider } from "../contracts";
 
 /** ARN of an AWS managed policy in the current partition. */
 export function managedPolicyArn(partition: pulumi.Input<string>, path: string): pulumi.Output<string> {
   return pulumi.interpolate`arn:${partition}:iam::aws:policy/${path}`;
-}
-
-/** Trust policy letting exactly `system:serviceaccount:<namespace>:<serviceAccount>` assume the role. */
-export function irsaTrustPolicy(oidc: OidcProvider, namespace: string, serviceAccount: string): pulumi.Output<string> {
-  return pulumi.all([oidc.arn, oidc.issuer]).apply(([arn, rawIssuer]) => {
-    const issuer = rawIssuer.replace(/^https:\/\//, "");
-    return JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [{
-        Effect: "Allow",
-        Principal: { Federated: arn },
-        Action: "sts:AssumeRoleWithWebIdentity",
-        // StringEquals on both sub and aud: no wildcard can widen who assumes the role.
-        Condition: {
-          StringEquals: {
-            [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
-            [`${issuer}:aud`]: "sts.amazonaws.com",
-          },
-        },
-      }],
-    });
-  });
 }
 
 /** What an IRSA role needs: who assumes it and what it may do. */

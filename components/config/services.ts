@@ -3,32 +3,12 @@
  * per-profile preset. The prod preset is empty on purpose: DifyApp's own defaults are the
  * production (HA) settings; dev scales everything down to one replica on small requests.
  */
+import { ServiceSettings } from "../app/args";
 import { SERVICE_KEYS } from "../app/catalog";
 import { Profile } from "./keys";
 
-/** Overrides for one Dify service. Every field is optional. */
-export interface ServiceOverride {
-  /** Replicas when no HPA is active (and the HPA's floor when minReplicas is unset). */
-  replicas?: number;
-  /** HPA minimum replicas. */
-  minReplicas?: number;
-  /** HPA maximum replicas. */
-  maxReplicas?: number;
-  /** CPU request, Kubernetes quantity ("250m", "1"). */
-  cpuRequest?: string;
-  /** CPU limit, Kubernetes quantity. */
-  cpuLimit?: string;
-  /** Memory request, Kubernetes quantity ("512Mi", "2Gi"). */
-  memoryRequest?: string;
-  /** Memory limit, Kubernetes quantity. */
-  memoryLimit?: string;
-  /** HPA target average CPU utilisation, percent of the request. */
-  targetCpuUtilization?: number;
-  /** HPA target average memory utilisation, percent of the request. */
-  targetMemoryUtilization?: number;
-  /** PodDisruptionBudget minAvailable (must stay below the replica count). */
-  pdbMinAvailable?: number;
-}
+/** Overrides for one Dify service: exactly DifyApp's per-service settings. */
+export type ServiceOverride = ServiceSettings;
 
 /** Services that accept overrides: DifyApp's catalog. */
 export const SERVICE_NAMES: readonly string[] = SERVICE_KEYS;

@@ -5,33 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { irsaTrustPolicy } from "../aws/irsa";
 import { OidcProvider } from "../contracts";
-
-/** The trust policy admitting `system:serviceaccount:<namespace>:<sa>` for each given SA. */
-export function irsaTrustPolicy(
-  oidc: OidcProvider,
-  namespace: pulumi.Input<string>,
-  serviceAccounts: readonly string[],
-  parent: pulumi.Resource,
-): pulumi.Output<string> {
-  const issuer = pulumi.output(oidc.issuer).apply((i) => i.replace(/^https:\/\//, ""));
-  return aws.iam.getPolicyDocumentOutput({
-    statements: [{
-      effect: "Allow",
-      actions: ["sts:AssumeRoleWithWebIdentity"],
-      principals: [{ type: "Federated", identifiers: [oidc.arn] }],
-      conditions: [
-        // StringEquals (not StringLike): no wildcard can widen the set of subjects.
-        {
-          test: "StringEquals",
-          variable: pulumi.interpolate`${issuer}:sub`,
-          values: serviceAccounts.map((sa) => pulumi.interpolate`system:serviceaccount:${namespace}:${sa}`),
-        },
-        { test: "StringEquals", variable: pulumi.interpolate`${issuer}:aud`, values: ["sts.amazonaws.com"] },
-      ],
-    }],
-  }, { parent }).json;
-}
 
 /** A role for `serviceAccounts` with one inline least-privilege policy. */
 export function irsaRole(
@@ -48,7 +23,7 @@ export function irsaRole(
 ): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
   const role = new aws.iam.Role(name, {
     description: args.description,
-    assumeRolePolicy: irsaTrustPolicy(args.oidc, args.namespace, args.serviceAccounts, parent),
+    assumeRolePolicy: irsaTrustPolicy(args.oidc, args.namespace, args.serviceAccounts),
     maxSessionDuration: 3600,
     tags: args.tags,
   }, { parent });
