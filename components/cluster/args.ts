@@ -5,6 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NodeRole } from "../contracts";
 import { parseCidr, VPC_MAX_BITS, VPC_MIN_BITS } from "./cidr";
+import { ImageSource, validateImageSource } from "../k8s/images";
+import { ENDPOINT_SERVICE } from "./endpoints";
 import { AddonVersions, CLUSTER_AUTOSCALER_IMAGE_TAG, DEFAULT_KUBERNETES_VERSION, KNOWN_ADDON_VERSIONS } from "./versions";
 
 /** CPU architecture of every node group; selects the Amazon Linux 2023 EKS AMI type. */
@@ -93,6 +95,33 @@ export interface DifyClusterArgs {
   protect?: boolean;
   /** Tags added to every AWS resource. Default none. */
   tags?: Record<string, string>;
+  /**
+   * Closed network: no NAT gateways and no default route from the private subnets; interface VPC
+   * endpoints (with endpoint policies) for every AWS API the cluster and Dify call. Images must then
+   * come from ECR (`imageSource.registry`, e.g. with `ecrPullThroughCache`). Default false.
+   */
+  closedNetwork?: boolean;
+  /**
+   * Keep the internet gateway and the public subnets' default route (for an internet-facing ALB).
+   * Private subnets never route to it. Default: true, false when `closedNetwork`.
+   */
+  internetGateway?: boolean;
+  /**
+   * Extra interface endpoints by service suffix (e.g. "bedrock-runtime", "ssm"), created in closed
+   * mode next to the built-in list. Default none.
+   */
+  extraVpcEndpoints?: string[];
+  /** Where the controllers' Helm chart images are pulled from (registry prefix, digests). Default: public images. */
+  imageSource?: ImageSource;
+  /**
+   * Create ECR pull-through cache rules (prefixes docker-hub, ecr-public, k8s, quay, github) and
+   * let the node role create and import cached repositories on first pull. Default false.
+   */
+  ecrPullThroughCache?: boolean;
+  /** Secrets Manager ARN (name starting "ecr-pullthroughcache/") of the Docker Hub credential; required for the docker-hub rule. Default none (rule skipped). */
+  dockerHubCredentialArn?: pulumi.Input<string>;
+  /** Secrets Manager ARN (name starting "ecr-pullthroughcache/") of a GitHub token for ghcr.io. Default none (rule skipped). */
+  githubCredentialArn?: pulumi.Input<string>;
 }
 
 /** Everything the builders need, defaults applied and validated. */
@@ -116,6 +145,12 @@ export interface ClusterSettings {
   extendedSupport: boolean;
   protect: boolean;
   tags: Record<string, string>;
+  closedNetwork: boolean;
+  internetGateway: boolean;
+  extraVpcEndpoints: string[];
+  imageSource: ImageSource;
+  ecrPullThroughCache: boolean;
+  upstreamCredentials: Record<string, pulumi.Input<string> | undefined>;
 }
 
 /** Production-sized defaults per role and architecture (same vCPU/memory within each spot list). */
@@ -224,6 +259,28 @@ export function resolveClusterArgs(name: string, args: DifyClusterArgs): Cluster
   const allowedRetention = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
   if (!allowedRetention.includes(logRetentionDays)) bad("logRetentionDays", logRetentionDays, `one of CloudWatch's retention values (${allowedRetention.join(", ")})`);
 
+  const closedNetwork = args.closedNetwork ?? false;
+  const extraVpcEndpoints = args.extraVpcEndpoints ?? [];
+  if (!Array.isArray(extraVpcEndpoints)) bad("extraVpcEndpoints", extraVpcEndpoints, 'a list of AWS service suffixes such as "bedrock-runtime"');
+  else for (const e of extraVpcEndpoints) {
+    if (typeof e !== "string" || !ENDPOINT_SERVICE.test(e) || e.startsWith("com.")) bad("extraVpcEndpoints", e, 'AWS service suffixes after "com.amazonaws.<region>." such as "bedrock-runtime" or "ssm"');
+  }
+  if (extraVpcEndpoints.length > 0 && !closedNetwork) bad("extraVpcEndpoints", extraVpcEndpoints, "empty unless closedNetwork is true (endpoints are created in closed mode only)");
+  if (closedNetwork && publicAccessCidrs.some((c) => parseCidr(c)?.bits === 0)) bad("publicAccessCidrs", publicAccessCidrs, "narrower than /0 with closedNetwork");
+  try { validateImageSource(`DifyCluster "${name}"`, "args.imageSource", args.imageSource); } catch (e) { problems.push((e as Error).message.replace(`DifyCluster "${name}": `, "")); }
+  if (args.ecrPullThroughCache && args.dockerHubCredentialArn === undefined) {
+    bad("dockerHubCredentialArn", undefined, "set with ecrPullThroughCache (Dify's images are on Docker Hub, and ECR caches Docker Hub only with a credential in Secrets Manager named ecr-pullthroughcache/...)");
+  }
+  for (const key of ["dockerHubCredentialArn", "githubCredentialArn"] as const) {
+    const v = args[key];
+    if (typeof v === "string" && !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:ecr-pullthroughcache\/.+/.test(v)) {
+      bad(key, v, "a Secrets Manager secret ARN whose name starts with ecr-pullthroughcache/ (ECR requires that prefix)");
+    }
+  }
+  if (closedNetwork && !args.imageSource?.registry) {
+    bad("imageSource.registry", args.imageSource?.registry, "set with closedNetwork (the nodes cannot reach public registries; use this account's ECR with ecrPullThroughCache, or a mirror reachable from the VPC)");
+  }
+
   if (problems.length > 0) {
     throw new Error(`DifyCluster "${name}": ${problems.join("; ")}`);
   }
@@ -247,5 +304,14 @@ export function resolveClusterArgs(name: string, args: DifyClusterArgs): Cluster
     extendedSupport: args.extendedSupport ?? false,
     protect: args.protect ?? production,
     tags: { ...(args.tags ?? {}), "dify-aws/cluster": clusterName },
+    closedNetwork,
+    internetGateway: args.internetGateway ?? !closedNetwork,
+    extraVpcEndpoints,
+    imageSource: args.imageSource ?? {},
+    ecrPullThroughCache: args.ecrPullThroughCache ?? false,
+    upstreamCredentials: {
+      "docker.io": args.dockerHubCredentialArn,
+      "ghcr.io": args.githubCredentialArn,
+    },
   };
 }

@@ -20,6 +20,7 @@ import { createControlPlane } from "./controlPlane";
 import { nodeRole } from "./iam";
 import { createNodeGroups } from "./nodeGroups";
 import { createNetwork } from "./vpc";
+import { createPullThroughCache } from "./pullThroughCache";
 
 export class DifyCluster extends pulumi.ComponentResource {
   /** Kubeconfig (JSON) for the cluster; authenticates with `aws eks get-token`. Secret. */
@@ -62,6 +63,9 @@ export class DifyCluster extends pulumi.ComponentResource {
     const oidc: OidcProvider = { arn: cp.oidcProviderArn, issuer: cp.oidcIssuer };
 
     const node = nodeRole(s.name, partition, s.tags, parent);
+    const pullThroughCache = s.ecrPullThroughCache
+      ? createPullThroughCache(s, { nodeRoleName: node.role.name, partition, region, accountId: aws.getCallerIdentityOutput({}, { parent }).accountId }, parent)
+      : [];
     const networkAddons = createNetworkAddons(s, cp.clusterName, oidc, partition, parent);
     const groups = createNodeGroups(s, {
       clusterName: cp.clusterName,
@@ -69,7 +73,8 @@ export class DifyCluster extends pulumi.ComponentResource {
       clusterSecurityGroupId: cp.clusterSecurityGroupId,
       workloadSecurityGroupId: network.workloadSecurityGroupId,
       nodeRoleArn: node.role.arn,
-      dependsOn: [...node.grants, ...networkAddons],
+      // Closed network: the endpoints and cache rules the first image pull goes through.
+      dependsOn: [...node.grants, ...networkAddons, ...network.endpoints, ...pullThroughCache],
     }, parent);
     const nodeGroups = Object.values(groups);
 

@@ -16,7 +16,17 @@ import { NODE_ROLE_LABEL, NodeRole, OidcProvider } from "../contracts";
 import { ClusterSettings } from "./args";
 import { irsaRole } from "./iam";
 import { clusterAutoscalerPolicy, lbControllerPolicy } from "./lbControllerPolicy";
-import { CLUSTER_AUTOSCALER_CHART, LB_CONTROLLER_CHART, PinnedChart } from "./versions";
+import { helmImage } from "../k8s/images";
+import { CLUSTER_AUTOSCALER_CHART, CLUSTER_AUTOSCALER_IMAGE, LB_CONTROLLER_CHART, LB_CONTROLLER_IMAGE, PinnedChart } from "./versions";
+
+/**
+ * Chart `image` values: the chart's default image pinned explicitly, moved under the registry
+ * prefix when one is set (both charts render `repository:tag`). Without a prefix and a digest the
+ * values stay as before (the autoscaler tag only), so default stacks do not change.
+ */
+function chartImage(s: ClusterSettings, image: string): Record<string, string> | undefined {
+  return s.imageSource.registry || s.imageSource.digests?.[image] ? helmImage(image, s.imageSource) : undefined;
+}
 
 /** IngressClass the load balancer controller serves. */
 export const INGRESS_CLASS_NAME = "alb";
@@ -68,6 +78,7 @@ export function createControllers(s: ClusterSettings, inp: ControllerInputs, par
     ingressClass: INGRESS_CLASS_NAME,
     createIngressClassResource: true,
     nodeSelector: SYSTEM_NODES,
+    ...(chartImage(s, LB_CONTROLLER_IMAGE) ? { image: chartImage(s, LB_CONTROLLER_IMAGE) } : {}),
   }, inp, lb.grants, parent);
 
   const caSa = "cluster-autoscaler";
@@ -83,7 +94,7 @@ export function createControllers(s: ClusterSettings, inp: ControllerInputs, par
     awsRegion: inp.region,
     // Finds the groups by the k8s.io/cluster-autoscaler/{enabled,<cluster>} tags EKS sets.
     autoDiscovery: { clusterName: inp.clusterName },
-    image: { tag: s.clusterAutoscalerImageTag },
+    image: chartImage(s, `${CLUSTER_AUTOSCALER_IMAGE}:${s.clusterAutoscalerImageTag}`) ?? { tag: s.clusterAutoscalerImageTag },
     fullnameOverride: "cluster-autoscaler",
     rbac: { serviceAccount: { create: true, name: caSa, annotations: { "eks.amazonaws.com/role-arn": ca.role.arn } } },
     extraArgs: {

@@ -71,6 +71,15 @@ export const CLUSTER_AUTOSCALER_CHART: PinnedChart = {
   version: "9.59.0",
 };
 
+/**
+ * The image chart 3.5.0 runs by default (values.yaml image.repository/tag), named here so a registry
+ * prefix can move it: public.ecr.aws/eks/aws-load-balancer-controller:v3.5.0.
+ */
+export const LB_CONTROLLER_IMAGE = "public.ecr.aws/eks/aws-load-balancer-controller:v3.5.0";
+
+/** Repository of the Cluster Autoscaler image (chart values.yaml image.repository). */
+export const CLUSTER_AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler";
+
 /** Cluster Autoscaler image tag per Kubernetes minor (pinned rather than left to the chart). */
 export const CLUSTER_AUTOSCALER_IMAGE_TAG: Readonly<Record<string, string>> = {
   "1.35": "v1.35.0",

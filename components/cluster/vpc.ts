@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { subnetLayout } from "./cidr";
 import { ClusterSettings } from "./args";
+import { createInterfaceEndpoints } from "./endpoints";
 
 /** What the rest of the cluster and the data services need from the network. */
 export interface Network {
@@ -15,6 +16,8 @@ export interface Network {
   publicSubnetIds: pulumi.Output<string[]>;
   /** The security group every node (and, through the VPC CNI, every pod) carries. */
   workloadSecurityGroupId: pulumi.Output<string>;
+  /** Interface VPC endpoints (closed network only): nodes must not boot before they exist. */
+  endpoints: pulumi.Resource[];
 }
 
 /**
@@ -29,6 +32,19 @@ const ELB_ROLE_TAG = { public: "kubernetes.io/role/elb", private: "kubernetes.io
 export function createNetwork(s: ClusterSettings, parent: pulumi.Resource): Network {
   const opts: pulumi.CustomResourceOptions = { parent };
   const network = s.existingVpc ? useExistingVpc(s, opts) : createVpc(s, opts);
+  const endpoints: pulumi.Resource[] = [];
+  if (s.closedNetwork) {
+    // Closed network: every AWS API over PrivateLink. In an existing VPC the S3 gateway endpoint
+    // (route tables unknown here) is the owner's to provide; see docs/closed-networks.md.
+    const vpcCidr = s.existingVpc ? aws.ec2.getVpcOutput({ id: network.vpcId }, { parent }).cidrBlock : s.vpcCidr;
+    endpoints.push(...createInterfaceEndpoints(s, {
+      vpcId: network.vpcId,
+      vpcCidr,
+      privateSubnetIds: network.privateSubnetIds,
+      region: aws.getRegionOutput({}, { parent }).region,
+      accountId: aws.getCallerIdentityOutput({}, { parent }).accountId,
+    }, parent));
+  }
   // Pods get the node's security groups from the VPC CNI (secondary ENIs copy the primary ENI's
   // groups), so this group identifies "anything running Dify" to Aurora and ElastiCache rules.
   // It has no rules of its own: the EKS cluster security group (also on every node) carries
@@ -40,10 +56,10 @@ export function createNetwork(s: ClusterSettings, parent: pulumi.Resource): Netw
     description: `Dify nodes and pods of EKS cluster ${s.clusterName}; data services admit this group`,
     tags: { ...s.tags, Name: `${s.clusterName}-workloads` },
   }, opts);
-  return { ...network, workloadSecurityGroupId: sg.id };
+  return { ...network, workloadSecurityGroupId: sg.id, endpoints };
 }
 
-function useExistingVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit<Network, "workloadSecurityGroupId"> {
+function useExistingVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit<Network, "workloadSecurityGroupId" | "endpoints"> {
   const e = s.existingVpc!;
   // Tag the given subnets for load balancer discovery (aws.ec2.Tag manages one tag and leaves
   // the rest of the subnet alone).
@@ -56,7 +72,7 @@ function useExistingVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions):
   };
 }
 
-function createVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit<Network, "workloadSecurityGroupId"> {
+function createVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit<Network, "workloadSecurityGroupId" | "endpoints"> {
   const { privateCidrs, publicCidrs } = subnetLayout(s.vpcCidr, s.azCount);
   const zones = aws.getAvailabilityZonesOutput({
     state: "available",
@@ -79,9 +95,11 @@ function createVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit
   // Strip the rules of the VPC's default security group (it admits everything from itself), so
   // nothing that lands in it by accident can talk to anything.
   new aws.ec2.DefaultSecurityGroup(`${s.name}-default`, { vpcId: vpc.id, ingress: [], egress: [], tags: { ...s.tags, Name: name("default-deny") } }, opts);
-  const igw = new aws.ec2.InternetGateway(`${s.name}-igw`, { vpcId: vpc.id, tags: { ...s.tags, Name: name("igw") } }, opts);
+  // Closed networks drop the internet gateway unless an internet-facing ALB needs it; the
+  // private subnets never route to it either way.
+  const igw = s.internetGateway ? new aws.ec2.InternetGateway(`${s.name}-igw`, { vpcId: vpc.id, tags: { ...s.tags, Name: name("igw") } }, opts) : undefined;
   const publicRt = new aws.ec2.RouteTable(`${s.name}-public`, { vpcId: vpc.id, tags: { ...s.tags, Name: name("public") } }, opts);
-  new aws.ec2.Route(`${s.name}-public-default`, { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, opts);
+  if (igw) new aws.ec2.Route(`${s.name}-public-default`, { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, opts);
 
   const azs = [...Array(s.azCount).keys()];
   const publicSubnets = azs.map((i) => {
@@ -97,14 +115,15 @@ function createVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit
   });
 
   // One NAT per AZ in production (a zone outage keeps the other zones online); one in dev.
-  const natCount = s.natGatewayPerAz ? s.azCount : 1;
+  // None in a closed network: the private subnets get no default route at all.
+  const natCount = s.closedNetwork ? 0 : s.natGatewayPerAz ? s.azCount : 1;
   const nats = [...Array(natCount).keys()].map((i) => {
     const eip = new aws.ec2.Eip(`${s.name}-nat-${i}`, { domain: "vpc", tags: { ...s.tags, Name: name(`nat-${i}`) } }, opts);
     return new aws.ec2.NatGateway(`${s.name}-nat-${i}`, {
       allocationId: eip.id,
       subnetId: publicSubnets[i].id,
       tags: { ...s.tags, Name: name(`nat-${i}`) },
-    }, { ...opts, dependsOn: [igw] });
+    }, { ...opts, dependsOn: igw ? [igw] : [] });
   });
 
   const privateRts: aws.ec2.RouteTable[] = [];
@@ -116,11 +135,13 @@ function createVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit
       tags: { ...s.tags, Name: name(`private-${i}`), [ELB_ROLE_TAG.private]: "1" },
     }, opts);
     const rt = new aws.ec2.RouteTable(`${s.name}-private-${i}`, { vpcId: vpc.id, tags: { ...s.tags, Name: name(`private-${i}`) } }, opts);
-    new aws.ec2.Route(`${s.name}-private-${i}-default`, {
-      routeTableId: rt.id,
-      destinationCidrBlock: "0.0.0.0/0",
-      natGatewayId: nats[Math.min(i, nats.length - 1)].id,
-    }, opts);
+    if (nats.length > 0) {
+      new aws.ec2.Route(`${s.name}-private-${i}-default`, {
+        routeTableId: rt.id,
+        destinationCidrBlock: "0.0.0.0/0",
+        natGatewayId: nats[Math.min(i, nats.length - 1)].id,
+      }, opts);
+    }
     new aws.ec2.RouteTableAssociation(`${s.name}-private-${i}`, { subnetId: subnet.id, routeTableId: rt.id }, opts);
     privateRts.push(rt);
     return subnet;
