@@ -1,6 +1,7 @@
 /** The typed arguments of DifyApp (component-package rules: interfaces, Inputs, no unions). */
 import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorage, PostgresConnection, RedisConnection } from "../contracts";
+import { ImageSource } from "../k8s/images";
 import { DifyImageSet } from "./versions";
 
 /** Per-service overrides of the catalog defaults (components/app/catalog.ts). */
@@ -80,6 +81,26 @@ export interface DifyAppArgs {
   extraEnv?: { [name: string]: string };
   /** Extra plain settings for the web container. Default none. */
   extraWebEnv?: { [name: string]: string };
+  /** Registry prefix (and optional digests) every image is pulled through: Dify's, squid, the migration Job. Default: the public, tag-pinned images. */
+  imageSource?: ImageSource;
+  /**
+   * Domains the SSRF proxy may reach, in squid dstdomain form ("api.openai.com"; ".openai.com" =
+   * the domain and its subdomains); everything else is denied. Default unset: any public
+   * destination (private ranges are always refused). Required (non-empty) with `closedNetwork`.
+   */
+  egressAllowedDomains?: string[];
+  /** Corporate egress proxy "host:port" the SSRF proxy forwards every request to (never connecting directly). Default none. */
+  egressUpstreamProxy?: string;
+  /**
+   * The cluster has no internet route (DifyCluster `closedNetwork`): pods using IAM (S3, STS)
+   * and the SSRF proxy may reach the VPC's interface endpoints (443 in `vpcCidrs`), and
+   * `egressAllowedDomains` is required. Default false.
+   */
+  closedNetwork?: boolean;
+  /** Python package index for plugin dependency installs and the sandbox (PIP_MIRROR_URL), e.g. "https://pypi.corp.example/simple"; its host joins the allow-list. Default none (pypi.org). */
+  pipMirrorUrl?: string;
+  /** Dify Marketplace (plugin discovery and installs from marketplace.dify.ai; MARKETPLACE_ENABLED). Default true. */
+  marketplaceEnabled?: boolean;
   /** Protect the namespace (deleting it deletes everything in it) and the generated keys (SECRET_KEY, ...) from deletion and replacement. Recommended true in prod. Default false. */
   protect?: boolean;
 }

@@ -77,6 +77,7 @@ export class DifyApp extends pulumi.ComponentResource {
       extraEnv: args.extraEnv ?? {},
       extraWebEnv: args.extraWebEnv ?? {},
       websocket: args.enableWebsocketApi === true,
+      egress: plan.egress,
     };
     const credentials = createCredentials(name, { app: plan.namespace, sandbox: sandboxNamespace }, ctx, labels("credentials"),
       { app: nsOpts(plan.namespace), sandbox: nsOpts(sandboxNamespace) }, args.protect === true);
@@ -91,7 +92,7 @@ export class DifyApp extends pulumi.ComponentResource {
       }, nsOpts(groupNamespace(g))));
       hashes.set(g, pulumi.all(data).apply((d) => createHash("sha256").update(JSON.stringify(Object.entries(d).sort())).digest("hex").slice(0, 16)));
     }
-    const conf = squidConf(plan.privateCidrs, 3128);
+    const conf = squidConf(plan.privateCidrs, 3128, plan.egress);
     const squid = new k8s.core.v1.ConfigMap(`${name}-ssrf-proxy-config`, {
       metadata: { name: "dify-ssrf-proxy-config", namespace: plan.namespace, labels: labels("ssrf-proxy") },
       data: { "squid.conf": conf },
@@ -123,6 +124,9 @@ export class DifyApp extends pulumi.ComponentResource {
       specs: [...dedupe(plan.services.map((s) => s.spec)), MIGRATION],
       dataCidrs: args.dataCidrs, dbPort: args.database.port, redisPort: args.redis.port,
       ingressSourceCidrs: args.ingressSourceCidrs, privateCidrs: plan.privateCidrs,
+      // Closed network: STS and other AWS APIs answer at interface endpoints inside the VPC.
+      awsEndpointCidrs: plan.egress.closedNetwork ? args.vpcCidrs : [],
+      upstreamProxyPort: plan.egress.upstreamProxy?.port,
       opts: child,
     });
     const prerequisites: pulumi.Resource[] = [...namespaces.values(), ...credentials, ...configs.values(), squid, ...sas, ...policies];

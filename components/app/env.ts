@@ -10,6 +10,7 @@ import * as random from "@pulumi/random";
 import { ObjectStorage, PostgresConnection, RedisConnection } from "../contracts";
 import { EnvGroup, k8sName } from "./catalog";
 import { ResolvedService } from "./validate";
+import { EgressPlan } from "./egress";
 
 /** Keys of the credentials Secret. */
 export enum SecretKey {
@@ -71,6 +72,8 @@ export interface EnvContext {
   extraWebEnv: Record<string, string>;
   /** The websocket api is enabled: the browser needs its public socket URL. */
   websocket: boolean;
+  /** Marketplace switch and package mirror (egress.ts). */
+  egress: EgressPlan;
 }
 
 /** In-cluster URL of a catalog service; namespace-qualified when called from another namespace. */
@@ -135,6 +138,8 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         PLUGIN_DAEMON_URL: serviceUrl("plugin-daemon", 5002),
         SSRF_PROXY_HTTP_URL: SSRF_PROXY_URL,
         SSRF_PROXY_HTTPS_URL: SSRF_PROXY_URL,
+        // Only when turned off, so default stacks keep Dify's default (true).
+        ...(c.egress.marketplaceEnabled ? {} : { MARKETPLACE_ENABLED: "false" }),
       };
       return { ...data, ...c.extraEnv };
     }
@@ -156,6 +161,7 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         HTTP_PROXY: serviceUrl("ssrf-proxy", 3128, c.namespace),
         HTTPS_PROXY: serviceUrl("ssrf-proxy", 3128, c.namespace),
         SANDBOX_PORT: "8194",
+        ...(c.egress.pipMirrorUrl ? { PIP_MIRROR_URL: c.egress.pipMirrorUrl } : {}),
       };
     case EnvGroup.PluginDaemon:
       return {
@@ -185,7 +191,11 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         // Outbound HTTP of the daemon and its plugins goes through the SSRF proxy.
         HTTP_PROXY: SSRF_PROXY_URL,
         HTTPS_PROXY: SSRF_PROXY_URL,
-        NO_PROXY: `localhost,127.0.0.1,${k8sName("api")},.${c.namespace},.${c.namespace}.svc,.svc.cluster.local`,
+        // With an allow-list, AWS APIs (S3 and STS for IRSA, Bedrock) go direct: the proxy would
+        // refuse them, and the NetworkPolicy and endpoint policies bound where they can go.
+        NO_PROXY: `localhost,127.0.0.1,${k8sName("api")},.${c.namespace},.${c.namespace}.svc,.svc.cluster.local${c.egress.allowedDomains ? ",.amazonaws.com" : ""}`,
+        // Plugin dependency installs (uv/pip) from this index instead of pypi.org.
+        ...(c.egress.pipMirrorUrl ? { PIP_MIRROR_URL: c.egress.pipMirrorUrl } : {}),
       };
   }
 }

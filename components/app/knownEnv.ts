@@ -7,6 +7,7 @@
 import { DifyImageSet } from "./versions";
 
 const API: Record<string, string> = {
+  MARKETPLACE_ENABLED: "api/configs/feature MarketplaceConfig (default true; langgenius/dify 0052eea6)",
   MODE: "api/docker/entrypoint.sh (ref §2)",
   MIGRATION_ENABLED: "api/docker/entrypoint.sh: runs `flask upgrade-db` when true (ref §2)",
   SECRET_KEY: "api/configs/secret_key.py (ref §3.1)",
@@ -82,6 +83,7 @@ const SANDBOX: Record<string, string> = {
   HTTP_PROXY: "dify-sandbox config.go proxy settings (ref §3.6)",
   HTTPS_PROXY: "dify-sandbox config.go proxy settings (ref §3.6)",
   SANDBOX_PORT: "dify-sandbox config.go (ref §3.6)",
+  PIP_MIRROR_URL: "dify-sandbox compose env: pip index for Python dependencies (ref §3.6)",
 };
 
 const PLUGIN_DAEMON: Record<string, string> = {
@@ -114,6 +116,7 @@ const PLUGIN_DAEMON: Record<string, string> = {
   HTTPS_PROXY: "Go net/http ProxyFromEnvironment, pip/uv and plugin Python processes",
   NO_PROXY: "Go net/http ProxyFromEnvironment, pip/uv and plugin Python processes",
   HOME: "POSIX: uv/pip caches under $HOME (image has no user 1001, so /tmp)",
+  PIP_MIRROR_URL: "internal/types/app/config.go: index URL for plugin dependency installs (ref §3.7)",
 };
 
 /** Known env names per image of a release. */

@@ -32,6 +32,10 @@ export interface NetworkContext {
   redisPort: pulumi.Input<number>;
   ingressSourceCidrs: string[];
   privateCidrs: string[];
+  /** Where interface VPC endpoints live (closed network): IRSA pods and the proxy get 443 there. Empty = none. */
+  awsEndpointCidrs?: string[];
+  /** Port of the SSRF proxy's parent proxy (it may sit in private address space). */
+  upstreamProxyPort?: number;
   opts: pulumi.CustomResourceOptions;
 }
 
@@ -81,6 +85,9 @@ export function networkPolicies(c: NetworkContext): k8s.networking.v1.NetworkPol
     }
     if (s.usesS3) egress.push({ to: [publicInternet], ports: [tcp(443)] });
     if (s.internetPorts?.length) egress.push({ to: [publicInternet], ports: s.internetPorts.map(tcp) });
+    const endpoints = (c.awsEndpointCidrs ?? []).map((cidr) => ({ ipBlock: { cidr } }));
+    if ((s.usesS3 || s.internetPorts?.length) && endpoints.length > 0) egress.push({ to: endpoints, ports: [tcp(443)] });
+    if (s.internetPorts?.length && c.upstreamProxyPort) egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [tcp(c.upstreamProxyPort)] });
     out.push(np(c.namespaceOf(s.key), `${s.key}-flows`, {
       podSelector: { matchLabels: { [SERVICE_LABEL]: s.key } },
       policyTypes: ["Ingress", "Egress"],

@@ -5,10 +5,23 @@
  * are refused here AND by the NetworkPolicy (defence in depth), as Dify's own template intends.
  */
 
-/** Renders squid.conf. */
-export function squidConf(privateCidrs: readonly string[], port: number): string {
+/** Egress restrictions of the proxy (components/app/egress.ts). */
+export interface SquidEgress {
+  /** Only these dstdomain entries may be reached; everything else is denied. */
+  allowedDomains?: readonly string[];
+  /** Forward every request to this parent proxy (corporate egress), never directly. */
+  upstreamProxy?: { host: string; port: number };
+}
+
+/**
+ * Renders squid.conf. With an allow-list, only the listed domains are reached and they may
+ * resolve to private addresses (PrivateLink endpoints such as bedrock-runtime resolve into the
+ * VPC): the operator's list is the trust boundary; everything not on it is denied, private or not.
+ */
+export function squidConf(privateCidrs: readonly string[], port: number, egress: SquidEgress = {}): string {
   const deny = [...privateCidrs, "127.0.0.0/8", "0.0.0.0/8", "::1", "fc00::/7", "fe80::/10"];
-  return [
+  const allow = egress.allowedDomains;
+  const lines = [
     "# Managed by dify-aws (components/app/squid.ts).",
     `http_port ${port}`,
     "pid_filename /var/run/squid/squid.pid",
@@ -28,10 +41,14 @@ export function squidConf(privateCidrs: readonly string[], port: number): string
     "acl CONNECT method CONNECT",
     "http_access deny !Safe_ports",
     "http_access deny CONNECT !SSL_ports",
-    "http_access deny to_private",
+    ...(allow ? [`acl allowed_domains dstdomain ${allow.join(" ")}`, "http_access deny !allowed_domains"] : ["http_access deny to_private"]),
     "http_access deny manager",
     "http_access allow localnet",
     "http_access deny all",
-    "",
-  ].join("\n");
+  ];
+  if (egress.upstreamProxy) {
+    // The corporate proxy makes the outbound connection; squid never connects directly.
+    lines.push(`cache_peer ${egress.upstreamProxy.host} parent ${egress.upstreamProxy.port} 0 no-query no-digest no-netdb-exchange default`, "never_direct allow all");
+  }
+  return [...lines, ""].join("\n");
 }

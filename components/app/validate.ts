@@ -6,6 +6,8 @@
 import { DifyAppArgs, ServiceSettings } from "./args";
 import { CATALOG, HpaDefaults, ResourceDefaults, SERVICE_KEYS, ServiceSpec } from "./catalog";
 import { DEFAULT_DIFY_VERSION, DIFY_VERSIONS, DifyImageSet } from "./versions";
+import { imageRef, validateImageSource } from "../k8s/images";
+import { EgressPlan, resolveEgress } from "./egress";
 
 /** A catalog row with the user's overrides applied: what the builder instantiates. */
 export interface ResolvedService {
@@ -24,7 +26,9 @@ export interface ResolvedService {
 export interface ResolvedPlan {
   namespace: string;
   version: string;
+  /** What the pods pull: the release's images through `args.imageSource`. */
   images: DifyImageSet;
+  egress: EgressPlan;
   services: ResolvedService[];
   privateCidrs: string[];
   nodePlacement: boolean;
@@ -151,6 +155,12 @@ export function resolvePlan(name: string, args: DifyAppArgs): ResolvedPlan {
       fail(name, `image "${k}" of Dify ${version} must be pinned to an exact tag or digest (not "latest"), got "${v}"`);
     }
   }
+  validateImageSource(`DifyApp "${name}"`, "args.imageSource", args.imageSource);
+  const pulled = {} as DifyImageSet;
+  for (const k of Object.keys(images) as (keyof DifyImageSet)[]) {
+    try { pulled[k] = imageRef(images[k], args.imageSource); } catch (e) { fail(name, `image "${k}" of Dify ${version}: ${(e as Error).message}`); }
+  }
+  const egress = resolveEgress(name, args);
   if (typeof args.domain !== "string" || !HOSTNAME.test(args.domain)) {
     fail(name, `args.domain must be a lowercase host name like "dify.example.com" (no scheme, port or path), got "${args.domain}"`);
   }
@@ -201,5 +211,5 @@ export function resolvePlan(name: string, args: DifyAppArgs): ResolvedPlan {
     }
   }
   const privateCidrs = args.privateCidrs ?? [...new Set([...DEFAULT_PRIVATE_CIDRS, ...args.vpcCidrs])];
-  return { namespace, version, images, services, privateCidrs, nodePlacement: args.nodePlacement ?? true, ingressClassName };
+  return { namespace, version, images: pulled, egress, services, privateCidrs, nodePlacement: args.nodePlacement ?? true, ingressClassName };
 }

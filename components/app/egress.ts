@@ -1,0 +1,64 @@
+/**
+ * Controlled egress: what may leave the cluster through the SSRF proxy (the only path out for
+ * Dify's user-driven HTTP: tools, HTTP nodes, plugins, the sandbox), plus the settings that make
+ * a closed network usable (a Python package mirror for plugin installs, the marketplace switch).
+ * Validated before anything is registered.
+ */
+import { DifyAppArgs } from "./args";
+
+/** Egress settings, resolved. */
+export interface EgressPlan {
+  /** Only these destinations (squid dstdomain syntax); undefined = any public destination. */
+  allowedDomains?: string[];
+  /** Parent proxy every request is forwarded to. */
+  upstreamProxy?: { host: string; port: number };
+  /** PIP_MIRROR_URL of the plugin daemon and the sandbox. */
+  pipMirrorUrl?: string;
+  /** MARKETPLACE_ENABLED of the api (and, through its feature flags, the web console). */
+  marketplaceEnabled: boolean;
+  /** Closed network: IRSA pods and the proxy reach AWS APIs at interface endpoints in the VPC. */
+  closedNetwork: boolean;
+}
+
+// squid dstdomain: "example.com" is that host only, ".example.com" the domain and its subdomains.
+const DOMAIN = /^\.?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
+const HOST_PORT = /^((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?):(\d{1,5})$/;
+
+/** Validates the egress args of DifyApp `name`; throws an Error naming the argument. */
+export function resolveEgress(name: string, args: DifyAppArgs): EgressPlan {
+  const fail = (msg: string): never => { throw new Error(`DifyApp "${name}": ${msg}`); };
+  const closedNetwork = args.closedNetwork ?? false;
+  let allowedDomains: string[] | undefined;
+  if (args.egressAllowedDomains !== undefined) {
+    if (!Array.isArray(args.egressAllowedDomains)) fail(`args.egressAllowedDomains must be a list of domains, got ${JSON.stringify(args.egressAllowedDomains)}`);
+    for (const d of args.egressAllowedDomains) {
+      if (typeof d !== "string" || !DOMAIN.test(d)) {
+        fail(`args.egressAllowedDomains entries must be lowercase DNS names ("api.openai.com", or ".openai.com" for the domain and its subdomains; no scheme, port, path or wildcard "*"), got ${JSON.stringify(d)}`);
+      }
+    }
+    allowedDomains = [...new Set(args.egressAllowedDomains)];
+  }
+  if (closedNetwork && (allowedDomains === undefined || allowedDomains.length === 0)) {
+    fail("args.egressAllowedDomains must name at least one domain with closedNetwork: the SSRF proxy is the only way out and Dify must reach an LLM provider " +
+      '(e.g. ["bedrock-runtime.us-east-1.amazonaws.com"] through its VPC endpoint, or ["api.openai.com"] through egressUpstreamProxy)');
+  }
+  let upstreamProxy: EgressPlan["upstreamProxy"];
+  if (args.egressUpstreamProxy !== undefined) {
+    const m = HOST_PORT.exec(args.egressUpstreamProxy);
+    const port = m ? Number(m[2]) : 0;
+    if (!m || port < 1 || port > 65535) fail(`args.egressUpstreamProxy must be "host:port" (a lowercase host name or IPv4 address and a port 1-65535, no scheme), got ${JSON.stringify(args.egressUpstreamProxy)}`);
+    upstreamProxy = { host: m![1], port };
+  }
+  let pipMirrorUrl: string | undefined;
+  if (args.pipMirrorUrl !== undefined) {
+    let u: URL | undefined;
+    try { u = new URL(args.pipMirrorUrl); } catch { /* reported below */ }
+    if (!u || !/^https?:$/.test(u.protocol) || u.username || u.password) {
+      fail(`args.pipMirrorUrl must be an http(s) URL of a Python package index without credentials (e.g. "https://pypi.corp.example/simple"), got ${JSON.stringify(args.pipMirrorUrl)}`);
+    }
+    pipMirrorUrl = args.pipMirrorUrl;
+    // Plugin installs reach the mirror through the proxy: allow its host when a list is in force.
+    if (allowedDomains && !allowedDomains.includes(u!.hostname)) allowedDomains.push(u!.hostname);
+  }
+  return { allowedDomains, upstreamProxy, pipMirrorUrl, marketplaceEnabled: args.marketplaceEnabled ?? true, closedNetwork };
+}
