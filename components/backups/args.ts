@@ -1,4 +1,5 @@
 /** Arguments of DifyBackups and their validation (run before anything is registered). */
+import { ImageSource, imageRef, validateImageSource } from "../k8s/images";
 import * as pulumi from "@pulumi/pulumi";
 import { OidcProvider, PostgresConnection } from "../contracts";
 import { assertCron, toAwsCron } from "./cron";
@@ -68,6 +69,8 @@ export interface DifyBackupsArgs {
   postgresImage?: string;
   /** AWS CLI image. Default "public.ecr.aws/aws-cli/aws-cli:2.36.15". */
   awsCliImage?: string;
+  /** Registry prefix (and optional digests) both images are pulled through (components/k8s/images.ts). Default: the public images. */
+  imageSource?: ImageSource;
   /** Size limit of the scratch volume holding one run's dump files, in GiB. Integer 1..1000. Default 10. */
   scratchVolumeGi?: number;
   /** Hard time limit of one dump, verification or restore run, in minutes. Integer 5..1440. Default 120. */
@@ -132,6 +135,12 @@ function image(c: string, field: string, v: string | undefined, dflt: string): s
   return x;
 }
 
+/** An image as pulled through `imageSource` (validated; the message names the argument). */
+function pulled(c: string, img: string, src: ImageSource | undefined): string {
+  validateImageSource(c, "args.imageSource", src);
+  return imageRef(img, src);
+}
+
 /** Validates and resolves the args; throws an Error naming the argument. */
 export function validateBackupsArgs(name: string, args: DifyBackupsArgs): ResolvedBackupsArgs {
   const c = `DifyBackups "${name}"`;
@@ -185,8 +194,8 @@ export function validateBackupsArgs(name: string, args: DifyBackupsArgs): Resolv
     protect,
     forceDestroy,
     databaseCidrs,
-    postgresImage: image(c, "postgresImage", args.postgresImage, DEFAULT_POSTGRES_IMAGE),
-    awsCliImage: image(c, "awsCliImage", args.awsCliImage, DEFAULT_AWS_CLI_IMAGE),
+    postgresImage: pulled(c, image(c, "postgresImage", args.postgresImage, DEFAULT_POSTGRES_IMAGE), args.imageSource),
+    awsCliImage: pulled(c, image(c, "awsCliImage", args.awsCliImage, DEFAULT_AWS_CLI_IMAGE), args.imageSource),
     scratchVolumeGi: intIn(c, "scratchVolumeGi", args.scratchVolumeGi, 10, 1, 1000),
     jobTimeoutMinutes: intIn(c, "jobTimeoutMinutes", args.jobTimeoutMinutes, 120, 5, 1440),
     tags: { ...(args.tags ?? {}) },

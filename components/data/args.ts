@@ -4,6 +4,7 @@
  * graph or that are validated before anything is created (counts, classes, windows, retention)
  * are plain values on purpose: an Output cannot be validated up front.
  */
+import { ImageSource } from "../k8s/images";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Engines ElastiCache offers for a Redis-protocol replication group. Dify's redis-py speaks to both. */
@@ -149,6 +150,8 @@ export interface DifyDatabaseHAArgs {
   appPasswordVersion?: number;
   /** Tags on every AWS resource. Default {}. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Registry prefix (and optional digests) the bootstrap Job's image is pulled through (components/k8s/images.ts). Default: the public image. */
+  imageSource?: ImageSource;
 }
 
 /** Postgres connection as resolved values (assignable to `pulumi.Input<PostgresConnection>`). */

@@ -2,6 +2,7 @@
  * Validation and defaulting of DifyDatabaseHA's args. Runs before `super(...)`, so bad input
  * throws before anything is registered and never half-creates a stack.
  */
+import { ImageSource, imageRef, validateImageSource } from "../k8s/images";
 import { CacheEngine, DifyDatabaseHAArgs } from "./args";
 import { computePoolSettings, estimateMaxConnections } from "./pool";
 import { PoolSettings } from "./args";
@@ -105,6 +106,17 @@ class Checker {
   }
   throwIfAny(): void {
     if (this.errors.length) throw new Error(`${this.prefix}: ${this.errors.join("; ")}`);
+  }
+}
+
+/** The bootstrap image as pulled through `imageSource`; a bad prefix is reported like any argument. */
+function pulledImage(c: Checker, image: string, src: ImageSource | undefined): string {
+  try {
+    validateImageSource("", "args.imageSource", src);
+    return imageRef(image, src);
+  } catch (e) {
+    c.errors.push((e as Error).message.replace(/^: /, ""));
+    return image;
   }
 }
 
@@ -266,7 +278,7 @@ export function resolveArgs(name: string, args: DifyDatabaseHAArgs): ResolvedCon
       port,
     },
     redis: { engine, engineVersion: redisVersion, nodeType, replicaCount, snapshotRetentionDays, snapshotWindow: snapWindow, maintenanceWindow: redisMaint, port: redisPort },
-    bootstrap: { enabled: bs.enabled ?? true, namespace, createNamespace: bs.createNamespace ?? true, image, timeoutMinutes },
+    bootstrap: { enabled: bs.enabled ?? true, namespace, createNamespace: bs.createNamespace ?? true, image: pulledImage(c, image, args.imageSource), timeoutMinutes },
     pool: pool as PoolSettings,
   };
 }
