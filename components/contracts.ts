@@ -55,7 +55,7 @@ export interface ObjectStorage {
   region: pulumi.Input<string>;
   /**
    * IAM role the S3-using workloads assume through IRSA (annotation `eks.amazonaws.com/role-arn`
-   * on their ServiceAccounts). Its trust policy must admit {@link DIFY_S3_SERVICE_ACCOUNTS}.
+   * on their ServiceAccounts). Its trust policy must admit `DIFY_S3_SERVICE_ACCOUNTS`.
    */
   roleArn: pulumi.Input<string>;
 }

@@ -59,7 +59,7 @@ export interface PostgresArgs {
 
 /** ElastiCache settings. Defaults are the production ones. */
 export interface RedisArgs {
-  /** "valkey" or "redis" (see {@link CacheEngine}). Default "valkey". */
+  /** "valkey" or "redis" (see `CacheEngine`). Default "valkey". */
   engine?: string;
   /** Engine version: Valkey "7.2" or later, Redis OSS "7.0" or later (TLS with transitEncryptionMode "required" + AUTH). Default "8.2" for Valkey, "7.1" for Redis OSS. */
   engineVersion?: string;
