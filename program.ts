@@ -65,6 +65,11 @@ function settingsFor(c: DifyStackConfig, stack: string) {
   const prod = c.profile === Profile.Prod;
   const tags = { "dify-aws:stack": stack, "dify-aws:profile": c.profile };
   const disk = prod ? 50 : 30;
+  // One image source for every component (components/k8s/images.ts); none = the public images.
+  const imageSource = c.images.registry || Object.keys(c.images.digests).length > 0
+    ? { registry: c.images.registry, digests: c.images.digests }
+    : undefined;
+  const closed = c.network.closed;
   const cluster: DifyClusterArgs = {
     production: prod,
     clusterName: `${NAME}-${stack}`,
@@ -82,6 +87,10 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     enableAllControlPlaneLogs: prod,
     protect: c.deletionProtection,
     tags,
+    // Closed network (docs/closed-networks.md): keys only set when on, so open stacks are unchanged.
+    ...(closed ? { closedNetwork: true, internetGateway: !c.internalLoadBalancer, extraVpcEndpoints: c.network.extraVpcEndpoints } : {}),
+    ...(imageSource ? { imageSource } : {}),
+    ...(c.images.ecrPullThroughCache ? { ecrPullThroughCache: true, dockerHubCredentialArn: c.images.dockerHubCredentialArn } : {}),
   };
 
   // NetworkPolicies need CIDRs at plan time: the subnet layout of the new VPC, or the whole VPC
@@ -111,6 +120,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     protect: c.deletionProtection,
     applyImmediately: !prod,
     tags,
+    imageSource,
   };
 
   const app: Omit<DifyAppArgs, "database" | "redis" | "storage" | "certificateArn"> = {
@@ -124,6 +134,12 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     ingressSourceCidrs: albCidrs,
     extraEnv: poolEnv(poolSettingsFor(NAME, { vpcId: PENDING, subnetIds: [PENDING, PENDING], allowedCidrBlocks: privateCidrs, ...data })).api,
     protect: c.deletionProtection,
+    imageSource,
+    closedNetwork: closed,
+    egressAllowedDomains: c.network.egressAllowedDomains,
+    egressUpstreamProxy: c.network.egressUpstreamProxy,
+    pipMirrorUrl: c.network.pipMirrorUrl,
+    marketplaceEnabled: c.network.marketplaceEnabled,
   };
 
   const backups: Omit<DifyBackupsArgs, "database" | "restoreLogin" | "auroraClusterArn" | "oidcProvider"> = {
@@ -136,6 +152,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     forceDestroy: !c.deletionProtection,
     databaseCidrs: privateCidrs,
     tags,
+    imageSource,
   };
 
   const storage = {

@@ -1,4 +1,5 @@
 import { parseCron } from "../backups/cron";
+import { registryPrefixProblem } from "../k8s/images";
 
 /**
  * Every stack config key of the program, as data: type, range, per-profile default and
@@ -80,6 +81,29 @@ export const checkVpcId = (v: string) => (/^vpc-[0-9a-f]{8,17}$/.test(v) ? undef
 export const checkSubnetId = (v: string) => (/^subnet-[0-9a-f]{8,17}$/.test(v) ? undefined : "a subnet id such as subnet-0123456789abcdef0");
 export const checkPgIdentifier = (v: string) => (/^[a-z_][a-z0-9_]{0,62}$/.test(v) ? undefined : "a PostgreSQL identifier: lower-case letters, digits and _, not starting with a digit, at most 63 characters");
 export const checkEmail = (v: string) => (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : "an e-mail address");
+
+export const checkRegistryPrefix = (v: string) => {
+  const why = registryPrefixProblem(v);
+  return why ? `a registry host[:port][/path] such as 123456789012.dkr.ecr.us-east-1.amazonaws.com or harbor.example.com/dify (${why})` : undefined;
+};
+export const checkEgressDomain = (v: string) =>
+  (/^\.?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(v) ? undefined : 'a lowercase DNS name ("api.openai.com", or ".openai.com" for the domain and its subdomains; no scheme, port or "*")');
+export const checkHostPort = (v: string) => {
+  const m = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?:(\d{1,5})$/.exec(v);
+  return m && Number(m[1]) >= 1 && Number(m[1]) <= 65535 ? undefined : 'a "host:port" such as proxy.corp.example:3128 (no scheme)';
+};
+export const checkEndpointService = (v: string) =>
+  (/^[a-z0-9]+(?:[.-][a-z0-9]+)*$/.test(v) && !v.startsWith("com.") ? undefined : 'an AWS service suffix after "com.amazonaws.<region>." such as bedrock-runtime or ssm');
+export const checkHttpUrl = (v: string) => {
+  try {
+    const u = new URL(v);
+    return /^https?:$/.test(u.protocol) && !u.username && !u.password ? undefined : "an http(s) URL without credentials";
+  } catch {
+    return "an http(s) URL such as https://pypi.corp.example/simple";
+  }
+};
+export const checkSecretsManagerPtcArn = (v: string) =>
+  (/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:ecr-pullthroughcache\/.+/.test(v) ? undefined : "a Secrets Manager secret ARN whose name starts with ecr-pullthroughcache/ (ECR requires that prefix)");
 
 /** A standard 5-field cron expression (UTC), as Kubernetes CronJobs take; DifyBackups' parser decides. */
 export const checkCron = (v: string) => {

@@ -53,6 +53,10 @@ export interface DifyStackConfig {
   /** Per-service overrides on top of the profile's service preset. */
   services: Record<string, ServiceOverride>;
   backups: { retentionDays: number; schedule: string; restoreVerifySchedule: string; copyRegion?: string };
+  /** Where images come from (components/k8s/images.ts). */
+  images: { registry?: string; digests: Record<string, string>; ecrPullThroughCache: boolean; dockerHubCredentialArn?: string };
+  /** Closed network and controlled egress (docs/closed-networks.md). */
+  network: { closed: boolean; extraVpcEndpoints: string[]; egressAllowedDomains?: string[]; egressUpstreamProxy?: string; pipMirrorUrl?: string; marketplaceEnabled: boolean };
 }
 
 const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
@@ -195,7 +199,7 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
     certificateArn: get("certificateArn"),
     difyVersion: get("difyVersion"),
     namespace: get("namespace"),
-    internalLoadBalancer: get("internalLoadBalancer"),
+    internalLoadBalancer: get<boolean | undefined>("internalLoadBalancer") ?? get<boolean>("closedNetwork"),
     deletionProtection: get("deletionProtection"),
     cluster: {
       kubernetesVersion: get("kubernetesVersion"),
@@ -229,6 +233,20 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
       schedule: get("backupSchedule"),
       restoreVerifySchedule: get("restoreVerifySchedule"),
       copyRegion: get("backupCopyRegion"),
+    },
+    images: {
+      registry: get("imageRegistry"),
+      digests: get("imageDigests"),
+      ecrPullThroughCache: get("ecrPullThroughCache"),
+      dockerHubCredentialArn: get("ecrDockerHubCredentialArn"),
+    },
+    network: {
+      closed: get("closedNetwork"),
+      extraVpcEndpoints: get("extraVpcEndpoints"),
+      egressAllowedDomains: get("egressAllowedDomains"),
+      egressUpstreamProxy: get("egressUpstreamProxy"),
+      pipMirrorUrl: get("pipMirrorUrl"),
+      marketplaceEnabled: get<boolean | undefined>("marketplaceEnabled") ?? !get<boolean>("closedNetwork"),
     },
   };
 }
@@ -269,6 +287,38 @@ function crossChecks(get: <T>(key: string) => T, profile: Profile, region: strin
   if (get<string | undefined>("dbName") !== undefined && get("dbName") === get("pluginDbName")) {
     problems.push(`${k("pluginDbName")}: got ${JSON.stringify(get("pluginDbName"))}, the same as ${k("dbName")}; allowed a different database (the plugin daemon's tables would collide with Dify's)`);
   }
+  closedNetworkChecks(get, region, problems);
   const copy = get<string | undefined>("backupCopyRegion");
   if (copy && copy === region) problems.push(`${k("backupCopyRegion")}: got ${JSON.stringify(copy)}, the same as aws:region; allowed a different region (or unset)`);
+}
+
+/** Private registry and closed-network rules (docs/closed-networks.md). */
+function closedNetworkChecks(get: <T>(key: string) => T, region: string, problems: string[]): void {
+  const k = (key: string) => `${NAMESPACE}:${key}`;
+  const closed = get<boolean | undefined>("closedNetwork") === true;
+  const registry = get<string | undefined>("imageRegistry");
+  const ptc = get<boolean | undefined>("ecrPullThroughCache") === true;
+  for (const [image, digest] of Object.entries(get<Record<string, unknown> | undefined>("imageDigests") ?? {})) {
+    if (typeof digest !== "string" || !/^sha256:[a-f0-9]{64}$/.test(digest)) {
+      problems.push(`${k("imageDigests")}: ${JSON.stringify(image)} maps to ${JSON.stringify(digest)}, allowed "sha256:" followed by 64 lowercase hex digits`);
+    }
+  }
+  if (closed && !registry) {
+    problems.push(`${k("closedNetwork")}: true without ${k("imageRegistry")}; a closed network cannot pull from Docker Hub, allowed with ${k("imageRegistry")} set (e.g. <account>.dkr.ecr.${region}.amazonaws.com with ${k("ecrPullThroughCache")})`);
+  }
+  if (ptc) {
+    const ecr = registry ? /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com$/.exec(registry) : null;
+    if (!ecr || ecr[2] !== region) {
+      problems.push(`${k("imageRegistry")}: got ${JSON.stringify(registry)}, allowed this account's ECR registry in ${region} (<account>.dkr.ecr.${region}.amazonaws.com) when ${k("ecrPullThroughCache")} is true`);
+    }
+    if (!get<string | undefined>("ecrDockerHubCredentialArn")) {
+      problems.push(`${k("ecrDockerHubCredentialArn")}: required when ${k("ecrPullThroughCache")} is true (Dify's images are on Docker Hub, which ECR caches only with a credential); allowed a Secrets Manager ARN named ecr-pullthroughcache/...`);
+    }
+  }
+  const domains = get<string[] | undefined>("egressAllowedDomains");
+  if (closed && (!domains || domains.length === 0)) {
+    problems.push(`${k("egressAllowedDomains")}: ${domains ? "empty" : "unset"} with ${k("closedNetwork")}; Dify must reach an LLM provider through the SSRF proxy, allowed at least one domain (e.g. bedrock-runtime.${region}.amazonaws.com with ${k("extraVpcEndpoints")} [bedrock-runtime], or api.openai.com with ${k("egressUpstreamProxy")})`);
+  }
+  const extra = get<string[] | undefined>("extraVpcEndpoints") ?? [];
+  if (extra.length > 0 && !closed) problems.push(`${k("extraVpcEndpoints")}: set without ${k("closedNetwork")}; allowed only in closed mode (open stacks reach AWS APIs through NAT)`);
 }

@@ -5,6 +5,7 @@
 import {
   checkAcmArn, checkCacheNodeType, checkCidr, checkCron, checkDbClass, checkHostname, checkInstanceType,
   checkPgIdentifier, checkRegion, checkRoleArn, checkSubnetId, checkVpcCidr, checkVpcId, KeySpec, Profile,
+  checkEgressDomain, checkEndpointService, checkHostPort, checkHttpUrl, checkRegistryPrefix, checkSecretsManagerPtcArn,
 } from "./keys";
 import { DEFAULT_KUBERNETES_VERSION, KNOWN_ADDON_VERSIONS } from "../cluster/versions";
 import { DEFAULT_DIFY_VERSION, DIFY_VERSIONS } from "../app/versions";
@@ -36,7 +37,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "certificateArn", type: "string", description: "ACM certificate for dify:domain (same region). Required in prod; without it dev serves plain HTTP.", check: checkAcmArn, requiredIn: [P.Prod] },
   { key: "difyVersion", type: "string", description: "Dify release; selects a matching set of api, worker, web, sandbox and plugin-daemon images.", enum: SUPPORTED_DIFY_VERSIONS, default: DEFAULT_DIFY_VERSION },
   { key: "namespace", type: "string", description: "Kubernetes namespace of the Dify services.", default: "dify", check: (v) => (/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v) ? undefined : "a DNS-1123 label (lower case letters, digits, '-')") },
-  { key: "internalLoadBalancer", type: "boolean", description: "Make the load balancer internal (reachable only from the VPC and peered networks).", default: false },
+  { key: "internalLoadBalancer", type: "boolean", description: "Make the load balancer internal (reachable only from the VPC and peered networks). Unset: false, or true with dify:closedNetwork." },
 
   // ---- cluster ----
   { key: "kubernetesVersion", type: "string", description: "EKS Kubernetes minor version. Add-on and autoscaler versions are pinned per minor (components/cluster/versions.ts); upgrade one minor at a time.", default: DEFAULT_KUBERNETES_VERSION, enum: Object.keys(KNOWN_ADDON_VERSIONS) },
@@ -67,6 +68,18 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
 
   // ---- Dify services ----
   { key: "services", type: "object", description: "Per-service overrides, e.g. {api: {replicas: 4, maxReplicas: 12, cpuLimit: \"2\"}}. Services: api, worker, worker-beat, web, sandbox, plugin-daemon, ssrf-proxy, api-websocket. Fields: replicas, minReplicas, maxReplicas, cpuRequest, cpuLimit, memoryRequest, memoryLimit, targetCpuUtilization, targetMemoryUtilization, pdbMinAvailable.", default: {} },
+
+  // ---- private registries and closed networks (docs/closed-networks.md) ----
+  { key: "imageRegistry", type: "string", description: "Pull every image (Dify, add-ons, charts, jobs) from this registry prefix instead of the public registries, e.g. <account>.dkr.ecr.<region>.amazonaws.com (with dify:ecrPullThroughCache) or a mirror; images map to <prefix>/docker-hub/..., <prefix>/ecr-public/..., <prefix>/k8s/.... Unset: public images.", check: checkRegistryPrefix },
+  { key: "imageDigests", type: "object", description: "Pin images by digest: map of the public reference as listed in docs/closed-networks.md (e.g. \"langgenius/dify-api:1.16.1\") to \"sha256:<64 hex>\".", default: {} },
+  { key: "ecrPullThroughCache", type: "boolean", description: "Create ECR pull-through cache rules (docker-hub, ecr-public, k8s, quay) and let the nodes import on first pull; set dify:imageRegistry to this account's ECR and dify:ecrDockerHubCredentialArn.", default: false },
+  { key: "ecrDockerHubCredentialArn", type: "string", description: "Secrets Manager secret (name ecr-pullthroughcache/...) with a Docker Hub username and access token; ECR needs it to cache Docker Hub, where Dify's images live.", check: checkSecretsManagerPtcArn },
+  { key: "closedNetwork", type: "boolean", description: "No NAT gateways and no internet route from private subnets; VPC interface endpoints for the AWS APIs; the SSRF proxy allow-list is the only way out. Needs dify:imageRegistry and dify:egressAllowedDomains.", default: false },
+  { key: "extraVpcEndpoints", type: "array", description: "Extra interface endpoints in closed mode, by service suffix (e.g. bedrock-runtime for Bedrock models, ssm/ssmmessages/ec2messages for Session Manager).", check: checkEndpointService, default: [] },
+  { key: "egressAllowedDomains", type: "array", description: "Only these domains are reachable through the SSRF proxy (squid dstdomain: api.openai.com, or .openai.com with subdomains); everything else is denied. Unset: any public destination. Required in closed mode.", check: checkEgressDomain },
+  { key: "egressUpstreamProxy", type: "string", description: "Corporate egress proxy the SSRF proxy forwards every request to (host:port).", check: checkHostPort },
+  { key: "pipMirrorUrl", type: "string", description: "Python package index for plugin dependency installs and the sandbox (PIP_MIRROR_URL); its host joins the egress allow-list.", check: checkHttpUrl },
+  { key: "marketplaceEnabled", type: "boolean", description: "Dify Marketplace (plugins from marketplace.dify.ai). Unset: true, or false with dify:closedNetwork." },
 
   // ---- backups ----
   { key: "backupRetentionDays", type: "integer", description: "How long database dumps, AWS Backup recovery points and old file versions are kept.", unit: "days", min: 1, max: 3650, default: { dev: 7, prod: 30 } },

@@ -1,0 +1,207 @@
+/**
+ * The typed arguments of DifyObservability and their validation (run before anything is
+ * registered, so a bad value never half-creates a stack).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { OidcProvider, RedisConnection } from "../contracts";
+import { ImageSource, validateImageSource } from "../k8s/images";
+
+/** Alarm thresholds; every field optional (defaults in ALARM_THRESHOLD_DEFAULTS). */
+export interface AlarmThresholds {
+  /** Load balancer 5xx responses (ELB + targets) as percent of requests over 5 minutes. Default 5 (%). */
+  alb5xxPercent?: number;
+  /** p95 target response time (time to first byte) over 5 minutes. Default 3 (seconds). */
+  albP95LatencySeconds?: number;
+  /** Unhealthy targets in any target group of the load balancer. Default 1 (targets). */
+  albUnhealthyTargets?: number;
+  /** Aurora cluster CPU. Default 80 (%). */
+  dbCpuPercent?: number;
+  /** Aurora instance-local free storage (temp tables, sorts) below this. Default 5 (GiB). */
+  dbFreeLocalStorageGiB?: number;
+  /** Aurora maximum replica lag (only alarmed when readers exist). Default 2000 (milliseconds). */
+  dbReplicaLagMilliseconds?: number;
+  /** ElastiCache memory used of the node's max memory. Default 80 (%). */
+  redisMemoryPercent?: number;
+  /** ElastiCache keys evicted in 5 minutes (evictions lose Celery tasks and sessions). Default 1 (keys). */
+  redisEvictions?: number;
+  /** Worker nodes failing a node condition (Container Insights cluster_failed_node_count). Default 1 (nodes). */
+  nodesNotReady?: number;
+  /** Containers of the Dify namespaces in CrashLoopBackOff. Default 1 (containers). */
+  crashLoopingContainers?: number;
+  /** Messages waiting in one Celery queue (the queue-depth probe). Default 500 (messages). */
+  celeryQueueDepth?: number;
+}
+
+/** Name, default, allowed range and unit of every threshold (drives validation, config docs and the runbook). */
+export const ALARM_THRESHOLD_DEFAULTS: Readonly<Record<keyof AlarmThresholds, { value: number; min: number; max: number; unit: string }>> = {
+  alb5xxPercent: { value: 5, min: 0.1, max: 100, unit: "%" },
+  albP95LatencySeconds: { value: 3, min: 0.1, max: 600, unit: "seconds" },
+  albUnhealthyTargets: { value: 1, min: 1, max: 100, unit: "targets" },
+  dbCpuPercent: { value: 80, min: 1, max: 100, unit: "%" },
+  dbFreeLocalStorageGiB: { value: 5, min: 1, max: 1000, unit: "GiB" },
+  dbReplicaLagMilliseconds: { value: 2000, min: 10, max: 600000, unit: "milliseconds" },
+  redisMemoryPercent: { value: 80, min: 1, max: 100, unit: "%" },
+  redisEvictions: { value: 1, min: 1, max: 1000000, unit: "keys" },
+  nodesNotReady: { value: 1, min: 1, max: 100, unit: "nodes" },
+  crashLoopingContainers: { value: 1, min: 1, max: 100, unit: "containers" },
+  celeryQueueDepth: { value: 500, min: 1, max: 10000000, unit: "messages" },
+};
+
+/** Retention values CloudWatch Logs accepts (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** The 16 Celery queues a SELF_HOSTED Dify worker consumes (api/docker/entrypoint.sh `-Q`; shared/dify-reference.md §2). */
+export const DEFAULT_CELERY_QUEUES: readonly string[] = [
+  "dataset", "priority_dataset", "priority_pipeline", "pipeline", "mail", "ops_trace", "app_deletion", "plugin",
+  "workflow_storage", "conversation", "workflow", "schedule_poller", "schedule_executor", "triggered_workflow_dispatcher",
+  "trigger_refresh_executor", "retention",
+];
+
+export interface DifyObservabilityArgs {
+  /** EKS cluster name (Container Insights' ClusterName dimension and log group names). Required. */
+  clusterName: pulumi.Input<string>;
+  /** The cluster's IAM OIDC provider, for the add-on's and the collector's IRSA roles. Required. */
+  oidcProvider: OidcProvider;
+  /** AWS region of the stack (ELB log delivery principal). Required. */
+  region: string;
+  /** Explicit name of the Dify ALB (DifyApp sets it with the load-balancer-name annotation); at most 32 characters. Required. */
+  loadBalancerName: string;
+  /**
+   * Any value that resolves only once DifyApp's Ingress has its load balancer (e.g. DifyApp's
+   * `loadBalancerHostname`): the ALB lookup for the dashboard and alarms waits for it. Default none (look up at once).
+   */
+  loadBalancerReady?: pulumi.Input<string>;
+  /** Aurora cluster identifier (AWS/RDS DBClusterIdentifier dimension). Required. */
+  databaseClusterIdentifier: pulumi.Input<string>;
+  /** Aurora readers; the replica-lag alarm exists only when above 0. Default 0. */
+  databaseReaderCount?: number;
+  /** ElastiCache replication group id; node ids are `<id>-001`, `-002`, ... Required. */
+  redisReplicationGroupId: pulumi.Input<string>;
+  /** ElastiCache nodes (1 primary + replicas). Default 1. */
+  redisNodeCount?: number;
+  /** Namespace of the Dify services (DifyApp's). Default "dify". */
+  appNamespace?: string;
+  /** Namespace for the collector and the queue-depth probe (PSS restricted). Default "dify-observability". */
+  namespace?: string;
+  /** Days CloudWatch keeps container logs, OTLP metrics logs and ALB access logs. One of LOG_RETENTION_DAYS. Default 30. */
+  logRetentionDays?: number;
+  /** Version of the amazon-cloudwatch-observability EKS add-on. Default: EKS's default for the cluster's Kubernetes version. */
+  cloudwatchAddonVersion?: string;
+  /** OpenTelemetry Collector (contrib) image, pinned by tag or digest. Default COLLECTOR_IMAGE. */
+  collectorImage?: string;
+  /** Where images are pulled from (registry mirror, digests); see components/k8s/images.ts. Default: the public, tag-pinned images. */
+  images?: ImageSource;
+  /** Collector replicas (2+ keeps OTLP ingestion up during a node drain). Default 2. */
+  collectorReplicas?: number;
+  /** Redis the queue-depth probe reads (LLEN of each Celery queue); no probe when absent. Default none. */
+  redis?: RedisConnection;
+  /** Celery queues the probe measures. Default DEFAULT_CELERY_QUEUES. */
+  celeryQueues?: string[];
+  /** CIDRs where Redis lives (probe egress on the Redis port only). Required with `redis`. */
+  dataCidrs?: string[];
+  /** Deployments charted for CPU/memory against limits and replica counts. Default ["dify-api", "dify-worker", "dify-web", "dify-plugin-daemon"]. */
+  deployments?: string[];
+  /** CloudWatch namespace of DifyBackups' result metrics (backupMetricNamespace()); no backup panel when absent. Default none. */
+  backupMetricNamespace?: string;
+  /** Create the alarms and the SNS topic. Default true. */
+  alarms?: boolean;
+  /** E-mail addresses subscribed to the alarm topic (each must confirm the subscription). Default none. */
+  alarmEmails?: string[];
+  /** Alarm thresholds by name. Default ALARM_THRESHOLD_DEFAULTS. */
+  alarmThresholds?: AlarmThresholds;
+  /** Protect the KMS key, log groups and the access-log bucket from deletion. Recommended true in prod. Default false. */
+  protect?: boolean;
+  /** Let a stack delete empty the access-log bucket. Default false. */
+  forceDestroy?: boolean;
+  /** Tags on every AWS resource. Default none. */
+  tags?: Record<string, string>;
+}
+
+/** Every default applied; what the component builds from. */
+export interface ObservabilitySettings {
+  name: string;
+  region: string;
+  loadBalancerName: string;
+  databaseReaderCount: number;
+  redisNodeCount: number;
+  appNamespace: string;
+  namespace: string;
+  logRetentionDays: number;
+  collectorReplicas: number;
+  celeryQueues: string[];
+  dataCidrs: string[];
+  deployments: string[];
+  alarms: boolean;
+  alarmEmails: string[];
+  thresholds: Required<AlarmThresholds>;
+  protect: boolean;
+  tags: Record<string, string>;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// A pragmatic check (SNS validates for real): one @, no spaces, a dot in the domain.
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/** Validates `args` and applies defaults; throws an Error naming the argument. */
+export function resolveObservability(name: string, args: DifyObservabilityArgs): ObservabilitySettings {
+  const fail = (msg: string): never => { throw new Error(`DifyObservability "${name}": ${msg}`); };
+  const int = (v: number | undefined, arg: string, def: number, min: number, max: number): number => {
+    const x = v ?? def;
+    if (!Number.isInteger(x) || x < min || x > max) fail(`args.${arg} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    return x;
+  };
+  validateImageSource(`DifyObservability "${name}"`, "args.images", args.images);
+  if (typeof args.region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(args.region)) fail(`args.region must be an AWS region such as "us-east-1", got ${JSON.stringify(args.region)}`);
+  // ALB names: 1-32 characters, alphanumerics and hyphens, not starting or ending with a hyphen.
+  if (typeof args.loadBalancerName !== "string" || !/^[A-Za-z0-9]([-A-Za-z0-9]{0,30}[A-Za-z0-9])?$/.test(args.loadBalancerName) || args.loadBalancerName.startsWith("internal-")) {
+    fail(`args.loadBalancerName must be 1-32 letters, digits or '-' (no leading/trailing '-', not "internal-..."), got ${JSON.stringify(args.loadBalancerName)}`);
+  }
+  const retention = args.logRetentionDays ?? 30;
+  if (!LOG_RETENTION_DAYS.includes(retention)) fail(`args.logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")}, got ${JSON.stringify(args.logRetentionDays)}`);
+  for (const [arg, v, def] of [["appNamespace", args.appNamespace, "dify"], ["namespace", args.namespace, "dify-observability"]] as const) {
+    const x = v ?? def;
+    if (!DNS_LABEL.test(x) || x.length > 63) fail(`args.${arg} must be a DNS label (lower case letters, digits, '-'), got ${JSON.stringify(v)}`);
+  }
+  const appNamespace = args.appNamespace ?? "dify";
+  const namespace = args.namespace ?? "dify-observability";
+  if (appNamespace === namespace) fail(`args.namespace must differ from args.appNamespace ("${appNamespace}"): DifyApp's default-deny policies own that namespace`);
+  const emails = args.alarmEmails ?? [];
+  for (const e of emails) if (typeof e !== "string" || !EMAIL.test(e)) fail(`args.alarmEmails entries must be e-mail addresses, got ${JSON.stringify(e)}`);
+  if (new Set(emails).size !== emails.length) fail(`args.alarmEmails has duplicates: ${JSON.stringify(emails)}`);
+  const given = args.alarmThresholds ?? {};
+  const thresholds = {} as Required<AlarmThresholds>;
+  for (const key of Object.keys(given)) {
+    if (!(key in ALARM_THRESHOLD_DEFAULTS)) fail(`args.alarmThresholds has an unknown threshold "${key}"; known: ${Object.keys(ALARM_THRESHOLD_DEFAULTS).join(", ")}`);
+  }
+  for (const [key, d] of Object.entries(ALARM_THRESHOLD_DEFAULTS) as [keyof AlarmThresholds, { value: number; min: number; max: number; unit: string }][]) {
+    const v = given[key] ?? d.value;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < d.min || v > d.max) fail(`args.alarmThresholds.${key} must be a number from ${d.min} to ${d.max} (${d.unit}), got ${JSON.stringify(given[key])}`);
+    thresholds[key] = v;
+  }
+  const queues = args.celeryQueues ?? [...DEFAULT_CELERY_QUEUES];
+  if (queues.length === 0 || queues.some((q) => typeof q !== "string" || !/^[a-z0-9_]+$/.test(q))) fail(`args.celeryQueues must be a non-empty list of Celery queue names, got ${JSON.stringify(args.celeryQueues)}`);
+  const dataCidrs = args.dataCidrs ?? [];
+  if (args.redis !== undefined && dataCidrs.length === 0) fail("args.dataCidrs is required with args.redis (the probe may reach Redis only there)");
+  for (const c of dataCidrs) if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c)) fail(`args.dataCidrs entries must be IPv4 CIDRs, got ${JSON.stringify(c)}`);
+  const deployments = args.deployments ?? ["dify-api", "dify-worker", "dify-web", "dify-plugin-daemon"];
+  for (const d of deployments) if (!DNS_LABEL.test(d)) fail(`args.deployments entries must be Deployment names, got ${JSON.stringify(d)}`);
+  return {
+    name,
+    region: args.region,
+    loadBalancerName: args.loadBalancerName,
+    databaseReaderCount: int(args.databaseReaderCount, "databaseReaderCount", 0, 0, 15),
+    redisNodeCount: int(args.redisNodeCount, "redisNodeCount", 1, 1, 6),
+    appNamespace,
+    namespace,
+    logRetentionDays: retention,
+    collectorReplicas: int(args.collectorReplicas, "collectorReplicas", 2, 1, 10),
+    celeryQueues: queues,
+    dataCidrs,
+    deployments,
+    alarms: args.alarms ?? true,
+    alarmEmails: emails,
+    thresholds,
+    protect: args.protect === true,
+    tags: args.tags ?? {},
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * The CloudWatch dashboard body, built from data: one entry per panel with what it shows, why
+ * it matters, and the metrics it reads (names from metrics.ts only, checked while building).
+ * docs/observability.md describes each panel under the same title.
+ */
+import { RESULT_METRICS } from "../backups/monitoring";
+import { CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, checkedMetric } from "./metrics";
+
+/** Resolved identifiers of the resources the stack creates (plain strings: the body is JSON). */
+export interface DashboardIds {
+  region: string;
+  clusterName: string;
+  /** `app/<name>/<id>`: the LoadBalancer dimension. */
+  albArnSuffix: string;
+  dbClusterId: string;
+  /** ElastiCache node ids (`<group>-001`, ...). */
+  redisNodeIds: string[];
+  appNamespace: string;
+  deployments: string[];
+  celeryQueues: string[];
+  /** DifyBackups' metric namespace; no backup panel when absent. */
+  backupsNamespace?: string;
+  /** Readers exist (the replica-lag panel is shown only then). */
+  hasReaders: boolean;
+}
+
+type MetricRow = (string | Record<string, unknown>)[];
+interface Widget { type: string; x: number; y: number; width: number; height: number; properties: Record<string, unknown> }
+
+/** One panel: title (the runbook heading), description and its metric rows. */
+export interface Panel {
+  title: string;
+  description: string;
+  stat: string;
+  period: number;
+  metrics: MetricRow[];
+  yAxis?: Record<string, unknown>;
+}
+
+function row(ids: DashboardIds, namespace: string, metric: string, dims: Record<string, string>, opts: Record<string, unknown> = {}): MetricRow {
+  checkedMetric(namespace, metric, dims, ids.backupsNamespace);
+  const r: MetricRow = [namespace, metric, ...Object.entries(dims).flat()];
+  if (Object.keys(opts).length > 0) r.push(opts);
+  return r;
+}
+
+/** Metrics Insights query over a schema; its (namespace, metric, dimensions) are checked too. */
+export function insightsQuery(ids: { backupsNamespace?: string }, fn: string, namespace: string, metric: string, schemaDims: string[], where: Record<string, string | string[]>): string {
+  checkedMetric(namespace, metric, Object.fromEntries(schemaDims.map((d) => [d, "x"])), ids.backupsNamespace);
+  const cond = Object.entries(where).map(([k, v]) =>
+    Array.isArray(v) ? `(${v.map((x) => `${k} = '${x}'`).join(" OR ")})` : `${k} = '${v}'`);
+  return `SELECT ${fn}(${metric}) FROM SCHEMA("${namespace}", ${schemaDims.join(", ")})${cond.length ? ` WHERE ${cond.join(" AND ")}` : ""}`;
+}
+
+/** The panels, in dashboard order. */
+export function panels(ids: DashboardIds): Panel[] {
+  const lb = { LoadBalancer: ids.albArnSuffix };
+  const pod = (d: string) => ({ PodName: d, Namespace: ids.appNamespace, ClusterName: ids.clusterName });
+  const db = { DBClusterIdentifier: ids.dbClusterId };
+  const ci = "ContainerInsights";
+  const out: Panel[] = [
+    { title: "Requests per minute (load balancer)", description: "Requests the ALB received; a drop to zero with users online means DNS, certificate or ALB trouble.",
+      stat: "Sum", period: 60, metrics: [row(ids, "AWS/ApplicationELB", "RequestCount", lb)] },
+    { title: "p95 latency (load balancer)", description: "95th percentile time to the first response byte from Dify (TargetResponseTime); streamed answers count until their first byte.",
+      stat: "p95", period: 60, metrics: [row(ids, "AWS/ApplicationELB", "TargetResponseTime", lb, { stat: "p95", label: "p95" }), row(ids, "AWS/ApplicationELB", "TargetResponseTime", lb, { stat: "p50", label: "p50" })] },
+    { title: "5xx rate (load balancer)", description: "Percent of requests answered 5xx, by the ALB itself (no healthy target, timeouts) plus by Dify.",
+      stat: "Sum", period: 60, yAxis: { left: { min: 0, label: "%" } }, metrics: [
+        row(ids, "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", lb, { id: "elb", visible: false }),
+        row(ids, "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", lb, { id: "target", visible: false }),
+        row(ids, "AWS/ApplicationELB", "RequestCount", lb, { id: "req", visible: false }),
+        [{ expression: "100 * (FILL(elb, 0) + FILL(target, 0)) / req", label: "5xx %", id: "rate" }],
+      ] },
+    { title: "Unhealthy targets (load balancer)", description: "Targets failing ALB health checks, summed over Dify's target groups (api, web, plugin daemon).",
+      stat: "Maximum", period: 60, metrics: [[{ expression: insightsQuery(ids, "MAX", "AWS/ApplicationELB", "UnHealthyHostCount", ["LoadBalancer", "TargetGroup"], lb), label: "unhealthy", id: "u" }]] },
+    { title: "CPU against limit (pods)", description: "Average pod CPU as percent of its CPU limit, per Deployment; near 100 means throttling.",
+      stat: "Average", period: 60, yAxis: { left: { min: 0, max: 100 } }, metrics: ids.deployments.map((d) => row(ids, ci, "pod_cpu_utilization_over_pod_limit", pod(d), { label: d })) },
+    { title: "Memory against limit (pods)", description: "Average pod memory as percent of its memory limit, per Deployment; at 100 the kernel OOM-kills the container.",
+      stat: "Average", period: 60, yAxis: { left: { min: 0, max: 100 } }, metrics: ids.deployments.map((d) => row(ids, ci, "pod_memory_utilization_over_pod_limit", pod(d), { label: d })) },
+    { title: "Replicas (HPA)", description: "Ready against desired replicas per Deployment; the HPA sets desired, a gap means pods that cannot start or schedule.",
+      stat: "Maximum", period: 60, metrics: ids.deployments.flatMap((d) => [
+        row(ids, ci, "replicas_desired", pod(d), { label: `${d} desired` }),
+        row(ids, ci, "replicas_ready", pod(d), { label: `${d} ready` }),
+      ]) },
+    { title: "Celery queue depth", description: "Messages waiting per Celery queue (LLEN on the broker, measured every minute); growth means workers cannot keep up.",
+      stat: "Maximum", period: 60, metrics: ids.celeryQueues.map((q) => row(ids, CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, { Queue: q }, { label: q })) },
+    { title: "Postgres CPU", description: "Aurora CPU, maximum over the cluster's instances.",
+      stat: "Maximum", period: 60, yAxis: { left: { min: 0, max: 100 } }, metrics: [row(ids, "AWS/RDS", "CPUUtilization", db)] },
+    { title: "Postgres connections", description: "Open connections; Dify's pools are sized from the replica ceilings (DifyDatabaseHA), so a climb to max_connections means a leak or an oversized HPA.",
+      stat: "Maximum", period: 60, metrics: [row(ids, "AWS/RDS", "DatabaseConnections", db)] },
+    { title: "Postgres free local storage", description: "Instance-local storage left for temp tables and sorts (the cluster volume itself grows automatically).",
+      stat: "Minimum", period: 300, metrics: [row(ids, "AWS/RDS", "FreeLocalStorage", db)] },
+    ...(ids.hasReaders ? [{ title: "Postgres replica lag", description: "Maximum replica lag of the Aurora readers, in milliseconds; readers are the failover targets.",
+      stat: "Maximum", period: 60, metrics: [row(ids, "AWS/RDS", "AuroraReplicaLagMaximum", db)] }] : []),
+    { title: "Redis memory", description: "Memory used of maxmemory per node; Redis is Dify's cache and Celery broker.",
+      stat: "Maximum", period: 60, yAxis: { left: { min: 0, max: 100 } }, metrics: ids.redisNodeIds.map((n) => row(ids, "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", { CacheClusterId: n }, { label: n })) },
+    { title: "Redis evictions", description: "Keys evicted for lack of memory; an evicted Celery message is a lost task.",
+      stat: "Sum", period: 60, metrics: ids.redisNodeIds.map((n) => row(ids, "AWS/ElastiCache", "Evictions", { CacheClusterId: n }, { label: n })) },
+    { title: "Redis connections", description: "Client connections per node.",
+      stat: "Maximum", period: 60, metrics: ids.redisNodeIds.map((n) => row(ids, "AWS/ElastiCache", "CurrConnections", { CacheClusterId: n }, { label: n })) },
+    { title: "Nodes and crash loops", description: "Nodes failing a node condition, all nodes, and Dify containers in CrashLoopBackOff.",
+      stat: "Maximum", period: 60, metrics: [
+        row(ids, ci, "cluster_failed_node_count", { ClusterName: ids.clusterName }, { label: "failed nodes" }),
+        row(ids, ci, "cluster_node_count", { ClusterName: ids.clusterName }, { label: "nodes" }),
+        [{ expression: insightsQuery(ids, "SUM", ci, "pod_container_status_waiting_reason_crash_loop_back_off", ["ClusterName", "Namespace", "PodName"],
+          { ClusterName: ids.clusterName, Namespace: [ids.appNamespace, `${ids.appNamespace}-sandbox`] }), label: "crash-looping containers", id: "crash" }],
+      ] },
+  ];
+  if (ids.backupsNamespace !== undefined) {
+    const ns = ids.backupsNamespace;
+    out.push({ title: "Backups and restore verification", description: "Successful and failed database dumps and restore verifications per day (DifyBackups result lines).",
+      stat: "Sum", period: 86400, metrics: RESULT_METRICS.flatMap((r) => (["success", "failure"] as const).map((o) => row(ids, ns, `${r.id}-${o}`, {}, { label: `${r.id} ${o}` }))) });
+  }
+  return out;
+}
+
+/** The dashboard JSON body: a header, then the panels two per row. */
+export function dashboardBody(ids: DashboardIds): string {
+  const widgets: Widget[] = [{
+    type: "text", x: 0, y: 0, width: 24, height: 2,
+    properties: { markdown: `# Dify on ${ids.clusterName}\nWhat each panel means and what to do: docs/observability.md in the dify-aws repository.` },
+  }];
+  panels(ids).forEach((p, i) => {
+    widgets.push({
+      type: "metric", x: (i % 2) * 12, y: 2 + Math.floor(i / 2) * 6, width: 12, height: 6,
+      properties: {
+        title: p.title, region: ids.region, view: "timeSeries", stacked: false, stat: p.stat, period: p.period,
+        metrics: p.metrics, ...(p.yAxis ? { yAxis: p.yAxis } : {}),
+      },
+    });
+  });
+  return JSON.stringify({ widgets });
+}

@@ -1,0 +1,5 @@
+export { DifyObservability, redisNodeIds } from "./observability";
+export { AlarmThresholds, ALARM_THRESHOLD_DEFAULTS, DifyObservabilityArgs, LOG_RETENTION_DAYS, DEFAULT_CELERY_QUEUES, resolveObservability } from "./args";
+export { COLLECTOR_IMAGE, COLLECTOR_LABELS, OTLP_SENDERS, otlpHttpEndpoint } from "./collector";
+export { ACCESS_LOG_PREFIX } from "./albLogs";
+export { OTLP_GRPC_PORT, OTLP_HTTP_PORT, PLUGIN_DAEMON_METRICS_PORT } from "./collectorConfig";

@@ -1,0 +1,84 @@
+/**
+ * Every CloudWatch metric the dashboard and the alarms read, with the source that emits it and the
+ * dimensions it carries. The dashboard and alarm builders take names only from this table, and a
+ * test checks every rendered panel against it, so no panel points at a metric nothing emits.
+ *
+ * Sources:
+ * - AWS/ApplicationELB: emitted by the ALB itself, per `LoadBalancer` (`app/<name>/<id>`, the ARN
+ *   suffix) and per `TargetGroup`+`LoadBalancer` for UnHealthyHostCount (ELB user guide, "CloudWatch
+ *   metrics for your Application Load Balancer"). There is no LoadBalancer-only UnHealthyHostCount,
+ *   so the alarm aggregates target groups with a Metrics Insights query.
+ * - ContainerInsights: the amazon-cloudwatch-observability add-on (enhanced observability). Names and
+ *   dimension sets from the agent's awsemf declarations (aws/amazon-cloudwatch-agent,
+ *   translator/translate/otel/exporter/awsemf/kubernetes.go): pod_*_over_pod_limit and the
+ *   pod_container_status_* metrics by {PodName, Namespace, ClusterName} (PodName is the workload
+ *   name without the ReplicaSet hash), Deployment replicas_desired/replicas_ready by {PodName,
+ *   Namespace, ClusterName} (PodName = Deployment name), cluster_failed_node_count by {ClusterName}.
+ * - AWS/RDS: Aurora instance metrics aggregated by `DBClusterIdentifier`; AuroraReplicaLagMaximum
+ *   is cluster-level (Aurora user guide, "Amazon CloudWatch metrics for Amazon Aurora").
+ * - AWS/ElastiCache: host and engine metrics per node (`CacheClusterId` = `<group>-00N`).
+ * - Dify/Backups/<name>: DifyBackups' log metric filters (components/backups/monitoring.ts).
+ * - Dify/Celery: this package's queue-depth probe (queueDepth.ts), a log metric filter on the
+ *   application log group.
+ */
+
+/** Where a metric comes from (for the docs and the tests). */
+export enum MetricSource {
+  LoadBalancer = "AWS/ApplicationELB",
+  ContainerInsights = "ContainerInsights",
+  Aurora = "AWS/RDS",
+  ElastiCache = "AWS/ElastiCache",
+  Backups = "DifyBackups log metric filters",
+  QueueProbe = "Dify queue-depth probe log metric filter",
+}
+
+export interface MetricSpec {
+  source: MetricSource;
+  /** CloudWatch namespace; `{backups}` is replaced by the backups namespace. */
+  namespace: string;
+  metric: string;
+  /** The exact dimension set the source publishes it with. */
+  dimensions: string[];
+}
+
+/** Namespace of the queue-depth probe's metric. */
+export const CELERY_NAMESPACE = "Dify/Celery";
+/** Metric name of the queue-depth probe. */
+export const CELERY_QUEUE_DEPTH = "queue_depth";
+
+const m = (source: MetricSource, namespace: string, dimensions: string[], ...metrics: string[]): MetricSpec[] =>
+  metrics.map((metric) => ({ source, namespace, metric, dimensions }));
+
+const POD = ["PodName", "Namespace", "ClusterName"];
+
+export const METRICS: readonly MetricSpec[] = [
+  ...m(MetricSource.LoadBalancer, "AWS/ApplicationELB", ["LoadBalancer"],
+    "RequestCount", "HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "TargetResponseTime"),
+  ...m(MetricSource.LoadBalancer, "AWS/ApplicationELB", ["LoadBalancer", "TargetGroup"], "UnHealthyHostCount", "HealthyHostCount"),
+  ...m(MetricSource.ContainerInsights, "ContainerInsights", POD,
+    "pod_cpu_utilization_over_pod_limit", "pod_memory_utilization_over_pod_limit",
+    "pod_container_status_waiting_reason_crash_loop_back_off", "pod_number_of_container_restarts",
+    "replicas_desired", "replicas_ready"),
+  ...m(MetricSource.ContainerInsights, "ContainerInsights", ["ClusterName"], "cluster_failed_node_count", "cluster_node_count"),
+  ...m(MetricSource.Aurora, "AWS/RDS", ["DBClusterIdentifier"],
+    "CPUUtilization", "DatabaseConnections", "FreeLocalStorage", "AuroraReplicaLagMaximum"),
+  ...m(MetricSource.ElastiCache, "AWS/ElastiCache", ["CacheClusterId"],
+    "DatabaseMemoryUsagePercentage", "Evictions", "CurrConnections"),
+  ...m(MetricSource.Backups, "{backups}", [], "dump-success", "dump-failure", "verify-success", "verify-failure"),
+  ...m(MetricSource.QueueProbe, CELERY_NAMESPACE, ["Queue"], CELERY_QUEUE_DEPTH),
+];
+
+/** The catalog entry for (namespace, metric), or undefined. `backupsNamespace` resolves `{backups}`. */
+export function findMetric(namespace: string, metric: string, backupsNamespace?: string): MetricSpec | undefined {
+  return METRICS.find((s) => (s.namespace === "{backups}" ? namespace === backupsNamespace : s.namespace === namespace) && s.metric === metric);
+}
+
+/** Throws unless (namespace, metric, dimension names) is in the catalog: builders call it for every metric they use. */
+export function checkedMetric(namespace: string, metric: string, dimensions: Record<string, string>, backupsNamespace?: string): void {
+  const spec = findMetric(namespace, metric, backupsNamespace);
+  if (!spec) throw new Error(`metric ${namespace}/${metric} is not emitted by any source of this stack (components/observability/metrics.ts)`);
+  const got = Object.keys(dimensions).sort().join(",");
+  if (got !== [...spec.dimensions].sort().join(",")) {
+    throw new Error(`metric ${namespace}/${metric} is published with dimensions [${spec.dimensions.join(", ")}], not [${got}]`);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * DifyObservability (issue 9): logs, metrics, traces, a dashboard and alarms for a Dify install.
+ * - Logs: the amazon-cloudwatch-observability add-on ships every container's stdout to
+ *   `/aws/containerinsights/<cluster>/application` (log groups pre-created with retention + KMS);
+ *   ALB access logs go to an S3 bucket (DifyApp's `observability.accessLogBucket`).
+ * - Metrics/traces: an OpenTelemetry Collector receives Dify's OTLP and scrapes the plugin daemon;
+ *   metrics to CloudWatch (EMF), traces to X-Ray. A probe measures Celery queue depth.
+ * - A CloudWatch dashboard per stack and alarms to a KMS-encrypted SNS topic (e-mail subscriptions).
+ * Providers: `aws` and `kubernetes` through opts.providers (children inherit them).
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { componentType } from "../contracts";
+import { podSecurityNamespaceLabels } from "../k8s/security";
+import { accessLogBucket } from "./albLogs";
+import { AlarmIds, alarmSpecs, createAlarms } from "./alarms";
+import { DifyObservabilityArgs, ObservabilitySettings, resolveObservability } from "./args";
+import { COLLECTOR_IMAGE, collector, otlpHttpEndpoint } from "./collector";
+import { DashboardIds, dashboardBody } from "./dashboard";
+import { cloudwatchAddon, logGroups, telemetryKey } from "./logs";
+import { queueDepthProbe } from "./queueDepth";
+
+/** Node ids of an ElastiCache replication group with cluster mode disabled: `<group>-001`, ... */
+export function redisNodeIds(groupId: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${groupId}-${String(i + 1).padStart(3, "0")}`);
+}
+
+/** Identifiers the dashboard and alarms are built from. */
+interface Ids { clusterName: string; albArnSuffix: string; dbClusterId: string; redisGroupId: string }
+
+export function dashboardIds(s: ObservabilitySettings, ids: Ids, hasProbe: boolean, backupsNamespace?: string): DashboardIds {
+  return {
+    region: s.region, clusterName: ids.clusterName, albArnSuffix: ids.albArnSuffix, dbClusterId: ids.dbClusterId,
+    redisNodeIds: redisNodeIds(ids.redisGroupId, s.redisNodeCount), appNamespace: s.appNamespace, deployments: s.deployments,
+    celeryQueues: hasProbe ? s.celeryQueues : [], backupsNamespace, hasReaders: s.databaseReaderCount > 0,
+  };
+}
+
+export function alarmIds(s: ObservabilitySettings, ids: Ids, hasProbe: boolean): AlarmIds {
+  return {
+    clusterName: ids.clusterName, albArnSuffix: ids.albArnSuffix, dbClusterId: ids.dbClusterId,
+    redisNodeIds: redisNodeIds(ids.redisGroupId, s.redisNodeCount), appNamespace: s.appNamespace,
+    observabilityNamespace: s.namespace, hasReaders: s.databaseReaderCount > 0, hasQueueProbe: hasProbe,
+  };
+}
+
+export class DifyObservability extends pulumi.ComponentResource {
+  /** Log group of every container's stdout (`/aws/containerinsights/<cluster>/application`); DifyBackups' `logGroupName`. */
+  public readonly applicationLogGroupName: pulumi.Output<string>;
+  /** ARN of the SNS topic the alarms notify (undefined when alarms are off); DifyBackups' `alarmActions`. */
+  public readonly alarmTopicArn: pulumi.Output<string | undefined>;
+  /** Name of the CloudWatch dashboard (the cluster name). */
+  public readonly dashboardName: pulumi.Output<string>;
+  /** Bucket the ALB writes access logs to (DifyApp `observability.accessLogBucket`). */
+  public readonly accessLogBucketName: pulumi.Output<string>;
+  /** OTLP/HTTP base URL of the collector (DifyApp `observability.otlpEndpoint`). */
+  public readonly otlpEndpoint: pulumi.Output<string>;
+  /** Namespace of the collector (DifyApp `observability.collectorNamespace`). */
+  public readonly namespace: pulumi.Output<string>;
+  /** The ALB's `LoadBalancer` dimension (`app/<name>/<id>`) the dashboard and alarms use. */
+  public readonly loadBalancerArnSuffix: pulumi.Output<string>;
+  /** Names of the alarms created (empty when alarms are off). */
+  public readonly alarmNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: DifyObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+    const s = resolveObservability(name, args); // throws before anything is registered
+    super(componentType("DifyObservability"), name, {}, opts);
+    const parent = this;
+
+    const key = telemetryKey(s, parent);
+    const groups = logGroups(s, args.clusterName, key, parent);
+    const application = groups.get("application")!;
+    cloudwatchAddon(s, { clusterName: args.clusterName, oidc: args.oidcProvider, version: args.cloudwatchAddonVersion, logGroups: [...groups.values()] }, parent);
+    const bucket = accessLogBucket(s, args.forceDestroy === true, parent);
+
+    const ns = new k8s.core.v1.Namespace(`${name}-observability-namespace`, {
+      metadata: { name: s.namespace, labels: { "app.kubernetes.io/part-of": "dify", "app.kubernetes.io/managed-by": "pulumi", ...podSecurityNamespaceLabels("restricted") } },
+    }, { parent });
+    collector({ s, clusterName: args.clusterName, oidc: args.oidcProvider, images: args.images, image: args.collectorImage ?? COLLECTOR_IMAGE, logGroup: groups.get("otel-metrics")!, namespace: ns, parent });
+    const hasProbe = args.redis !== undefined;
+    if (args.redis) queueDepthProbe({ s, redis: args.redis, images: args.images, applicationLogGroup: application, namespace: ns, parent });
+
+    // The ALB exists only once DifyApp's Ingress has been reconciled by the controller.
+    const lb = pulumi.output(args.loadBalancerReady ?? "").apply(() => aws.lb.getLoadBalancerOutput({ name: s.loadBalancerName }, { parent }));
+    const ids = pulumi.all([args.clusterName, lb.arnSuffix, args.databaseClusterIdentifier, args.redisReplicationGroupId])
+      .apply(([clusterName, albArnSuffix, dbClusterId, redisGroupId]) => ({ clusterName, albArnSuffix, dbClusterId, redisGroupId }));
+
+    const dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
+      dashboardName: pulumi.output(args.clusterName),
+      dashboardBody: ids.apply((i) => dashboardBody(dashboardIds(s, i, hasProbe, args.backupMetricNamespace))),
+    }, { parent });
+
+    let topicArn: pulumi.Output<string | undefined> = pulumi.output(undefined);
+    let alarmNames: pulumi.Output<string[]> = pulumi.output([]);
+    if (s.alarms) {
+      const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: key.arn, tags: s.tags }, { parent });
+      s.alarmEmails.forEach((email, i) => new aws.sns.TopicSubscription(`${name}-alarm-email-${i}`, { topic: topic.arn, protocol: "email", endpoint: email }, { parent }));
+      const placeholder = { clusterName: "c", albArnSuffix: "app/n/i", dbClusterId: "d", redisGroupId: "r" };
+      const alarms = createAlarms(name, alarmSpecs(alarmIds(s, placeholder, hasProbe)), ids.apply((i) => alarmSpecs(alarmIds(s, i, hasProbe))),
+        s.thresholds, [topic.arn], s.tags, parent);
+      topicArn = topic.arn;
+      alarmNames = pulumi.all(alarms.map((a) => a.name));
+    }
+
+    this.applicationLogGroupName = application.name;
+    this.alarmTopicArn = topicArn;
+    this.dashboardName = dashboard.dashboardName;
+    this.accessLogBucketName = bucket.bucket;
+    this.otlpEndpoint = pulumi.output(otlpHttpEndpoint(s.namespace));
+    this.namespace = ns.metadata.name;
+    this.loadBalancerArnSuffix = lb.arnSuffix;
+    this.alarmNames = alarmNames;
+    this.registerOutputs({
+      applicationLogGroupName: this.applicationLogGroupName, alarmTopicArn: this.alarmTopicArn, dashboardName: this.dashboardName,
+      accessLogBucketName: this.accessLogBucketName, otlpEndpoint: this.otlpEndpoint, namespace: this.namespace,
+      loadBalancerArnSuffix: this.loadBalancerArnSuffix, alarmNames: this.alarmNames,
+    });
+  }
+}
