@@ -36,6 +36,22 @@ export interface WorkerQueueGroup {
   queues: string[];
 }
 
+/** Where Dify sends telemetry (from DifyObservability); turns on OTLP, JSON logs and ALB access logs. */
+export interface AppObservability {
+  /** OTLP/HTTP base URL of the collector (OTLP_BASE_ENDPOINT; Dify appends /v1/traces and /v1/metrics). Required. */
+  otlpEndpoint: string;
+  /** Namespace of the collector pods: api-image pods may send to it on 4317/4318, it may scrape the plugin daemon on 5002. Required. */
+  collectorNamespace: string;
+  /** Labels of the collector pods (NetworkPolicy selector). Required. */
+  collectorPodLabels: { [key: string]: string };
+  /** Trace sampling ratio (OTEL_SAMPLING_RATE), 0-1. Default 0.1 (Dify's default). */
+  samplingRate?: number;
+  /** S3 bucket for ALB access logs (load-balancer attribute access_logs.s3.*). Default none (no access logs). */
+  accessLogBucket?: pulumi.Input<string>;
+  /** Key prefix of the access logs in that bucket. Default "alb". */
+  accessLogPrefix?: string;
+}
+
 export interface DifyAppArgs {
   /** Kubernetes namespace to create and run in (PSS restricted); the sandbox gets `<namespace>-sandbox` (PSS baseline). At most 55 characters. Default "dify". */
   namespace?: string;
@@ -101,6 +117,10 @@ export interface DifyAppArgs {
   pipMirrorUrl?: string;
   /** Dify Marketplace (plugin discovery and installs from marketplace.dify.ai; MARKETPLACE_ENABLED). Default true. */
   marketplaceEnabled?: boolean;
+  /** Explicit ALB name (annotation load-balancer-name; 1-32 letters, digits, '-'), so dashboards and alarms can find it. Default: the controller's generated name. */
+  loadBalancerName?: string;
+  /** Telemetry: ENABLE_OTEL + OTLP to the collector, LOG_OUTPUT_FORMAT=json, NetworkPolicy flows to/from the collector, ALB access logs. Default none (off). */
+  observability?: AppObservability;
   /** Protect the namespace (deleting it deletes everything in it) and the generated keys (SECRET_KEY, ...) from deletion and replacement. Recommended true in prod. Default false. */
   protect?: boolean;
 }

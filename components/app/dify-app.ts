@@ -16,6 +16,7 @@ import { EnvContext, configData, configMapName, createCredentials } from "./env"
 import { backendAnnotations, buildIngress } from "./ingress";
 import { MIGRATION, migrationJob, migrationJobName } from "./migration";
 import { networkPolicies } from "./network";
+import { telemetryEnv } from "./telemetry";
 import { squidConf } from "./squid";
 import { resolvePlan } from "./validate";
 import { buildWorkload } from "./workload";
@@ -34,6 +35,8 @@ export class DifyApp extends pulumi.ComponentResource {
   public readonly difyVersion: pulumi.Output<string>;
   /** Name of the migration Job of this release. */
   public readonly migrationJobName: pulumi.Output<string>;
+  /** DNS name of the ALB (point the domain at it); resolves once the controller has created it. */
+  public readonly loadBalancerHostname: pulumi.Output<string>;
 
   constructor(name: string, args: DifyAppArgs, opts?: pulumi.ComponentResourceOptions) {
     const plan = resolvePlan(name, args); // throws before anything is registered
@@ -74,7 +77,7 @@ export class DifyApp extends pulumi.ComponentResource {
       database: args.database,
       redis: args.redis,
       storage: args.storage,
-      extraEnv: args.extraEnv ?? {},
+      extraEnv: { ...telemetryEnv(args.observability), ...(args.extraEnv ?? {}) },
       extraWebEnv: args.extraWebEnv ?? {},
       websocket: args.enableWebsocketApi === true,
       egress: plan.egress,
@@ -127,6 +130,7 @@ export class DifyApp extends pulumi.ComponentResource {
       // Closed network: STS and other AWS APIs answer at interface endpoints inside the VPC.
       awsEndpointCidrs: plan.egress.closedNetwork ? args.vpcCidrs : [],
       upstreamProxyPort: plan.egress.upstreamProxy?.port,
+      collector: args.observability ? { namespace: args.observability.collectorNamespace, podLabels: args.observability.collectorPodLabels } : undefined,
       opts: child,
     });
     const prerequisites: pulumi.Resource[] = [...namespaces.values(), ...credentials, ...configs.values(), squid, ...sas, ...policies];
@@ -159,9 +163,12 @@ export class DifyApp extends pulumi.ComponentResource {
       }
     }
 
-    buildIngress({
+    const ingress = buildIngress({
       name, namespace: plan.namespace, labels: labels("ingress"), domain: args.domain, ingressClassName: plan.ingressClassName,
       certificateArn: args.certificateArn, internal: args.internalLoadBalancer === true,
+      loadBalancerName: args.loadBalancerName,
+      accessLogs: args.observability?.accessLogBucket !== undefined
+        ? { bucket: args.observability.accessLogBucket, prefix: args.observability.accessLogPrefix ?? "alb" } : undefined,
       annotations: args.ingressAnnotations ?? {}, specs: dedupe(plan.services.map((s) => s.spec)),
       dependsOn: [...namespaces.values()], opts: child,
     });
@@ -170,10 +177,11 @@ export class DifyApp extends pulumi.ComponentResource {
     this.namespace = namespace;
     this.serviceNames = pulumi.output(services);
     this.difyVersion = pulumi.output(plan.version);
+    this.loadBalancerHostname = ingress.status.apply((st) => st?.loadBalancer?.ingress?.[0]?.hostname ?? "");
     this.migrationJobName = migration.metadata.name.apply((n) => n ?? migrationJobName(plan.version));
     this.registerOutputs({
       url: this.url, namespace: this.namespace, serviceNames: this.serviceNames,
-      difyVersion: this.difyVersion, migrationJobName: this.migrationJobName,
+      difyVersion: this.difyVersion, migrationJobName: this.migrationJobName, loadBalancerHostname: this.loadBalancerHostname,
     });
   }
 }

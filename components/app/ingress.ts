@@ -20,6 +20,10 @@ export interface IngressContext {
   certificateArn?: pulumi.Input<string>;
   internal: boolean;
   annotations: Record<string, string>;
+  /** Explicit ALB name (load-balancer-name annotation). */
+  loadBalancerName?: string;
+  /** ALB access logs to this bucket/prefix (load-balancer attributes access_logs.s3.*). */
+  accessLogs?: { bucket: pulumi.Input<string>; prefix: string };
   /** Enabled catalog rows; those with ingressPaths get routes. */
   specs: ServiceSpec[];
   dependsOn: pulumi.Resource[];
@@ -30,7 +34,7 @@ export interface IngressContext {
 export const ALB_IDLE_TIMEOUT_SECONDS = 600;
 
 /** Default ALB annotations; user annotations win, "" removes one. */
-export function ingressAnnotations(c: Pick<IngressContext, "certificateArn" | "internal" | "annotations">): Record<string, pulumi.Input<string>> {
+export function ingressAnnotations(c: Pick<IngressContext, "certificateArn" | "internal" | "annotations" | "loadBalancerName" | "accessLogs">): Record<string, pulumi.Input<string>> {
   const a: Record<string, pulumi.Input<string>> = {
     "alb.ingress.kubernetes.io/scheme": c.internal ? "internal" : "internet-facing",
     "alb.ingress.kubernetes.io/target-type": "ip",
@@ -39,6 +43,12 @@ export function ingressAnnotations(c: Pick<IngressContext, "certificateArn" | "i
     "alb.ingress.kubernetes.io/success-codes": "200",
     "alb.ingress.kubernetes.io/healthcheck-interval-seconds": "15",
   };
+  if (c.loadBalancerName !== undefined) a["alb.ingress.kubernetes.io/load-balancer-name"] = c.loadBalancerName;
+  if (c.accessLogs !== undefined) {
+    // One attributes annotation: access logs join the defaults instead of replacing them.
+    const logs = c.accessLogs;
+    a["alb.ingress.kubernetes.io/load-balancer-attributes"] = pulumi.interpolate`${a["alb.ingress.kubernetes.io/load-balancer-attributes"]},access_logs.s3.enabled=true,access_logs.s3.bucket=${logs.bucket},access_logs.s3.prefix=${logs.prefix}`;
+  }
   if (c.certificateArn !== undefined) {
     a["alb.ingress.kubernetes.io/listen-ports"] = '[{"HTTP":80},{"HTTPS":443}]';
     a["alb.ingress.kubernetes.io/ssl-redirect"] = "443";

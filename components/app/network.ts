@@ -36,6 +36,8 @@ export interface NetworkContext {
   awsEndpointCidrs?: string[];
   /** Port of the SSRF proxy's parent proxy (it may sit in private address space). */
   upstreamProxyPort?: number;
+  /** The OpenTelemetry collector (DifyObservability): api-image pods send OTLP to it, it scrapes the plugin daemon. Default none. */
+  collector?: { namespace: string; podLabels: Record<string, string> };
   opts: pulumi.CustomResourceOptions;
 }
 
@@ -88,6 +90,12 @@ export function networkPolicies(c: NetworkContext): k8s.networking.v1.NetworkPol
     const endpoints = (c.awsEndpointCidrs ?? []).map((cidr) => ({ ipBlock: { cidr } }));
     if ((s.usesS3 || s.internetPorts?.length) && endpoints.length > 0) egress.push({ to: endpoints, ports: [tcp(443)] });
     if (s.internetPorts?.length && c.upstreamProxyPort) egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [tcp(c.upstreamProxyPort)] });
+    if (c.collector) {
+      const collector = { namespaceSelector: { matchLabels: { [NS_LABEL]: c.collector.namespace } }, podSelector: { matchLabels: c.collector.podLabels } };
+      // OTLP gRPC and HTTP (ENABLE_OTEL in the api image); the collector scrapes /metrics/ on the daemon's port.
+      if (s.image === "api") egress.push({ to: [collector], ports: [tcp(4317), tcp(4318)] });
+      if (s.key === "plugin-daemon" && s.port) ingress.push({ from: [collector], ports: [tcp(s.port)] });
+    }
     out.push(np(c.namespaceOf(s.key), `${s.key}-flows`, {
       podSelector: { matchLabels: { [SERVICE_LABEL]: s.key } },
       policyTypes: ["Ingress", "Egress"],

@@ -146,6 +146,7 @@ export function resolvePlan(name: string, args: DifyAppArgs): ResolvedPlan {
   if (!DNS_LABEL.test(namespace) || namespace.length > 55) {
     fail(name, `args.namespace must be a DNS label of at most 55 characters (the sandbox gets "<namespace>-sandbox"), got "${namespace}"`);
   }
+  validateObservability(name, args);
   const versions = { ...DIFY_VERSIONS, ...(args.extraVersions ?? {}) };
   const version = args.difyVersion ?? DEFAULT_DIFY_VERSION;
   const images = versions[version];
@@ -212,4 +213,22 @@ export function resolvePlan(name: string, args: DifyAppArgs): ResolvedPlan {
   }
   const privateCidrs = args.privateCidrs ?? [...new Set([...DEFAULT_PRIVATE_CIDRS, ...args.vpcCidrs])];
   return { namespace, version, images: pulled, egress, services, privateCidrs, nodePlacement: args.nodePlacement ?? true, ingressClassName };
+}
+
+/** `loadBalancerName` and `observability` (issue 9). */
+function validateObservability(name: string, args: DifyAppArgs): void {
+  const lb = args.loadBalancerName;
+  if (lb !== undefined && (!/^[A-Za-z0-9]([-A-Za-z0-9]{0,30}[A-Za-z0-9])?$/.test(lb) || lb.startsWith("internal-"))) {
+    fail(name, `args.loadBalancerName must be 1-32 letters, digits or '-' (no leading/trailing '-', not "internal-..."), got ${JSON.stringify(lb)}`);
+  }
+  const o = args.observability;
+  if (!o) return;
+  if (!/^https?:\/\/[^\s/]+(:\d+)?$/.test(o.otlpEndpoint)) fail(name, `args.observability.otlpEndpoint must be a base URL like "http://collector.ns.svc:4318" (no path), got ${JSON.stringify(o.otlpEndpoint)}`);
+  if (!DNS_LABEL.test(o.collectorNamespace)) fail(name, `args.observability.collectorNamespace must be a namespace name, got ${JSON.stringify(o.collectorNamespace)}`);
+  if (Object.keys(o.collectorPodLabels ?? {}).length === 0) fail(name, "args.observability.collectorPodLabels must select the collector pods (at least one label)");
+  const rate = o.samplingRate ?? 0.1;
+  if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) fail(name, `args.observability.samplingRate must be from 0 to 1, got ${JSON.stringify(o.samplingRate)}`);
+  if (o.accessLogPrefix !== undefined && (!/^[a-zA-Z0-9!_.*'()-]+(\/[a-zA-Z0-9!_.*'()-]+)*$/.test(o.accessLogPrefix) || o.accessLogPrefix.includes("AWSLogs"))) {
+    fail(name, `args.observability.accessLogPrefix must be an S3 key prefix without "AWSLogs" or a trailing "/", got ${JSON.stringify(o.accessLogPrefix)}`);
+  }
 }

@@ -21,7 +21,7 @@ export const COLLECTOR_NAME = "dify-otel-collector";
 /** Label DifyApp's NetworkPolicies select the collector pods by. */
 export const COLLECTOR_LABELS = { "app.kubernetes.io/name": "otel-collector", "app.kubernetes.io/part-of": "dify" };
 /** The Dify services (catalog keys) that push OTLP: the api image. */
-export const OTLP_SENDERS = ["api", "worker", "worker-beat", "api-websocket"];
+export const OTLP_SENDERS = ["api", "worker", "worker-beat", "api-websocket", "migration"];
 /** Label key DifyApp puts its catalog key in (components/app/workload.ts SERVICE_LABEL). */
 const DIFY_SERVICE_LABEL = "dify-aws/service";
 const NS_LABEL = "kubernetes.io/metadata.name";
