@@ -7,6 +7,7 @@
 import { strict as assert } from "assert";
 import { RecordedResource } from "./harness/monitor";
 import { ALB_CIDRS, DATA_CIDRS, runApp, workloads } from "./app-fixture";
+import { runAppWithObservability } from "./observability-fixture";
 
 interface Peer {
   podSelector?: { matchLabels?: Record<string, string> };
@@ -159,5 +160,60 @@ describe("DifyApp network policies (reachability table)", () => {
     assert.match(conf, /acl to_private dst .*169\.254\.0\.0\/16.*10\.0\.0\.0\/16/);
     assert.match(conf, /http_access deny to_private/);
     assert.ok(conf.indexOf("http_access deny to_private") < conf.indexOf("http_access allow localnet"));
+  });
+});
+
+describe("DifyApp + DifyObservability network policies (telemetry flows)", () => {
+  // One run with both components: Dify's namespaces plus the collector's, evaluated together.
+  let policies: { ns: string; p: Policy }[];
+  const pods = new Map<string, Endpoint>();
+  before(async () => {
+    const rs = (await runAppWithObservability()).resources;
+    policies = rs.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => {
+      const i = r.rawInputs as { metadata: { namespace: string }; spec: Policy };
+      return { ns: i.metadata.namespace, p: i.spec };
+    });
+    for (const w of workloads(rs)) {
+      const key = w.labels["dify-aws/service"] ?? w.labels["app.kubernetes.io/name"];
+      pods.set(key, { id: key, namespace: w.namespace, labels: w.labels });
+    }
+    const cron = rs.find((r) => r.type === "kubernetes:batch/v1:CronJob")!;
+    const tpl = (cron.rawInputs as { metadata: { namespace: string }; spec: { jobTemplate: { spec: { template: { metadata: { labels: Record<string, string> } } } } } });
+    pods.set("celery-queue-probe", { id: "celery-queue-probe", namespace: tpl.metadata.namespace, labels: tpl.spec.jobTemplate.spec.template.metadata.labels });
+  });
+
+  const ext: Record<string, Endpoint> = {
+    redis: { id: "redis", ip: "10.0.49.5" }, postgres: { id: "postgres", ip: "10.0.33.5" },
+    internet: { id: "internet", ip: "93.184.216.34" }, imds: { id: "imds", ip: "169.254.169.254" },
+  };
+  const ports: Record<string, number[]> = { "otel-collector": [4317, 4318, 13133], "plugin-daemon": [5002], api: [5001], web: [3000] };
+
+  it("api-image pods send OTLP to the collector, the collector scrapes the daemon, and nothing else crosses", () => {
+    const expected = new Set([
+      ...["api", "worker", "worker-beat", "migration"].flatMap((s) => [`${s}->otel-collector:4317`, `${s}->otel-collector:4318`]),
+      "otel-collector->plugin-daemon:5002",
+    ]);
+    const actual = new Set<string>();
+    for (const src of pods.values()) {
+      for (const [key, ps] of Object.entries(ports)) {
+        const dst = pods.get(key)!;
+        if (dst === src) continue;
+        const crosses = (src.namespace === "dify-observability") !== (dst.namespace === "dify-observability");
+        for (const port of ps) if (crosses && allowed(policies, src, dst, port)) actual.add(`${src.id}->${key}:${port}`);
+      }
+    }
+    assert.deepEqual([...actual].sort(), [...expected].sort());
+  });
+
+  it("the collector reaches AWS on 443 only; the probe reaches only Redis", () => {
+    const collector = pods.get("otel-collector")!;
+    const probe = pods.get("celery-queue-probe")!;
+    assert.ok(allowed(policies, collector, ext.internet, 443));
+    assert.ok(!allowed(policies, collector, ext.internet, 80));
+    assert.ok(!allowed(policies, collector, ext.imds, 80));
+    assert.ok(!allowed(policies, collector, ext.redis, 6379));
+    assert.ok(allowed(policies, probe, ext.redis, 6379));
+    for (const [name, port] of [["postgres", 5432], ["internet", 443], ["imds", 80]] as const) assert.ok(!allowed(policies, probe, ext[name], port), `probe->${name}`);
+    assert.ok(!allowed(policies, probe, pods.get("api")!, 5001));
   });
 });

@@ -12,12 +12,17 @@ export const RESULT_METRICS = [
   { id: "verify", tag: "DIFY_RESTORE_VERIFY", staleDays: 7 },
 ] as const;
 
+/** CloudWatch namespace of the result metrics of DifyBackups `name` (dashboards read it). */
+export function backupMetricNamespace(name: string): string {
+  return `Dify/Backups/${name}`;
+}
+
 export function backupAlarms(
   name: string,
   a: { logGroupName: pulumi.Input<string>; alarmActions: pulumi.Input<string>[]; tags: Record<string, string> },
   parent: pulumi.Resource,
 ): aws.cloudwatch.MetricAlarm[] {
-  const namespace = `Dify/Backups/${name}`;
+  const namespace = backupMetricNamespace(name);
   const alarms: aws.cloudwatch.MetricAlarm[] = [];
   for (const m of RESULT_METRICS) {
     for (const outcome of ["success", "failure"] as const) {

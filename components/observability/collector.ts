@@ -142,10 +142,10 @@ export function collector(c: CollectorContext): { deployment: k8s.apps.v1.Deploy
 function collectorPolicies(s: ObservabilitySettings, labels: Record<string, string>, kopts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy[] {
   const np = (id: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
     new k8s.networking.v1.NetworkPolicy(`${s.name}-obs-${id}`, { metadata: { name: `dify-obs-${id}`, namespace: s.namespace, labels }, spec }, kopts);
-  const difyPods = (keys: string[]) => ({
+  const difyPods = (keys: string[]) => keys.map((key) => ({
     namespaceSelector: { matchLabels: { [NS_LABEL]: s.appNamespace } },
-    podSelector: { matchExpressions: [{ key: DIFY_SERVICE_LABEL, operator: "In", values: keys }] },
-  });
+    podSelector: { matchLabels: { [DIFY_SERVICE_LABEL]: key } },
+  }));
   return [
     np("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
     np("allow-dns", {
@@ -158,9 +158,9 @@ function collectorPolicies(s: ObservabilitySettings, labels: Record<string, stri
     np("collector-flows", {
       podSelector: { matchLabels: COLLECTOR_LABELS },
       policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: [difyPods(OTLP_SENDERS)], ports: [{ protocol: "TCP", port: OTLP_GRPC_PORT }, { protocol: "TCP", port: OTLP_HTTP_PORT }] }],
+      ingress: [{ from: difyPods(OTLP_SENDERS), ports: [{ protocol: "TCP", port: OTLP_GRPC_PORT }, { protocol: "TCP", port: OTLP_HTTP_PORT }] }],
       egress: [
-        { to: [difyPods(["plugin-daemon"])], ports: [{ protocol: "TCP", port: PLUGIN_DAEMON_METRICS_PORT }] },
+        { to: difyPods(["plugin-daemon"]), ports: [{ protocol: "TCP", port: PLUGIN_DAEMON_METRICS_PORT }] },
         // CloudWatch Logs, X-Ray and STS: public endpoints, or VPC interface endpoints in private
         // subnets in a closed network; both on 443 only.
         { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] },

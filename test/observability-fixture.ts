@@ -1,0 +1,55 @@
+/** Shared fixture for the DifyObservability specs: prod-like args and mocked runs. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DifyApp } from "../components/app/dify-app";
+import { backupMetricNamespace } from "../components/backups/monitoring";
+import { DifyObservability } from "../components/observability/observability";
+import { DifyObservabilityArgs } from "../components/observability/args";
+import { COLLECTOR_LABELS } from "../components/observability/collector";
+import { prodArgs, REDIS_PASSWORD, DATA_CIDRS } from "./app-fixture";
+import { runUnderMocks } from "./harness/monitor";
+
+export const CLUSTER = "dify-prod";
+export const DB_CLUSTER = "dify-prod-aurora";
+export const REDIS_GROUP = "dify-prod-redis";
+
+export function obsArgs(over: Partial<DifyObservabilityArgs> = {}): DifyObservabilityArgs {
+  return {
+    clusterName: CLUSTER,
+    oidcProvider: { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC", issuer: "oidc.eks.us-east-1.amazonaws.com/id/ABC" },
+    region: "us-east-1",
+    loadBalancerName: "dify-prod",
+    databaseClusterIdentifier: DB_CLUSTER,
+    databaseReaderCount: 1,
+    redisReplicationGroupId: REDIS_GROUP,
+    redisNodeCount: 2,
+    redis: { host: "master.dify.abc.use1.cache.amazonaws.com", port: 6379, password: pulumi.secret(REDIS_PASSWORD), useTls: true },
+    dataCidrs: DATA_CIDRS,
+    backupMetricNamespace: backupMetricNamespace("dify"),
+    alarmEmails: ["oncall@example.com"],
+    protect: true,
+    tags: { "dify-aws:stack": "prod" },
+    ...over,
+  };
+}
+
+/** DifyObservability "dify" alone (with a Kubernetes provider). */
+export async function runObservability(over: Partial<DifyObservabilityArgs> = {}) {
+  return runUnderMocks(() => {
+    const kubernetes = new k8s.Provider("k8s", { kubeconfig: "{}" });
+    return new DifyObservability("dify", obsArgs(over), { providers: { kubernetes } });
+  }, { stack: "prod", region: "us-east-1" });
+}
+
+/** DifyApp wired to DifyObservability, as the program does it. */
+export async function runAppWithObservability() {
+  return runUnderMocks(() => {
+    const kubernetes = new k8s.Provider("k8s", { kubeconfig: "{}" });
+    const obs = new DifyObservability("dify", obsArgs(), { providers: { kubernetes } });
+    const app = new DifyApp("dify", prodArgs({
+      loadBalancerName: "dify-prod",
+      observability: { otlpEndpoint: "http://dify-otel-collector.dify-observability.svc.cluster.local:4318", collectorNamespace: "dify-observability", collectorPodLabels: COLLECTOR_LABELS, accessLogBucket: obs.accessLogBucketName },
+    }), { provider: kubernetes });
+    return { obs, app };
+  }, { stack: "prod", region: "us-east-1" });
+}
