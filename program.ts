@@ -140,6 +140,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     egressUpstreamProxy: c.network.egressUpstreamProxy,
     pipMirrorUrl: c.network.pipMirrorUrl,
     marketplaceEnabled: c.network.marketplaceEnabled,
+    networkTuning: c.network.networkTuning,
   };
 
   const backups: Omit<DifyBackupsArgs, "database" | "restoreLogin" | "auroraClusterArn" | "oidcProvider"> = {

@@ -177,3 +177,24 @@ describe("closed network and private registries (prod plan)", function () {
     await bad({ "dify:egressAllowedDomains": ["https://api.openai.com"] }, /dify:egressAllowedDomains: item "https:\/\/api.openai.com" is invalid/);
   });
 });
+
+describe("connection tuning (prod plan, dify:networkTuning)", function () {
+  this.timeout(120000);
+  // Kubelet safe set = what PSS baseline/restricted admit (Kubernetes 1.29+); anything else would
+  // be refused by the namespace's pod-security label or by the kubelet.
+  const SAFE = new Set(["kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"]);
+
+  it("sets only safe pod sysctls on the connection-heavy services, keeps gunicorn's graceful timeout and raises its backlog", async () => {
+    const p = await planStack("prod", { overrides: { "dify:networkTuning": true } });
+    const deps = p.recorded.filter((r) => r.type === "kubernetes:apps/v1:Deployment");
+    const spec = (r: R) => (r.rawInputs as { spec: { template: { spec: { securityContext: { sysctls?: { name: string; value: string }[] }; containers: { env: { name: string; value?: string }[] }[] } } } }).spec.template.spec;
+    const tuned = deps.filter((r) => spec(r).securityContext.sysctls).map((r) => r.name).sort();
+    assert.deepEqual(tuned, ["dify-api", "dify-plugin-daemon", "dify-ssrf-proxy", "dify-web", "dify-worker"]);
+    for (const r of deps) for (const s of spec(r).securityContext.sysctls ?? []) assert.ok(SAFE.has(s.name), `${r.name}: ${s.name} is in the safe set`);
+    const api = deps.find((r) => r.name === "dify-api")!;
+    assert.equal(spec(api).containers[0].env.find((e) => e.name === "GUNICORN_CMD_ARGS")?.value, "--graceful-timeout 300 --backlog 4096");
+    assert.deepEqual(p.document.policy.violations.filter((v) => v.level === "mandatory"), []);
+  });
+});

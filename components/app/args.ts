@@ -115,6 +115,12 @@ export interface DifyAppArgs {
   closedNetwork?: boolean;
   /** Python package index for plugin dependency installs and the sandbox (PIP_MIRROR_URL), e.g. "https://pypi.corp.example/simple"; its host joins the allow-list. Default none (pypi.org). */
   pipMirrorUrl?: string;
+  /**
+   * Connection tuning for many concurrent connections: safe pod sysctls (wider local port range,
+   * shorter FIN timeout) on api, websocket api, workers, plugin daemon, SSRF proxy and web, and
+   * gunicorn `--backlog 4096`. Reasons: docs/closed-networks.md. Default false.
+   */
+  networkTuning?: boolean;
   /** Dify Marketplace (plugin discovery and installs from marketplace.dify.ai; MARKETPLACE_ENABLED). Default true. */
   marketplaceEnabled?: boolean;
   /** Explicit ALB name (annotation load-balancer-name; 1-32 letters, digits, '-'), so dashboards and alarms can find it. Default: the controller's generated name. */

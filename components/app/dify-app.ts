@@ -155,6 +155,7 @@ export class DifyApp extends pulumi.ComponentResource {
         extraMounts: isSquid ? [{ name: "squid-conf", mountPath: "/etc/squid-dify", readOnly: true }] : undefined,
         // api-image pods start only after this version's schema migration succeeded.
         dependsOn: s.spec.image === "api" ? [...prerequisites, migration] : prerequisites,
+        networkTuning: args.networkTuning === true,
         opts: child,
       }, backendAnnotations(s.spec));
       if (w.service) {

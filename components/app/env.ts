@@ -11,6 +11,7 @@ import { ObjectStorage, PostgresConnection, RedisConnection } from "../contracts
 import { EnvGroup, k8sName } from "./catalog";
 import { ResolvedService } from "./validate";
 import { EgressPlan } from "./egress";
+import { GUNICORN_BACKLOG } from "./tuning";
 
 /** Keys of the credentials Secret. */
 export enum SecretKey {
@@ -201,13 +202,14 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
 }
 
 /** Literal env of one container, beyond its ConfigMaps: MODE, migrations off, per-service tuning. */
-export function literalEnv(s: ResolvedService): Record<string, string> {
+export function literalEnv(s: ResolvedService, networkTuning = false): Record<string, string> {
   const env: Record<string, string> = {};
   if (s.spec.image === "api") {
     if (s.spec.mode) env.MODE = s.spec.mode;
     env.MIGRATION_ENABLED = "false"; // the migration Job migrates, once per version
   }
-  if (s.spec.key === "api") env.GUNICORN_CMD_ARGS = "--graceful-timeout 300"; // finish in-flight streams on SIGTERM
+  // Finish in-flight streams on SIGTERM; with tuning, a listen queue matching somaxconn (tuning.ts).
+  if (s.spec.key === "api") env.GUNICORN_CMD_ARGS = `--graceful-timeout 300${networkTuning ? ` --backlog ${GUNICORN_BACKLOG}` : ""}`;
   if (s.spec.key === "api-websocket") {
     env.SERVER_WORKER_CLASS = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker";
     env.SERVER_WORKER_CONNECTIONS = "1000";

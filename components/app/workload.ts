@@ -13,6 +13,7 @@ import {
 } from "../k8s/security";
 import { Placement, ServiceSpec, k8sName } from "./catalog";
 import { configMapName, literalEnv, secretEnv } from "./env";
+import { podSysctls } from "./tuning";
 import { ResolvedService } from "./validate";
 
 /** Label every Dify pod carries with its catalog key; NetworkPolicies select on it. */
@@ -35,6 +36,8 @@ export interface WorkloadContext {
   extraMounts?: k8s.types.input.core.v1.VolumeMount[];
   /** Resources the Deployment must wait for (the migration Job for api-image services). */
   dependsOn: pulumi.Resource[];
+  /** Connection tuning (tuning.ts): safe pod sysctls and gunicorn's backlog. Default off. */
+  networkTuning?: boolean;
   opts: pulumi.CustomResourceOptions;
 }
 
@@ -99,8 +102,8 @@ export function security(spec: ServiceSpec) {
 }
 
 /** The env of a row's container: literals, then secret references (ConfigMaps come via envFrom). */
-export function containerEnv(s: ResolvedService): k8s.types.input.core.v1.EnvVar[] {
-  const literals = Object.entries(literalEnv(s)).map(([name, value]) => ({ name, value }));
+export function containerEnv(s: ResolvedService, networkTuning = false): k8s.types.input.core.v1.EnvVar[] {
+  const literals = Object.entries(literalEnv(s, networkTuning)).map(([name, value]) => ({ name, value }));
   return [...literals, ...s.spec.envGroups.flatMap((g) => secretEnv(g))];
 }
 
@@ -125,7 +128,7 @@ export function buildWorkload(s: ResolvedService, ctx: WorkloadContext, serviceA
     image: ctx.image,
     imagePullPolicy: "IfNotPresent",
     command: spec.command,
-    env: containerEnv(s),
+    env: containerEnv(s, ctx.networkTuning),
     envFrom: spec.envGroups.map((g) => ({ configMapRef: { name: configMapName(g) } })),
     ports: spec.port ? [{ name: "http", containerPort: spec.port, protocol: "TCP" }] : undefined,
     ...(spec.port ? probeSet("http", spec.healthPath, spec.startupSeconds) : {}),
@@ -158,7 +161,7 @@ export function buildWorkload(s: ResolvedService, ctx: WorkloadContext, serviceA
           enableServiceLinks: false, // no injected *_PORT/*_HOST env that could shadow Dify settings
           priorityClassName: `${ctx.name}-${spec.priority}`,
           terminationGracePeriodSeconds: spec.terminationGraceSeconds,
-          securityContext: sec.pod,
+          securityContext: podSysctls(s.spec.key, ctx.networkTuning === true) ? { ...sec.pod, sysctls: podSysctls(s.spec.key, true) } : sec.pod,
           ...placement(spec.placement, ctx.nodePlacement),
           topologySpreadConstraints: multi ? spread(selector) : undefined,
           containers: [container],

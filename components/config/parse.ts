@@ -56,7 +56,7 @@ export interface DifyStackConfig {
   /** Where images come from (components/k8s/images.ts). */
   images: { registry?: string; digests: Record<string, string>; ecrPullThroughCache: boolean; dockerHubCredentialArn?: string };
   /** Closed network and controlled egress (docs/closed-networks.md). */
-  network: { closed: boolean; extraVpcEndpoints: string[]; egressAllowedDomains?: string[]; egressUpstreamProxy?: string; pipMirrorUrl?: string; marketplaceEnabled: boolean };
+  network: { networkTuning: boolean; closed: boolean; extraVpcEndpoints: string[]; egressAllowedDomains?: string[]; egressUpstreamProxy?: string; pipMirrorUrl?: string; marketplaceEnabled: boolean };
 }
 
 const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
@@ -241,6 +241,7 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
       dockerHubCredentialArn: get("ecrDockerHubCredentialArn"),
     },
     network: {
+      networkTuning: get("networkTuning"),
       closed: get("closedNetwork"),
       extraVpcEndpoints: get("extraVpcEndpoints"),
       egressAllowedDomains: get("egressAllowedDomains"),

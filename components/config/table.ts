@@ -5,10 +5,11 @@
 import {
   checkAcmArn, checkCacheNodeType, checkCidr, checkCron, checkDbClass, checkHostname, checkInstanceType,
   checkPgIdentifier, checkRegion, checkRoleArn, checkSubnetId, checkVpcCidr, checkVpcId, KeySpec, Profile,
-  checkEgressDomain, checkEndpointService, checkHostPort, checkHttpUrl, checkRegistryPrefix, checkSecretsManagerPtcArn,
+  checkEmail, checkEgressDomain, checkEndpointService, checkHostPort, checkHttpUrl, checkRegistryPrefix, checkSecretsManagerPtcArn,
 } from "./keys";
 import { DEFAULT_KUBERNETES_VERSION, KNOWN_ADDON_VERSIONS } from "../cluster/versions";
 import { DEFAULT_DIFY_VERSION, DIFY_VERSIONS } from "../app/versions";
+import { ALARM_THRESHOLD_DEFAULTS } from "../observability/args";
 
 /** Dify versions this package has a verified, matching image set for (DifyApp's version table). */
 export const SUPPORTED_DIFY_VERSIONS: readonly string[] = Object.keys(DIFY_VERSIONS);
@@ -79,7 +80,16 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "egressAllowedDomains", type: "array", description: "Only these domains are reachable through the SSRF proxy (squid dstdomain: api.openai.com, or .openai.com with subdomains); everything else is denied. Unset: any public destination. Required in closed mode.", check: checkEgressDomain },
   { key: "egressUpstreamProxy", type: "string", description: "Corporate egress proxy the SSRF proxy forwards every request to (host:port).", check: checkHostPort },
   { key: "pipMirrorUrl", type: "string", description: "Python package index for plugin dependency installs and the sandbox (PIP_MIRROR_URL); its host joins the egress allow-list.", check: checkHttpUrl },
+  { key: "networkTuning", type: "boolean", description: "Connection tuning for many concurrent connections: safe pod sysctls (local port range 10240-65535, FIN timeout 30 s) and gunicorn --backlog 4096 (docs/closed-networks.md).", default: false },
   { key: "marketplaceEnabled", type: "boolean", description: "Dify Marketplace (plugins from marketplace.dify.ai). Unset: true, or false with dify:closedNetwork." },
+
+  // ---- observability (docs/observability.md) ----
+  { key: "observability", type: "boolean", description: "Ship container logs to CloudWatch, run the OpenTelemetry Collector (Dify traces to X-Ray, metrics to CloudWatch), ALB access logs to S3, and create the stack's dashboard.", default: true },
+  { key: "logRetentionDays", type: "integer", description: "How long container logs, OTLP metrics logs and ALB access logs are kept; a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).", unit: "days", min: 1, max: 3653, default: { dev: 7, prod: 90 } },
+  { key: "alarms", type: "boolean", description: "Create the CloudWatch alarms (and their SNS topic); needs dify:observability.", default: { dev: false, prod: true } },
+  { key: "alarmEmails", type: "array", description: "E-mail addresses subscribed to the alarm topic (each must confirm the subscription mail).", check: checkEmail, default: [] },
+  { key: "alarmThresholds", type: "object", description: `Alarm thresholds by name, e.g. {alb5xxPercent: 2, dbCpuPercent: 70}. Names (default, unit): ${Object.entries(ALARM_THRESHOLD_DEFAULTS).map(([k, d]) => `${k} (${d.value} ${d.unit})`).join(", ")}.`, default: {} },
+  { key: "cloudwatchAddonVersion", type: "string", description: "Version of the amazon-cloudwatch-observability EKS add-on (aws eks describe-addon-versions --addon-name amazon-cloudwatch-observability). Unset: EKS's default for the cluster's Kubernetes version.", check: (v) => (/^v\d+\.\d+\.\d+-eksbuild\.\d+$/.test(v) ? undefined : "an add-on version such as v4.5.0-eksbuild.1") },
 
   // ---- backups ----
   { key: "backupRetentionDays", type: "integer", description: "How long database dumps, AWS Backup recovery points and old file versions are kept.", unit: "days", min: 1, max: 3650, default: { dev: 7, prod: 30 } },
