@@ -1,0 +1,81 @@
+/**
+ * Dify on AWS from another Pulumi project: the five `dify-aws` components composed by hand, the
+ * way a platform team would wire them into its own stack. `pulumi config set domain dify.example.com`
+ * and `pulumi config set --path 'apiAccessCidrs[0]' 203.0.113.0/24`, then `pulumi up`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import {
+  DifyApp,
+  DifyBackups,
+  DifyCluster,
+  DifyDatabaseHA,
+  DifyStorage,
+  postgresConnectionOf,
+  redisConnectionOf,
+} from "dify-aws";
+
+const config = new pulumi.Config();
+/** Public host name of Dify (point its DNS at the load balancer after the first deploy). */
+const domain = config.require("domain");
+/** Who may reach the EKS API (your office / VPN egress), never 0.0.0.0/0 in production. */
+const apiAccessCidrs = config.requireObject<string[]>("apiAccessCidrs");
+/** false for a throw-away environment: 2 zones, no `protect`, buckets emptied on destroy. */
+const production = config.getBoolean("production") ?? true;
+const azCount = production ? 3 : 2;
+const vpcCidr = "10.40.0.0/16";
+const namespace = "dify";
+/** The stack's AWS region (`pulumi config set aws:region us-east-1`): where the buckets live. */
+const region = new pulumi.Config("aws").require("region");
+
+// 1. Network and Kubernetes: VPC across the zones, EKS, node groups, add-ons, IRSA.
+const cluster = new DifyCluster("dify", { production, azCount, vpcCidr, publicAccessCidrs: apiAccessCidrs });
+const kubernetes = new k8s.Provider("dify-k8s", { kubeconfig: cluster.kubeconfig, enableServerSideApply: true });
+const oidcProvider = { arn: cluster.oidcProviderArn, issuer: cluster.oidcIssuer };
+
+// 2. Data: Aurora PostgreSQL (pgvector) + ElastiCache Redis in the same VPC, reachable only from
+// the nodes. It needs only the VPC, so Pulumi creates it in parallel with EKS. The Kubernetes
+// provider runs the Job that creates Dify's databases and least-privilege role.
+const data = new DifyDatabaseHA("dify", {
+  protect: production,
+  vpcId: cluster.vpcId,
+  subnetIds: Array.from({ length: azCount }, (_, i) => cluster.privateSubnetIds.apply((ids) => ids[i])),
+  allowedSecurityGroupIds: [cluster.nodeSecurityGroupId],
+}, { providers: { kubernetes } });
+
+// 3. Files: private, versioned, KMS-encrypted buckets and one IRSA role for Dify's service accounts.
+const storage = new DifyStorage("dify", { namespace, oidcProvider, protect: production, forceDestroy: !production });
+
+// 4. Dify itself, wired to the handles the other components export.
+const database = postgresConnectionOf(data);
+const app = new DifyApp("dify", {
+  namespace,
+  domain,
+  database,
+  redis: redisConnectionOf(data),
+  storage: {
+    bucketName: storage.bucketName,
+    pluginBucketName: storage.pluginBucketName,
+    region,
+    roleArn: storage.roleArn,
+  },
+  vpcCidrs: [vpcCidr],
+  dataCidrs: [vpcCidr],
+  ingressSourceCidrs: ["0.0.0.0/0"],
+}, { provider: kubernetes, dependsOn: [cluster, data] });
+
+// 5. Backups: AWS Backup plans, logical dumps to S3 and a scheduled restore test.
+const backups = new DifyBackups("dify", {
+  database,
+  restoreLogin: data.masterLogin,
+  auroraClusterArn: data.clusterArn,
+  oidcProvider,
+  databaseCidrs: [vpcCidr],
+  protect: production,
+  forceDestroy: !production,
+}, { providers: { kubernetes }, dependsOn: [cluster, data] });
+
+export const url = app.url;
+export const kubeconfig = cluster.kubeconfig; // secret
+export const difyVersion = app.difyVersion;
+export const backupBucket = backups.bucketName;

@@ -1,0 +1,156 @@
+/**
+ * Consumer proof: the npm package as another team gets it. Builds and packs this repo
+ * (`npm run build`, `npm pack`), unpacks the tarball into node_modules/dify-aws of a scratch
+ * TypeScript Pulumi program outside the repo, type-checks examples/typescript/index.ts against
+ * the packed declarations, then runs the compiled program under mocks.
+ *
+ * Offline by design (CI has the registry only during `npm ci`): the tarball is unpacked the way
+ * npm installs it (package/ -> node_modules/dify-aws) and its dependencies are symlinks into this
+ * repo's node_modules, after checking that the installed versions satisfy the ranges the packed
+ * package.json declares and that every module the packed code requires is declared. A real
+ * `npm install <tarball>` would need the registry (or a primed cache) for hundreds of packages.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import { builtinModules } from "module";
+import * as pulumi from "@pulumi/pulumi";
+import { resolve, runUnderMocks, MockRun } from "./harness/monitor";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const semver = require("semver") as { satisfies(v: string, range: string): boolean };
+
+const ROOT = path.resolve(__dirname, "..");
+const EXAMPLE = path.join(ROOT, "examples", "typescript");
+const COMPONENTS = ["DifyCluster", "DifyDatabaseHA", "DifyStorage", "DifyApp", "DifyBackups"];
+
+interface PackageJson { name: string; version: string; main: string; types: string; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> }
+
+function run(cmd: string, args: string[], cwd: string): string {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_update_notifier: "false" } });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+function listFiles(dir: string, base = dir): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(path.join(dir, e.name), base) : [path.relative(base, path.join(dir, e.name))]);
+}
+
+describe("component package: consumer install of the packed tarball", function () {
+  this.timeout(120_000);
+  let scratch: string;
+  let installed: string;
+  let files: string[];
+  let pkg: PackageJson;
+
+  before(() => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), "dify-aws-consumer-"));
+    // The same build `npm pack` runs through `prepare`; packing with --ignore-scripts avoids a second one.
+    run(process.execPath, [path.join(ROOT, "scripts", "build-package.js")], ROOT);
+    const packed = JSON.parse(run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], ROOT)) as { filename: string }[];
+    const tarball = path.join(scratch, packed[0].filename);
+    installed = path.join(scratch, "node_modules", "dify-aws");
+    fs.mkdirSync(installed, { recursive: true });
+    run("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"], scratch);
+    files = listFiles(installed).sort();
+    pkg = JSON.parse(fs.readFileSync(path.join(installed, "package.json"), "utf8")) as PackageJson;
+  });
+
+  after(() => {
+    if (scratch && !process.env.KEEP_CONSUMER_SCRATCH) fs.rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it("contains the compiled components, their declarations and runtime assets, and nothing else", () => {
+    const top = new Set(["package.json", "README.md", "LICENSE", "CHANGELOG.md"]);
+    const stray = files.filter((f) => !top.has(f) && !f.startsWith("bin/components/"));
+    assert.deepEqual(stray, [], "no tests, stack files, policy pack or sources in the tarball");
+    assert.ok(files.includes(pkg.main) && files.includes(pkg.types), "main and types are in the tarball");
+    assert.deepEqual(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")), [], "no TypeScript sources");
+    assert.deepEqual(files.filter((f) => f.startsWith("bin/components/config/")), [], "not this repo's stack config");
+    for (const sh of ["dump.sh", "fetch.sh", "lib.sh", "restore.sh", "upload.sh", "verify.sh"]) {
+      const f = `bin/components/backups/scripts/${sh}`;
+      assert.ok(files.includes(f), `${f} (DifyBackups reads it at run time)`);
+    }
+    assert.equal(pkg.name, "dify-aws");
+  });
+
+  it("declares every module its code requires (dependency or peer), and nothing is pinned to one patch of @pulumi/pulumi", () => {
+    const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]);
+    const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+    const undeclared = new Set<string>();
+    for (const f of files.filter((x) => x.endsWith(".js"))) {
+      for (const m of fs.readFileSync(path.join(installed, f), "utf8").matchAll(/require\("([^"]+)"\)/g)) {
+        const spec = m[1];
+        if (spec.startsWith(".") || builtins.has(spec)) continue;
+        const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
+        if (!declared.has(name)) undeclared.add(`${name} (${f})`);
+      }
+    }
+    assert.deepEqual([...undeclared], []);
+    assert.ok(pkg.peerDependencies?.["@pulumi/pulumi"], "@pulumi/pulumi is a peer: one SDK copy in the consumer's program");
+    assert.ok(semver.satisfies("3.248.0", pkg.peerDependencies!["@pulumi/pulumi"]), "Node 20 consumers can keep @pulumi/pulumi 3.248.0");
+  });
+
+  it("installs into a fresh TypeScript project, type-checks the example against the packed declarations, and runs it under mocks", async () => {
+    // Dependencies: symlinks to this repo's installed copies, each checked against the declared range.
+    const wanted: Record<string, string> = {
+      ...pkg.dependencies, ...pkg.peerDependencies,
+      "@types/node": "*",
+    };
+    for (const [name, range] of Object.entries(wanted)) {
+      const from = path.join(ROOT, "node_modules", name);
+      const version = (JSON.parse(fs.readFileSync(path.join(from, "package.json"), "utf8")) as { version: string }).version;
+      assert.ok(semver.satisfies(version, range), `${name}@${version} satisfies ${range}`);
+      const to = path.join(scratch, "node_modules", name);
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.symlinkSync(from, to, "dir");
+    }
+    for (const f of ["index.ts", "tsconfig.json", "Pulumi.yaml"]) fs.copyFileSync(path.join(EXAMPLE, f), path.join(scratch, f));
+
+    // Type-check and compile exactly as the consumer would (their tsconfig, this repo's TypeScript).
+    const tsc = require.resolve("typescript/bin/tsc", { paths: [ROOT] });
+    const r = spawnSync(process.execPath, [tsc, "-p", path.join(scratch, "tsconfig.json")], { cwd: scratch, encoding: "utf8" });
+    assert.equal(r.status, 0, `tsc in the consumer project:\n${r.stdout}${r.stderr}`);
+    const compiled = path.join(scratch, "bin", "index.js");
+    assert.ok(fs.existsSync(compiled));
+
+    const previous = pulumi.runtime.allConfig();
+    pulumi.runtime.setAllConfig({
+      "dify-example:domain": "dify.example.com",
+      "dify-example:apiAccessCidrs": JSON.stringify(["203.0.113.0/24"]),
+      "dify-example:production": "false",
+      "aws:region": "us-east-1",
+    });
+    let result: MockRun<Record<string, pulumi.Output<unknown>>>;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      result = await runUnderMocks(() => require(compiled) as Record<string, pulumi.Output<unknown>>, { project: "dify-example", stack: "dev" });
+    } finally {
+      pulumi.runtime.setAllConfig(previous);
+    }
+
+    // The components came from the installed package, not from this repo's sources.
+    assert.ok(Object.keys(require.cache).some((k) => k.startsWith(fs.realpathSync(installed))), "dify-aws loaded from node_modules");
+    assert.ok(!Object.keys(require.cache).some((k) => k.startsWith(path.join(ROOT, "bin"))), "not from the repo's own build");
+
+    for (const c of COMPONENTS) {
+      const rs = result.resources.filter((x) => x.type === `dify-aws:index:${c}`);
+      assert.equal(rs.length, 1, `one ${c}`);
+      assert.ok(result.resources.some((x) => x.parent === rs[0].urn), `${c} has children`);
+    }
+    const url = await resolve(result.value.url as pulumi.Output<string>);
+    assert.equal(url.value, "http://dify.example.com");
+    assert.equal((await resolve(result.value.kubeconfig)).secret, true, "the kubeconfig stack output is secret");
+    // The consumer's own Kubernetes provider reached the components' Kubernetes objects.
+    // (DifyCluster's own provider for its add-ons is also named dify-k8s, but parented to the cluster.)
+    const provider = result.resources.find((x) => x.urn === "urn:pulumi:dev::dify-example::pulumi:providers:kubernetes::dify-k8s");
+    assert.ok(provider);
+    const outsideCluster = (urn: string) => !urn.includes("dify-aws:index:DifyCluster");
+    const k8sObjects = result.resources.filter((x) => x.type.startsWith("kubernetes:") && outsideCluster(x.urn));
+    assert.ok(k8sObjects.length > 20);
+    assert.deepEqual(k8sObjects.filter((x) => !`${x.provider}`.startsWith(`${provider!.urn}::`)).map((x) => `${x.type} ${x.name} ${x.provider} ${x.parent}`), [], "every app, bootstrap and backup object uses dify-k8s");
+  });
+});
