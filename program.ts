@@ -21,6 +21,9 @@ import { DifyStackConfig, NodeGroupConfig, Profile } from "./components/config";
 import { DifyDatabaseHA, poolEnv, poolSettingsFor, postgresConnectionOf, redisConnectionOf } from "./components/data";
 import { DifyDatabaseHAArgs } from "./components/data/args";
 import { DifyStorage } from "./components/storage";
+import { DifyObservability, DifyObservabilityArgs, resolveObservability } from "./components/observability";
+import { COLLECTOR_LABELS, otlpHttpEndpoint } from "./components/observability/collector";
+import { backupMetricNamespace } from "./components/backups/monitoring";
 
 /** The component name every child's name derives from (e.g. Deployment `dify-api`). */
 const NAME = "dify";
@@ -46,6 +49,12 @@ export interface DifyStackOutputs {
   backupBucket: pulumi.Output<string>;
   backupVaultArn: pulumi.Output<string>;
   backupNamespace: pulumi.Output<string>;
+  /** DNS name of the load balancer: point dify:domain at it (CNAME or alias). */
+  loadBalancerHostname: pulumi.Output<string>;
+  /** CloudWatch dashboard of the stack ("" with dify:observability false). */
+  dashboardName: pulumi.Output<string>;
+  /** SNS topic the alarms notify ("" when alarms are off). */
+  alarmTopicArn: pulumi.Output<string>;
 }
 
 /** Placeholder handles: resolvePlan/validateBackupsArgs check plain settings, never connection values. */
@@ -88,7 +97,9 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     protect: c.deletionProtection,
     tags,
     // Closed network (docs/closed-networks.md): keys only set when on, so open stacks are unchanged.
-    ...(closed ? { closedNetwork: true, internetGateway: !c.internalLoadBalancer, extraVpcEndpoints: c.network.extraVpcEndpoints } : {}),
+    // With observability on, the collector exports traces to X-Ray and the CloudWatch agent
+    // publishes metrics: both need their endpoints when there is no internet route.
+    ...(closed ? { closedNetwork: true, internetGateway: !c.internalLoadBalancer, extraVpcEndpoints: [...new Set([...c.network.extraVpcEndpoints, ...(c.observability.enabled ? ["xray", "monitoring"] : [])])] } : {}),
     ...(imageSource ? { imageSource } : {}),
     ...(c.images.ecrPullThroughCache ? { ecrPullThroughCache: true, dockerHubCredentialArn: c.images.dockerHubCredentialArn } : {}),
   };
@@ -163,7 +174,31 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     forceDestroy: !c.deletionProtection,
     tags,
   };
-  return { cluster, data, app, backups, storage };
+  // The ALB gets an explicit name so the dashboard and alarms can find it (at most 32 characters).
+  const loadBalancerName = `${NAME}-${stack}`.slice(0, 32).replace(/-+$/, "");
+  app.loadBalancerName = loadBalancerName;
+  const namespace = c.namespace;
+  const observability: Omit<DifyObservabilityArgs, "clusterName" | "oidcProvider" | "databaseClusterIdentifier" | "redisReplicationGroupId" | "redis" | "loadBalancerReady"> = {
+    region: c.region,
+    loadBalancerName,
+    databaseReaderCount: c.database.readerCount,
+    redisNodeCount: 1 + c.redis.replicaCount,
+    appNamespace: namespace,
+    namespace: `${namespace}-observability`,
+    logRetentionDays: c.observability.logRetentionDays,
+    cloudwatchAddonVersion: c.observability.cloudwatchAddonVersion,
+    images: imageSource,
+    collectorReplicas: prod ? 2 : 1,
+    dataCidrs: privateCidrs,
+    backupMetricNamespace: backupMetricNamespace(NAME),
+    alarms: c.observability.alarms,
+    alarmEmails: c.observability.alarmEmails,
+    alarmThresholds: c.observability.alarmThresholds,
+    protect: c.deletionProtection,
+    forceDestroy: !c.deletionProtection,
+    tags,
+  };
+  return { cluster, data, app, backups, storage, observability };
 }
 
 /** Replica ceilings the database's max_connections must hold (DifyDatabaseHA sizes pools from them). */
@@ -209,6 +244,9 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
     auroraClusterArn: PENDING,
     oidcProvider: { arn: PENDING, issuer: PENDING },
   });
+  if (c.observability.enabled) {
+    resolveObservability(NAME, { ...s.observability, clusterName: PENDING, oidcProvider: { arn: PENDING, issuer: PENDING }, databaseClusterIdentifier: PENDING, redisReplicationGroupId: PENDING });
+  }
 
   const cluster = new DifyCluster(NAME, s.cluster);
   const oidcProvider = { arn: cluster.oidcProviderArn, issuer: cluster.oidcIssuer };
@@ -230,8 +268,27 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
   const storage = new DifyStorage(NAME, { ...s.storage, oidcProvider });
 
   const database = postgresConnectionOf(data);
+  // Observability first: DifyApp's ALB needs the access-log bucket. Its ALB lookup waits for the
+  // Ingress through `loadBalancerReady`, resolved below once DifyApp exists.
+  let ingressReady: (hostname: pulumi.Output<string>) => void = () => undefined;
+  const obs = c.observability.enabled ? new DifyObservability(NAME, {
+    ...s.observability,
+    clusterName: cluster.clusterName,
+    oidcProvider,
+    databaseClusterIdentifier: data.clusterIdentifier,
+    redisReplicationGroupId: data.replicationGroupId,
+    redis: redisConnectionOf(data),
+    loadBalancerReady: pulumi.output(new Promise<pulumi.Output<string>>((resolve) => { ingressReady = resolve; })),
+  }, { providers: { kubernetes }, dependsOn: [cluster] }) : undefined;
+
   const app = new DifyApp(NAME, {
     ...s.app,
+    observability: obs ? {
+      otlpEndpoint: otlpHttpEndpoint(s.observability.namespace!),
+      collectorNamespace: s.observability.namespace!,
+      collectorPodLabels: COLLECTOR_LABELS,
+      accessLogBucket: obs.accessLogBucketName,
+    } : undefined,
     certificateArn: c.certificateArn,
     database,
     redis: redisConnectionOf(data),
@@ -242,9 +299,14 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
       roleArn: storage.roleArn,
     },
   }, { provider: kubernetes, dependsOn: [cluster, data] });
+  ingressReady(app.loadBalancerHostname);
 
+  const alarmsOn = obs !== undefined && c.observability.alarms;
   const backups = new DifyBackups(NAME, {
     ...s.backups,
+    // Failed/missing backup and restore-verification alarms read the shipped container logs.
+    logGroupName: alarmsOn ? obs.applicationLogGroupName : undefined,
+    alarmActions: alarmsOn ? [obs.alarmTopicArn.apply((a) => a ?? "")] : undefined,
     database,
     restoreLogin: data.masterLogin,
     auroraClusterArn: data.clusterArn,
@@ -268,5 +330,8 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
     backupBucket: backups.bucketName,
     backupVaultArn: backups.vaultArn,
     backupNamespace: backups.namespace,
+    loadBalancerHostname: app.loadBalancerHostname,
+    dashboardName: obs ? obs.dashboardName : pulumi.output(""),
+    alarmTopicArn: obs ? obs.alarmTopicArn.apply((a) => a ?? "") : pulumi.output(""),
   };
 }

@@ -9,3 +9,4 @@ export * from "./data";
 export * from "./storage";
 export * from "./app";
 export * from "./backups";
+export * from "./observability";

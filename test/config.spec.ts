@@ -106,6 +106,18 @@ describe("stack config", () => {
     refused("prod", { "dify:services": { api: { memoryLimit: "2GB" } } }, "dify:services.api.memoryLimit", /memory quantity/);
   });
 
+  it("refuses bad observability settings (retention CloudWatch rejects, unknown or out-of-range thresholds, bad e-mail, alarms without observability)", () => {
+    refused("prod", { "dify:logRetentionDays": 10 }, "dify:logRetentionDays", /got 10, allowed one of 1, 3, 5, 7, 14, 30/);
+    refused("prod", { "dify:alarmThresholds": { alb5xx: 2 } }, "dify:alarmThresholds", /unknown threshold "alb5xx", allowed alb5xxPercent/);
+    refused("prod", { "dify:alarmThresholds": { dbCpuPercent: 0 } }, "dify:alarmThresholds.dbCpuPercent", /got 0, allowed a number from 1 to 100 \(%\)/);
+    refused("prod", { "dify:alarmEmails": ["oncall"] }, "dify:alarmEmails", /e-mail/);
+    refused("prod", { "dify:observability": false, "dify:alarms": true }, "dify:alarms", /only with observability on/);
+    const dev = parseStackConfig(loadStackConfig("dev"));
+    const prod = parseStackConfig(loadStackConfig("prod"));
+    assert.deepEqual([dev.observability.alarms, prod.observability.alarms], [false, true]);
+    assert.deepEqual([dev.observability.logRetentionDays, prod.observability.logRetentionDays], [7, 90]);
+  });
+
   it("reports every problem at once", () => {
     assert.equal(problems("prod", { "dify:azCount": 9, "dify:foo": 1, "dify:redisReplicaCount": -1 }).length, 3);
   });

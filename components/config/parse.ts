@@ -7,6 +7,7 @@
 import { ByProfile, isByProfile, KeySpec, parseCidr, Profile } from "./keys";
 import { CONFIG_KEYS } from "./table";
 import { checkServices, ServiceOverride } from "./services";
+import { ALARM_THRESHOLD_DEFAULTS, AlarmThresholds, LOG_RETENTION_DAYS } from "../observability/args";
 
 export const NAMESPACE = "dify";
 
@@ -55,6 +56,8 @@ export interface DifyStackConfig {
   backups: { retentionDays: number; schedule: string; restoreVerifySchedule: string; copyRegion?: string };
   /** Where images come from (components/k8s/images.ts). */
   images: { registry?: string; digests: Record<string, string>; ecrPullThroughCache: boolean; dockerHubCredentialArn?: string };
+  /** Logs, collector, dashboard and alarms (docs/observability.md). */
+  observability: { enabled: boolean; logRetentionDays: number; alarms: boolean; alarmEmails: string[]; alarmThresholds: AlarmThresholds; cloudwatchAddonVersion?: string };
   /** Closed network and controlled egress (docs/closed-networks.md). */
   network: { networkTuning: boolean; closed: boolean; extraVpcEndpoints: string[]; egressAllowedDomains?: string[]; egressUpstreamProxy?: string; pipMirrorUrl?: string; marketplaceEnabled: boolean };
 }
@@ -240,6 +243,14 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
       ecrPullThroughCache: get("ecrPullThroughCache"),
       dockerHubCredentialArn: get("ecrDockerHubCredentialArn"),
     },
+    observability: {
+      enabled: get("observability"),
+      logRetentionDays: get("logRetentionDays"),
+      alarms: get<boolean>("observability") && get<boolean>("alarms"),
+      alarmEmails: get("alarmEmails"),
+      alarmThresholds: get("alarmThresholds"),
+      cloudwatchAddonVersion: get("cloudwatchAddonVersion"),
+    },
     network: {
       networkTuning: get("networkTuning"),
       closed: get("closedNetwork"),
@@ -289,6 +300,7 @@ function crossChecks(get: <T>(key: string) => T, profile: Profile, region: strin
     problems.push(`${k("pluginDbName")}: got ${JSON.stringify(get("pluginDbName"))}, the same as ${k("dbName")}; allowed a different database (the plugin daemon's tables would collide with Dify's)`);
   }
   closedNetworkChecks(get, region, problems);
+  observabilityChecks(get, problems);
   const copy = get<string | undefined>("backupCopyRegion");
   if (copy && copy === region) problems.push(`${k("backupCopyRegion")}: got ${JSON.stringify(copy)}, the same as aws:region; allowed a different region (or unset)`);
 }
@@ -322,4 +334,20 @@ function closedNetworkChecks(get: <T>(key: string) => T, region: string, problem
   }
   const extra = get<string[] | undefined>("extraVpcEndpoints") ?? [];
   if (extra.length > 0 && !closed) problems.push(`${k("extraVpcEndpoints")}: set without ${k("closedNetwork")}; allowed only in closed mode (open stacks reach AWS APIs through NAT)`);
+}
+
+/** Retention values CloudWatch accepts; alarm threshold names and ranges (DifyObservability's table). */
+function observabilityChecks(get: <T>(key: string) => T, problems: string[]): void {
+  const k = (key: string) => `${NAMESPACE}:${key}`;
+  const days = get<number | undefined>("logRetentionDays");
+  if (days !== undefined && !LOG_RETENTION_DAYS.includes(days)) problems.push(`${k("logRetentionDays")}: got ${days}, allowed one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch Logs retention values)`);
+  const t = get<Record<string, unknown> | undefined>("alarmThresholds") ?? {};
+  for (const [name, v] of Object.entries(t)) {
+    const d = (ALARM_THRESHOLD_DEFAULTS as Record<string, { min: number; max: number; unit: string }>)[name];
+    if (!d) problems.push(`${k("alarmThresholds")}: unknown threshold ${JSON.stringify(name)}, allowed ${Object.keys(ALARM_THRESHOLD_DEFAULTS).join(", ")}`);
+    else if (typeof v !== "number" || !Number.isFinite(v) || v < d.min || v > d.max) problems.push(`${k("alarmThresholds")}.${name}: got ${JSON.stringify(v)}, allowed a number from ${d.min} to ${d.max} (${d.unit})`);
+  }
+  if (get<boolean | undefined>("alarms") === true && get<boolean | undefined>("observability") === false) {
+    problems.push(`${k("alarms")}: got true with ${k("observability")} false; allowed only with observability on (the alarms read its metrics)`);
+  }
 }
