@@ -5,7 +5,10 @@
  */
 import { strict as assert } from "assert";
 import { Plan, planStack } from "./harness/plan";
+import * as fs from "fs";
+import * as path from "path";
 import { ConfigError } from "../components/config";
+import { LB_CONTROLLER_IMAGE } from "../components/cluster/versions";
 
 const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const CLOSED: Record<string, unknown> = {
@@ -72,7 +75,7 @@ describe("closed network and private registries (prod plan)", function () {
     const service = (r: R) => String(input(r).serviceName).replace("com.amazonaws.us-east-1.", "");
     const iface = eps.filter((r) => input(r).vpcEndpointType === "Interface");
     const names = iface.map(service).sort();
-    for (const s of ["ecr.api", "ecr.dkr", "sts", "ec2", "eks", "eks-auth", "elasticloadbalancing", "autoscaling", "logs", "kms", "secretsmanager", "bedrock-runtime"]) {
+    for (const s of ["ecr.api", "ecr.dkr", "sts", "ec2", "eks", "eks-auth", "elasticloadbalancing", "autoscaling", "logs", "kms", "secretsmanager", "bedrock-runtime", "xray", "monitoring"]) {
       assert.ok(names.includes(s), `interface endpoint ${s} (got ${names.join(", ")})`);
     }
     assert.ok(eps.some((r) => service(r) === "s3" && input(r).vpcEndpointType === "Gateway"), "S3 gateway endpoint (ECR layers, Dify files)");
@@ -125,6 +128,17 @@ describe("closed network and private registries (prod plan)", function () {
     assert.equal(data("api").MARKETPLACE_ENABLED, "false");
     assert.equal(data("plugin-daemon").PIP_MIRROR_URL, "https://pypi.corp.example/simple");
     assert.equal(data("sandbox").PIP_MIRROR_URL, "https://pypi.corp.example/simple");
+  });
+
+  it("docs/closed-networks.md lists every image the default prod plan runs (what must be mirrored)", async () => {
+    const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "closed-networks.md"), "utf8");
+    const p = await plan("default");
+    const images = new Set(p.recorded.flatMap((r) => containerImages(r.rawInputs)));
+    for (const r of ofType(p, "kubernetes:helm.sh/v3:Release")) {
+      const v = input(r).values as { image?: { repository?: string; tag: string } };
+      images.add(v.image?.repository ? `${v.image.repository}:${v.image.tag}` : /autoscaler/.test(r.name) ? `registry.k8s.io/autoscaling/cluster-autoscaler:${v.image!.tag}` : LB_CONTROLLER_IMAGE);
+    }
+    for (const i of images) assert.ok(doc.includes(`| \`${i}\` |`), `${i} is in the mirror table`);
   });
 
   it("passes the policy pack with zero mandatory violations", async () => {
