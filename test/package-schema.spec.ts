@@ -144,13 +144,22 @@ describe("component package: schema (what `pulumi package add` generates SDKs fr
         database: PG(), restoreLogin: { username: "dify_admin", password: pulumi.secret("master-pw") },
         auroraClusterArn: pulumi.output("arn:aws:rds:us-east-1:123456789012:cluster:dify"), oidcProvider: OIDC, protect: false, forceDestroy: true,
       }),
+      DifyObservability: () => ({
+        clusterName: pulumi.output("dify-dev"), oidcProvider: OIDC, region: "us-east-1", loadBalancerName: "dify-dev",
+        databaseClusterIdentifier: pulumi.output("dify-dev-aurora"), redisReplicationGroupId: pulumi.output("dify-dev-redis"),
+        redis: { host: pulumi.output("master.dify.abc.use1.cache.amazonaws.com"), port: 6379, password: pulumi.secret("redis-token"), useTls: true },
+        dataCidrs: ["10.40.0.0/16"], alarmEmails: ["oncall@example.com"], protect: false, forceDestroy: true,
+      }),
     };
-    const needsKubernetes = new Set(["DifyDatabaseHA", "DifyApp", "DifyBackups"]);
+    /** Components exported by the package beyond the five the issue promises (constructed too). */
+    const EXTRA = Object.keys(INPUTS).filter((c) => !COMPONENTS.includes(c) && pluginComponents().some((k) => k.name === c));
+    const ALL = [...COMPONENTS, ...EXTRA];
+    const needsKubernetes = new Set(["DifyDatabaseHA", "DifyApp", "DifyBackups", "DifyObservability"]);
     const runs: Record<string, MockRun<Promise<pulumi.provider.ConstructResult>>> = {};
 
     before(async function () {
       this.timeout(60_000);
-      for (const c of COMPONENTS) {
+      for (const c of ALL) {
         runs[c] = await runUnderMocks(() => {
           // The engine hands providers over as references (server.ts createProviderResource).
           const providers: Record<string, pulumi.ProviderResource> = needsKubernetes.has(c) ? { kubernetes: new DependencyProviderResource(K8S_REF) } : {};
@@ -164,7 +173,7 @@ describe("component package: schema (what `pulumi package add` generates SDKs fr
       return direct.flatMap((r) => [r, ...childrenOf(rs, r.urn)]);
     };
 
-    for (const c of COMPONENTS) {
+    for (const c of ALL) {
       it(`${c}: registers the component and its resources under it, and returns every schema output`, async () => {
         const run = runs[c];
         const result = await run.value;
