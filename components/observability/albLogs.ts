@@ -27,7 +27,7 @@ export const LEGACY_ELB_REGIONS: readonly string[] = [
 export function accessLogBucket(s: ObservabilitySettings, forceDestroy: boolean, parent: pulumi.Resource): aws.s3.Bucket {
   const opts = { parent };
   const bucket = new aws.s3.Bucket(`${s.name}-alb-logs`, {
-    bucketPrefix: `dify-${s.name}-alb-logs-`,
+    bucketPrefix: `${s.name.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 30)}-alb-logs-`,
     forceDestroy,
     tags: s.tags,
   }, { parent, protect: s.protect, retainOnDelete: s.protect });
