@@ -153,4 +153,13 @@ describe("component package: consumer install of the packed tarball", function (
     assert.ok(k8sObjects.length > 20);
     assert.deepEqual(k8sObjects.filter((x) => !`${x.provider}`.startsWith(`${provider!.urn}::`)).map((x) => `${x.type} ${x.name} ${x.provider} ${x.parent}`), [], "every app, bootstrap and backup object uses dify-k8s");
   });
+
+  it("is what `pulumi package add` loads: the plugin host requires the package dir, i.e. package.json main", () => {
+    // @pulumi/pulumi/cmd/run-plugin does require(<plugin dir>) and serves getPulumiComponents() of it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { getPulumiComponents } = require("@pulumi/pulumi/provider/experimental") as typeof import("@pulumi/pulumi/provider/experimental");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const names = getPulumiComponents(require(ROOT)).map((c) => c.name);
+    for (const c of COMPONENTS) assert.ok(names.includes(c), `${c} served by the plugin host`);
+  });
 });
