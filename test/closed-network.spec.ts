@@ -75,7 +75,7 @@ describe("closed network and private registries (prod plan)", function () {
     const service = (r: R) => String(input(r).serviceName).replace("com.amazonaws.us-east-1.", "");
     const iface = eps.filter((r) => input(r).vpcEndpointType === "Interface");
     const names = iface.map(service).sort();
-    for (const s of ["ecr.api", "ecr.dkr", "sts", "ec2", "eks", "eks-auth", "elasticloadbalancing", "autoscaling", "logs", "kms", "secretsmanager", "bedrock-runtime", "xray", "monitoring"]) {
+    for (const s of ["ecr.api", "ecr.dkr", "sts", "ec2", "eks", "elasticloadbalancing", "autoscaling", "logs", "kms", "secretsmanager", "bedrock-runtime", "xray", "monitoring"]) {
       assert.ok(names.includes(s), `interface endpoint ${s} (got ${names.join(", ")})`);
     }
     assert.ok(eps.some((r) => service(r) === "s3" && input(r).vpcEndpointType === "Gateway"), "S3 gateway endpoint (ECR layers, Dify files)");

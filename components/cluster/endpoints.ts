@@ -6,7 +6,8 @@
  * The list follows the EKS user guide "Deploy private clusters with limited internet access"
  * (ec2, ecr.api, ecr.dkr, s3 gateway, elasticloadbalancing, logs, sts, eks-auth, eks) and the EKS
  * Blueprints fully-private pattern (autoscaling for the Cluster Autoscaler), plus kms and
- * secretsmanager for workloads that decrypt or read secrets.
+ * secretsmanager for workloads that decrypt or read secrets. eks-auth is left out: it serves only
+ * EKS Pod Identity, and this package uses IRSA (STS) everywhere; add it with extraVpcEndpoints.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -32,7 +33,6 @@ export const CLOSED_NETWORK_ENDPOINTS: readonly EndpointSpec[] = [
   { service: "sts", reason: "IRSA: AssumeRoleWithWebIdentity for Dify's S3 access and the controllers", scopeByResourceAccount: true },
   { service: "ec2", reason: "VPC CNI (ENI/IP management), load balancer controller and node bootstrap" },
   { service: "eks", reason: "nodes and add-ons that describe the cluster" },
-  { service: "eks-auth", reason: "EKS Pod Identity (AssumeRoleForPodIdentity), used by add-ons that support it" },
   { service: "elasticloadbalancing", reason: "AWS Load Balancer Controller (the Ingress ALB)" },
   { service: "autoscaling", reason: "Cluster Autoscaler (resizes the node groups)" },
   { service: "logs", reason: "CloudWatch Logs from nodes and log shippers" },
