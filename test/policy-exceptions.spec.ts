@@ -38,11 +38,15 @@ function withExceptions(exceptions: unknown[], extra: Obj = {}): PolicyConfigFil
 describe("policy: exceptions and config", () => {
     describe("the project's config files", () => {
         for (const env of ["dev", "prod"]) {
-            it(`${env}.json loads, configures every policy explicitly, and excepts only dify-sandbox from exactly three policies`, () => {
+            it(`${env}.json loads, configures every policy explicitly, and excepts only dify-sandbox from exactly three policies (+ in prod the ALB log bucket from KMS)`, () => {
                 const config = loadPolicyConfig(env);
                 assert.deepEqual(Object.keys(config).sort(), [...policyNames].sort());
                 const settings = config["policy-exceptions"] as Obj;
-                const exceptions = settings.exceptions as Obj[];
+                const all = settings.exceptions as Obj[];
+                // ELB access logs accept only SSE-S3 buckets; prod requires KMS, dev accepts AES256 anyway.
+                const albLogs = all.filter((e) => e.resourceName === "dify-alb-logs");
+                assert.deepEqual(albLogs.map((e) => [e.resourceType, e.policies]), env === "prod" ? [["aws:s3/bucket:Bucket", ["s3-bucket-encryption"]]] : []);
+                const exceptions = all.filter((e) => e.resourceName !== "dify-alb-logs");
                 assert.equal(exceptions.length, 1);
                 assert.deepEqual(exceptions[0].resourceType, "kubernetes:apps/v1:Deployment");
                 assert.deepEqual(exceptions[0].resourceName, "dify-sandbox");
