@@ -104,6 +104,8 @@ describe("closed network and private registries (prod plan)", function () {
       const img = (input(r).values as { image: { repository: string } }).image;
       assert.ok(img.repository.startsWith(`${REGISTRY}/`), `${r.name} chart image ${img.repository}`);
     }
+    const lb = input(releases.find((r) => /load-balancer/.test(r.name))!).values as Record<string, unknown>;
+    assert.deepEqual([lb.enableShield, lb.enableWaf, lb.enableWafv2], [false, false, false], "the LB controller does not call Shield/WAF (no endpoints for them)");
   });
 
   it("creates pull-through cache rules for the prefixes images map to, and lets nodes import only under them", async () => {

@@ -79,6 +79,10 @@ export function createControllers(s: ClusterSettings, inp: ControllerInputs, par
     createIngressClassResource: true,
     nodeSelector: SYSTEM_NODES,
     ...(chartImage(s, LB_CONTROLLER_IMAGE) ? { image: chartImage(s, LB_CONTROLLER_IMAGE) } : {}),
+    // Closed network: the controller calls Shield and WAF on every reconcile and fails without
+    // those endpoints (kubernetes-sigs/aws-load-balancer-controller#2797, #3035); Dify's Ingress
+    // uses neither, so switch them off rather than pay for two more endpoints.
+    ...(s.closedNetwork ? { enableShield: false, enableWaf: false, enableWafv2: false } : {}),
   }, inp, lb.grants, parent);
 
   const caSa = "cluster-autoscaler";
