@@ -5,12 +5,14 @@
  * configured thresholds. Bad arguments are refused before anything is registered.
  */
 import { strict as assert } from "assert";
-import { ALARM_THRESHOLD_DEFAULTS, DifyObservabilityArgs } from "../components/observability/args";
+import { ALARM_THRESHOLD_DEFAULTS, DifyObservabilityArgs, resolveObservability } from "../components/observability/args";
+import { alarmSpecs, runbookAnchor } from "../components/observability/alarms";
+import { panels } from "../components/observability/dashboard";
 import { findMetric, METRICS } from "../components/observability/metrics";
 import { RecordedResource, resolve, runUnderMocks } from "./harness/monitor";
 import { LB_ID } from "./harness/mocks/observability";
 import { CLUSTER, DB_CLUSTER, REDIS_GROUP, obsArgs, runObservability } from "./observability-fixture";
-import { DifyObservability } from "../components/observability/observability";
+import { DifyObservability, alarmIds, dashboardIds } from "../components/observability/observability";
 
 const ofType = (rs: RecordedResource[], t: string) => rs.filter((r) => r.type === t);
 type Inputs = Record<string, unknown>;
@@ -190,6 +192,19 @@ describe("DifyObservability (dev, alarms off; bad arguments)", () => {
       assert.equal(run.resources.length, 0);
     });
   }
+
+  it("every alarm and every panel has its runbook entry in docs/observability.md, and each alarm links to it", async () => {
+    const fs = await import("fs");
+    const doc = fs.readFileSync("docs/observability.md", "utf8");
+    const anchors = new Set([...doc.matchAll(/^### (.+)$/gm)].map((m) => m[1].toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")));
+    const ids = { clusterName: "c", albArnSuffix: "app/n/i", dbClusterId: "d", redisGroupId: "r" };
+    const s = resolveObservability("dify", obsArgs());
+    for (const a of alarmSpecs(alarmIds(s, ids, true))) assert.ok(anchors.has(runbookAnchor(a.title)), `runbook for alarm ${a.title}`);
+    for (const p of panels(dashboardIds(s, ids, true, "Dify/Backups/dify"))) assert.ok(doc.includes(`### ${p.title}\n`), `runbook for panel ${p.title}`);
+    const run = await runObservability();
+    const alarm = run.resources.find((r) => r.name === "dify-crash-loop")!;
+    assert.match(String(inputs(alarm).alarmDescription), /docs\/observability\.md#alarm-pods-crash-looping$/);
+  });
 
   it("the metric catalog has no duplicate entries", () => {
     const keys = METRICS.map((m) => `${m.namespace}/${m.metric}`);

@@ -130,5 +130,5 @@ export function createAlarms(
 
 /** GitHub's heading anchor for a runbook title. */
 export function runbookAnchor(title: string): string {
-  return title.toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-");
+  return `Alarm: ${title}`.toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-");
 }
