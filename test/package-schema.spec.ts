@@ -11,7 +11,9 @@
  * with Outputs for other resources' outputs and secrets), and checks what the engine gets back.
  */
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
 import { DependencyProviderResource } from "@pulumi/pulumi/resource";
@@ -120,6 +122,51 @@ describe("component package: schema (what `pulumi package add` generates SDKs fr
     const d = (c: string, o: string) => schema.resources[`dify-aws:index:${c}`].properties?.[o].description ?? "";
     assert.match(d("DifyCluster", "kubeconfig"), /secret/i);
     assert.match(d("DifyDatabaseHA", "masterLogin"), /secret/i);
+  });
+
+  it("accepts the YAML example as written: known types, known and required inputs, existing outputs", () => {
+    const program = yaml.load(fs.readFileSync(path.join(ROOT, "examples", "yaml", "Pulumi.yaml"), "utf8")) as {
+      packages: Record<string, string>; resources: Record<string, { type: string; properties?: Record<string, unknown> }>; outputs: Record<string, string>;
+    };
+    assert.ok(program.packages["dify-aws"], "the package is declared");
+    const problems: string[] = [];
+    const typeOf = (ref: string | undefined) => (ref ? schema.types[ref.replace("#/types/", "")] : undefined);
+    const used = new Set<string>();
+    /** An object literal given for a typed input: only known fields, all required ones. */
+    const checkObject = (where: string, value: unknown, ref: string | undefined) => {
+      const t = typeOf(ref);
+      if (!t || typeof value !== "object" || value === null || Array.isArray(value)) return;
+      for (const k of Object.keys(value)) if (!t.properties?.[k]) problems.push(`${where}.${k}: no such field`);
+      for (const k of (t as { required?: string[] }).required ?? []) if (!(k in value)) problems.push(`${where}.${k}: required`);
+    };
+    for (const [name, r] of Object.entries(program.resources)) {
+      if (!r.type.startsWith("dify-aws:")) continue;
+      const def = schema.resources[r.type];
+      if (!def) { problems.push(`${name}: unknown type ${r.type}`); continue; }
+      used.add(r.type);
+      const props = r.properties ?? {};
+      for (const [k, v] of Object.entries(props)) {
+        const p = def.inputProperties?.[k];
+        if (!p) problems.push(`${name}.${k}: not an input of ${r.type}`);
+        else checkObject(`${name}.${k}`, v, p.$ref);
+      }
+      for (const k of def.requiredInputs ?? []) if (!(k in props)) problems.push(`${name}.${k}: required input missing`);
+    }
+    // Every ${resource.output[.field]} that reads a dify-aws resource names a real output (and field).
+    const text = JSON.stringify(program);
+    for (const m of text.matchAll(/\$\{([\w-]+)\.([\w.[\]]+)\}/g)) {
+      const res = program.resources[m[1]];
+      if (!res || !res.type.startsWith("dify-aws:")) continue;
+      const [out, ...fields] = m[2].replace(/\[\d+\]/g, "").split(".");
+      let p: SchemaProperty | undefined = schema.resources[res.type]?.properties?.[out];
+      if (!p) { problems.push(`\${${m[1]}.${m[2]}}: no output ${out}`); continue; }
+      for (const f of fields) {
+        p = typeOf(p.$ref)?.properties?.[f];
+        if (!p) { problems.push(`\${${m[1]}.${m[2]}}: no field ${f}`); break; }
+      }
+    }
+    assert.deepEqual(problems, []);
+    assert.deepEqual([...used].sort(), COMPONENTS.map((c) => `dify-aws:index:${c}`).sort(), "the example composes all five");
   });
 
   describe("construct, as the engine calls it for a program in another language", () => {
