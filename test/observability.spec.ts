@@ -106,7 +106,7 @@ describe("DifyObservability (prod)", () => {
       LoadBalancer: (v) => v === `app/dify-prod/${LB_ID}`,
       DBClusterIdentifier: (v) => v === DB_CLUSTER,
       CacheClusterId: (v) => v === `${REDIS_GROUP}-001` || v === `${REDIS_GROUP}-002`,
-      Namespace: (v) => ["dify", "dify-sandbox"].includes(v),
+      Namespace: (v) => ["dify", "*"].includes(v), // "*": aggregated over the schema (whole cluster)
       PodName: (v) => ["dify-api", "dify-worker", "dify-web", "dify-plugin-daemon", "*"].includes(v),
       TargetGroup: (v) => v === "*",
       Queue: (v) => /^[a-z_]+$/.test(v),
@@ -150,7 +150,7 @@ describe("DifyObservability (prod)", () => {
     assert.equal(byId.get("alb-latency")!.extendedStatistic, "p95");
     assert.equal(byId.get("db-local-storage")!.threshold, 5 * 1024 ** 3);
     assert.deepEqual(byId.get("redis-memory-2")!.dimensions, { CacheClusterId: `${REDIS_GROUP}-002` });
-    assert.match(String((byId.get("crash-loop")!.metricQueries as Inputs[])[0].expression), /ClusterName = 'dify-prod' AND \(Namespace = 'dify' OR/);
+    assert.match(String((byId.get("crash-loop")!.metricQueries as Inputs[])[0].expression), /FROM SCHEMA\("ContainerInsights", ClusterName, Namespace, PodName\) WHERE ClusterName = 'dify-prod'$/);
   });
 
   it("serves ALB access logs from an AES256 bucket only the ELB delivery account may write, under its prefix", () => {

@@ -84,7 +84,9 @@ export function alarmSpecs(ids: AlarmIds): AlarmSpec[] {
       metric: single("ContainerInsights", "cluster_failed_node_count", { ClusterName: ids.clusterName }, 60, "Maximum") },
     { id: "crash-loop", title: "Pods crash-looping", threshold: "crashLoopingContainers", comparison: "GreaterThanOrEqualToThreshold", evaluationPeriods: 5, datapointsToAlarm: 5, treatMissingData: "notBreaching",
       queries: [{ id: "c", returnData: true, period: 60, label: "containers in CrashLoopBackOff", expression: insightsQuery({}, "SUM", "ContainerInsights", "pod_container_status_waiting_reason_crash_loop_back_off",
-        ["ClusterName", "Namespace", "PodName"], { ClusterName: ids.clusterName, Namespace: [ids.appNamespace, `${ids.appNamespace}-sandbox`, ids.observabilityNamespace] }) }] },
+        // The whole cluster (add-on crash loops such as CoreDNS or the LB controller break Dify too);
+        // Metrics Insights WHERE documents only AND-joined conditions, so no namespace list.
+        ["ClusterName", "Namespace", "PodName"], { ClusterName: ids.clusterName }) }] },
   ];
   if (ids.hasQueueProbe) {
     specs.push({ id: "celery-queue-depth", title: "Celery queue depth", threshold: "celeryQueueDepth", comparison: "GreaterThanThreshold", evaluationPeriods: 10, datapointsToAlarm: 10, treatMissingData: "notBreaching",

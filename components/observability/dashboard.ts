@@ -97,12 +97,12 @@ export function panels(ids: DashboardIds): Panel[] {
       stat: "Sum", period: 60, metrics: ids.redisNodeIds.map((n) => row(ids, "AWS/ElastiCache", "Evictions", { CacheClusterId: n }, { label: n })) },
     { title: "Redis connections", description: "Client connections per node.",
       stat: "Maximum", period: 60, metrics: ids.redisNodeIds.map((n) => row(ids, "AWS/ElastiCache", "CurrConnections", { CacheClusterId: n }, { label: n })) },
-    { title: "Nodes and crash loops", description: "Nodes failing a node condition, all nodes, and Dify containers in CrashLoopBackOff.",
+    { title: "Nodes and crash loops", description: "Nodes failing a node condition, all nodes, and containers in CrashLoopBackOff anywhere in the cluster.",
       stat: "Maximum", period: 60, metrics: [
         row(ids, ci, "cluster_failed_node_count", { ClusterName: ids.clusterName }, { label: "failed nodes" }),
         row(ids, ci, "cluster_node_count", { ClusterName: ids.clusterName }, { label: "nodes" }),
         [{ expression: insightsQuery(ids, "SUM", ci, "pod_container_status_waiting_reason_crash_loop_back_off", ["ClusterName", "Namespace", "PodName"],
-          { ClusterName: ids.clusterName, Namespace: [ids.appNamespace, `${ids.appNamespace}-sandbox`] }), label: "crash-looping containers", id: "crash" }],
+          { ClusterName: ids.clusterName }), label: "crash-looping containers", id: "crash" }],
       ] },
   ];
   if (ids.backupsNamespace !== undefined) {
