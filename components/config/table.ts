@@ -80,7 +80,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "egressAllowedDomains", type: "array", description: "Only these domains are reachable through the SSRF proxy (squid dstdomain: api.openai.com, or .openai.com with subdomains); everything else is denied. Unset: any public destination. Required in closed mode.", check: checkEgressDomain },
   { key: "egressUpstreamProxy", type: "string", description: "Corporate egress proxy the SSRF proxy forwards every request to (host:port).", check: checkHostPort },
   { key: "pipMirrorUrl", type: "string", description: "Python package index for plugin dependency installs and the sandbox (PIP_MIRROR_URL); its host joins the egress allow-list.", check: checkHttpUrl },
-  { key: "networkTuning", type: "boolean", description: "Connection tuning for many concurrent connections: safe pod sysctls (local port range 10240-65535, FIN timeout 30 s) and gunicorn --backlog 4096 (docs/closed-networks.md).", default: false },
+  { key: "networkTuning", type: "boolean", description: "Connection tuning for many concurrent connections: safe pod sysctls (local port range 10240-65535, FIN timeout 30 s) and gunicorn --backlog 4096 (docs/closed-networks.md).", default: { dev: false, prod: true } },
   { key: "marketplaceEnabled", type: "boolean", description: "Dify Marketplace (plugins from marketplace.dify.ai). Unset: true, or false with dify:closedNetwork." },
 
   // ---- observability (docs/observability.md) ----
