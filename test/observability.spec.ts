@@ -5,6 +5,11 @@
  * configured thresholds. Bad arguments are refused before anything is registered.
  */
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROBE_SCRIPT } from "../components/observability/queueDepth";
 import { ALARM_THRESHOLD_DEFAULTS, DifyObservabilityArgs, resolveObservability } from "../components/observability/args";
 import { alarmSpecs, runbookAnchor } from "../components/observability/alarms";
 import { panels } from "../components/observability/dashboard";
@@ -194,8 +199,7 @@ describe("DifyObservability (dev, alarms off; bad arguments)", () => {
   }
 
   it("every alarm and every panel has its runbook entry in docs/observability.md, and each alarm links to it", async () => {
-    const fs = await import("fs");
-    const doc = fs.readFileSync("docs/observability.md", "utf8");
+    const doc = readFileSync("docs/observability.md", "utf8");
     const anchors = new Set([...doc.matchAll(/^### (.+)$/gm)].map((m) => m[1].toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")));
     const ids = { clusterName: "c", albArnSuffix: "app/n/i", dbClusterId: "d", redisGroupId: "r" };
     const s = resolveObservability("dify", obsArgs());
@@ -204,6 +208,25 @@ describe("DifyObservability (dev, alarms off; bad arguments)", () => {
     const run = await runObservability();
     const alarm = run.resources.find((r) => r.name === "dify-crash-loop")!;
     assert.match(String(inputs(alarm).alarmDescription), /docs\/observability\.md#alarm-pods-crash-looping$/);
+  });
+
+  it("the queue-depth probe prints one JSON line per queue from LLEN on broker db 1, and fails loudly on a Redis error", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "probe-"));
+    // Fake redis-cli: records its arguments; answers 7 for "dataset", 0 otherwise, or an error when asked to.
+    writeFileSync(path.join(dir, "redis-cli"), `#!/bin/sh\necho "$@" >> "${dir}/args"\n[ -n "$FAIL" ] && { echo "NOAUTH Authentication required."; exit 0; }\nfor a; do q=$a; done\n[ "$q" = dataset ] && echo 7 || echo 0\n`);
+    chmodSync(path.join(dir, "redis-cli"), 0o755);
+    const env = { PATH: `${dir}:${process.env.PATH}`, REDIS_HOST: "redis.example", REDIS_PORT: "6379", REDIS_TLS: "true", QUEUES: "dataset mail", REDISCLI_AUTH: "pw" };
+    const ok = spawnSync("sh", ["-c", PROBE_SCRIPT], { env, encoding: "utf8" });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.deepEqual(ok.stdout.trim().split("\n").map((l) => JSON.parse(l)), [
+      { dify_metric: "celery_queue_depth", queue: "dataset", depth: 7 },
+      { dify_metric: "celery_queue_depth", queue: "mail", depth: 0 },
+    ]);
+    const args = readFileSync(path.join(dir, "args"), "utf8");
+    assert.match(args, /^--tls -h redis\.example -p 6379 -n 1 --no-auth-warning LLEN dataset$/m);
+    const bad = spawnSync("sh", ["-c", PROBE_SCRIPT], { env: { ...env, FAIL: "1" }, encoding: "utf8" });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /LLEN dataset failed: NOAUTH/);
   });
 
   it("the metric catalog has no duplicate entries", () => {
