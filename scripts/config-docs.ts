@@ -23,7 +23,8 @@ function defaultText(spec: KeySpec): string {
 function allowedText(spec: KeySpec): string {
   if (spec.enum) return spec.enum.join(" \\| ");
   if (spec.type === "integer") return `${spec.min}–${spec.max}${spec.unit ? ` ${spec.unit}` : ""}`;
-  if (spec.check) return (spec.check("\u0000") ?? "").replace(/\|/g, "\\|");
+  if (spec.allowed) return spec.allowed.replace(/\|/g, "\\|");
+  if (spec.check) return (spec.check("") ?? "").replace(/\|/g, "\\|");
   return spec.unit ?? spec.type;
 }
 

@@ -38,6 +38,8 @@ export interface KeySpec {
   max?: number;
   /** Allowed values for strings. */
   enum?: readonly string[];
+  /** What is allowed, for the docs and for "required" messages; default: what `check` says of an empty value. */
+  allowed?: string;
   /** For arrays: every item must pass this check. For strings: the value must. Returns the "allowed" text on failure. */
   check?: (value: string) => string | undefined;
   /** For arrays: minimum length in the given profiles. */
@@ -105,12 +107,13 @@ export const checkHttpUrl = (v: string) => {
 export const checkSecretsManagerPtcArn = (v: string) =>
   (/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:ecr-pullthroughcache\/.+/.test(v) ? undefined : "a Secrets Manager secret ARN whose name starts with ecr-pullthroughcache/ (ECR requires that prefix)");
 
+export const CRON_ALLOWED = 'a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 3 * * *"';
 /** A standard 5-field cron expression (UTC), as Kubernetes CronJobs take; DifyBackups' parser decides. */
 export const checkCron = (v: string) => {
   try {
     parseCron(v);
     return undefined;
   } catch (e) {
-    return `a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 3 * * *": ${(e as Error).message}`;
+    return `${CRON_ALLOWED}: ${(e as Error).message}`;
   }
 };

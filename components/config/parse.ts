@@ -266,7 +266,8 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
 function describeAllowed(spec: KeySpec): string {
   if (spec.enum) return `one of ${spec.enum.join(", ")}`;
   if (spec.type === "integer") return `an integer from ${spec.min} to ${spec.max}`;
-  if (spec.check) return spec.check("\u0000") ?? `a ${spec.type}`;
+  if (spec.allowed) return spec.allowed;
+  if (spec.check) return spec.check("") ?? `a ${spec.type}`;
   return `a ${spec.type}`;
 }
 

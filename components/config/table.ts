@@ -4,7 +4,7 @@
  */
 import {
   checkAcmArn, checkCacheNodeType, checkCidr, checkCron, checkDbClass, checkHostname, checkInstanceType,
-  checkPgIdentifier, checkRegion, checkRoleArn, checkSubnetId, checkVpcCidr, checkVpcId, KeySpec, Profile,
+  checkPgIdentifier, CRON_ALLOWED, checkRegion, checkRoleArn, checkSubnetId, checkVpcCidr, checkVpcId, KeySpec, Profile,
   checkEmail, checkEgressDomain, checkEndpointService, checkHostPort, checkHttpUrl, checkRegistryPrefix, checkSecretsManagerPtcArn,
 } from "./keys";
 import { DEFAULT_KUBERNETES_VERSION, KNOWN_ADDON_VERSIONS } from "../cluster/versions";
@@ -71,7 +71,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "services", type: "object", description: "Per-service overrides, e.g. {api: {replicas: 4, maxReplicas: 12, cpuLimit: \"2\"}}. Services: api, worker, worker-beat, web, sandbox, plugin-daemon, ssrf-proxy, api-websocket. Fields: replicas, minReplicas, maxReplicas, cpuRequest, cpuLimit, memoryRequest, memoryLimit, targetCpuUtilization, targetMemoryUtilization, pdbMinAvailable.", default: {} },
 
   // ---- private registries and closed networks (docs/closed-networks.md) ----
-  { key: "imageRegistry", type: "string", description: "Pull every image (Dify, add-ons, charts, jobs) from this registry prefix instead of the public registries, e.g. <account>.dkr.ecr.<region>.amazonaws.com (with dify:ecrPullThroughCache) or a mirror; images map to <prefix>/docker-hub/..., <prefix>/ecr-public/..., <prefix>/k8s/.... Unset: public images.", check: checkRegistryPrefix },
+  { key: "imageRegistry", type: "string", description: "Pull every image (Dify, add-ons, charts, jobs) from this registry prefix instead of the public registries, e.g. <account>.dkr.ecr.<region>.amazonaws.com (with dify:ecrPullThroughCache) or a mirror; images map to <prefix>/docker-hub/..., <prefix>/ecr-public/..., <prefix>/k8s/.... Unset: public images.", allowed: "a registry host[:port][/path] such as 123456789012.dkr.ecr.us-east-1.amazonaws.com or harbor.example.com/dify", check: checkRegistryPrefix },
   { key: "imageDigests", type: "object", description: "Pin images by digest: map of the public reference as listed in docs/closed-networks.md (e.g. \"langgenius/dify-api:1.16.1\") to \"sha256:<64 hex>\".", default: {} },
   { key: "ecrPullThroughCache", type: "boolean", description: "Create ECR pull-through cache rules (docker-hub, ecr-public, k8s, quay) and let the nodes import on first pull; set dify:imageRegistry to this account's ECR and dify:ecrDockerHubCredentialArn.", default: false },
   { key: "ecrDockerHubCredentialArn", type: "string", description: "Secrets Manager secret (name ecr-pullthroughcache/...) with a Docker Hub username and access token; ECR needs it to cache Docker Hub, where Dify's images live.", check: checkSecretsManagerPtcArn },
@@ -93,7 +93,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
 
   // ---- backups ----
   { key: "backupRetentionDays", type: "integer", description: "How long database dumps, AWS Backup recovery points and old file versions are kept.", unit: "days", min: 1, max: 3650, default: { dev: 7, prod: 30 } },
-  { key: "backupSchedule", type: "string", description: "When the logical database backup runs.", unit: "5-field cron, UTC", check: checkCron, default: "0 3 * * *" },
-  { key: "restoreVerifySchedule", type: "string", description: "When the latest dump is restored into a scratch database and checked.", unit: "5-field cron, UTC", check: checkCron, default: { dev: "30 4 * * *", prod: "30 4 * * 0" } },
+  { key: "backupSchedule", type: "string", description: "When the logical database backup runs.", unit: "5-field cron, UTC", check: checkCron, allowed: CRON_ALLOWED, default: "0 3 * * *" },
+  { key: "restoreVerifySchedule", type: "string", description: "When the latest dump is restored into a scratch database and checked.", unit: "5-field cron, UTC", check: checkCron, allowed: CRON_ALLOWED, default: { dev: "30 4 * * *", prod: "30 4 * * 0" } },
   { key: "backupCopyRegion", type: "string", description: "Second region for copies of backups (AWS Backup copy + bucket replication). Empty: no copies.", check: checkRegion },
 ];
