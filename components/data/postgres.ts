@@ -19,7 +19,8 @@ import { zoneFor } from "./network";
 /** Master user name (RDS reserves "rdsadmin"; "postgres" is avoided so it is never guessed). */
 export const MASTER_USERNAME = "dify_admin";
 
-export interface PostgresInputs {
+/** What both engines (Aurora here, ElastiCache in redis.ts) are built from. */
+export interface StoreInputs {
   cfg: ResolvedConfig;
   subnetIds: pulumi.Input<string>[];
   zones: pulumi.Output<string[]>;
@@ -54,7 +55,7 @@ function clusterParameters(p: ResolvedConfig["postgres"]): aws.types.input.rds.C
   return params.map(([name, value]) => ({ name, value, applyMethod: "immediate" }));
 }
 
-function enhancedMonitoringRole(name: string, parent: pulumi.Resource, tags: PostgresInputs["tags"]): aws.iam.Role {
+function enhancedMonitoringRole(name: string, parent: pulumi.Resource, tags: StoreInputs["tags"]): aws.iam.Role {
   const partition = aws.getPartitionOutput({}, { parent }).partition;
   const trust = aws.iam.getPolicyDocumentOutput(
     {
@@ -73,7 +74,7 @@ function enhancedMonitoringRole(name: string, parent: pulumi.Resource, tags: Pos
   return role;
 }
 
-export function createPostgres(name: string, i: PostgresInputs, parent: pulumi.Resource): PostgresResources {
+export function createPostgres(name: string, i: StoreInputs, parent: pulumi.Resource): PostgresResources {
   const { cfg } = i;
   const p = cfg.postgres;
   const protect = cfg.protect;

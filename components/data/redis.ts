@@ -11,24 +11,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ResolvedConfig } from "./validate";
-
-export interface RedisInputs {
-  cfg: ResolvedConfig;
-  subnetIds: pulumi.Input<string>[];
-  zones: pulumi.Output<string[]>;
-  securityGroupId: pulumi.Input<string>;
-  kmsKeyArn: pulumi.Input<string>;
-  snapshotSuffix: pulumi.Input<string>;
-  tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
+import { StoreInputs } from "./postgres";
 
 export interface RedisResources {
   group: aws.elasticache.ReplicationGroup;
   authToken: random.RandomPassword;
 }
 
-export function createRedis(name: string, i: RedisInputs, parent: pulumi.Resource): RedisResources {
+export function createRedis(name: string, i: StoreInputs, parent: pulumi.Resource): RedisResources {
   const r = i.cfg.redis;
   const protect = i.cfg.protect;
   const nodes = 1 + r.replicaCount;

@@ -60,16 +60,23 @@ function excepted(type: string, name: string, policy: string): boolean {
     return findException(activeSettings(), type, name, policy) !== undefined;
 }
 
-/** Sets allowPrivilegeEscalation: false on containers that leave it unset (skips privileged or SYS_ADMIN containers). */
-export function remediateNoPrivilegeEscalation(props: Obj, type: string, name: string, policy: string): Obj | undefined {
+/** The workload kind and pod of a resource a remediation may touch: a known workload, not excepted, fully known, not Windows. */
+function remediable(props: Obj, type: string, name: string, policy: string) {
     const kind = workloadKind(type);
     if (!kind || excepted(type, name, policy)) {
         return undefined;
     }
     const pod = readPod(kind, plainProps(props));
-    if (pod.spec === UNKNOWN || pod.windows) {
+    return pod.spec === UNKNOWN || pod.windows ? undefined : { kind, pod };
+}
+
+/** Sets allowPrivilegeEscalation: false on containers that leave it unset (skips privileged or SYS_ADMIN containers). */
+export function remediateNoPrivilegeEscalation(props: Obj, type: string, name: string, policy: string): Obj | undefined {
+    const target = remediable(props, type, name, policy);
+    if (!target) {
         return undefined;
     }
+    const { kind, pod } = target;
     let result: unknown = props;
     let changed = false;
     for (const c of pod.containers) {
@@ -92,14 +99,11 @@ export function remediateNoPrivilegeEscalation(props: Obj, type: string, name: s
 
 /** Sets the pod-level seccompProfile to RuntimeDefault when neither the pod nor some container sets one. */
 export function remediateSeccomp(props: Obj, type: string, name: string, policy: string): Obj | undefined {
-    const kind = workloadKind(type);
-    if (!kind || excepted(type, name, policy)) {
+    const target = remediable(props, type, name, policy);
+    if (!target) {
         return undefined;
     }
-    const pod = readPod(kind, plainProps(props));
-    if (pod.spec === UNKNOWN || pod.windows) {
-        return undefined;
-    }
+    const { kind, pod } = target;
     const psc = podSecurityContext(pod);
     if (psc === UNKNOWN || field(psc, "seccompProfile") !== undefined) {
         return undefined;
