@@ -104,6 +104,9 @@ export function cloudwatchAddon(
     new aws.iam.RolePolicyAttachment(`${s.name}-cloudwatch-agent-${p}`, {
       role: role.name, policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${p}`,
     }, { parent }));
+  // The add-on's default tolerations are `operator: Exists` (aws-observability/helm-charts,
+  // charts/amazon-cloudwatch-observability/values.yaml), so its Fluent Bit and agent DaemonSets also
+  // run on the tainted spot workers group and ship the Celery workers' logs.
   return new aws.eks.Addon(`${s.name}-cloudwatch-observability`, {
     clusterName: a.clusterName,
     addonName: "amazon-cloudwatch-observability",
