@@ -89,7 +89,7 @@ export interface BootstrapArgs {
   namespace?: string;
   /** Create that namespace (Pod Security "restricted" enforced). Default true. */
   createNamespace?: boolean;
-  /** psql image; its uid must be 70 (the official postgres Alpine images). Default "postgres:16.10-alpine". */
+  /** psql image; its uid must be 70 (the official postgres Alpine images). Default "postgres:16.14-alpine". */
   image?: string;
   /** Job timeout in minutes (the Pulumi await and `activeDeadlineSeconds`). Default 15. */
   timeoutMinutes?: number;

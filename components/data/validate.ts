@@ -229,7 +229,7 @@ export function resolveArgs(name: string, args: DifyDatabaseHAArgs): ResolvedCon
   // --- Bootstrap
   const namespace = bs.namespace ?? "dify-db-bootstrap";
   if (!DNS_LABEL.test(namespace)) c.fail("args.bootstrap.namespace", namespace, "a DNS-1123 label (lower-case alphanumerics and '-', ≤63 chars)");
-  const image = bs.image ?? "postgres:16.10-alpine";
+  const image = bs.image ?? "postgres:16.14-alpine";
   if (!/^[^\s:@]+(:[\w.-]+)?(@sha256:[a-f0-9]{64})?$/.test(image) || !(image.includes(":") || image.includes("@"))) {
     c.fail("args.bootstrap.image", image, "an image reference pinned by tag or digest");
   }
