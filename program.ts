@@ -143,7 +143,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     vpcCidrs: [c.cluster.vpcCidr],
     dataCidrs: privateCidrs,
     ingressSourceCidrs: albCidrs,
-    extraEnv: poolEnv(poolSettingsFor(NAME, { vpcId: PENDING, subnetIds: [PENDING, PENDING], allowedCidrBlocks: privateCidrs, ...data })).api,
+    ...poolArgs(poolEnv(poolSettingsFor(NAME, { vpcId: PENDING, subnetIds: [PENDING, PENDING], allowedCidrBlocks: privateCidrs, ...data }))),
     protect: c.deletionProtection,
     imageSource,
     closedNetwork: closed,
@@ -199,6 +199,11 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     tags,
   };
   return { cluster, data, app, backups, storage, observability };
+}
+
+/** DifyApp's extra env for the connection pools DifyDatabaseHA sized against max_connections. */
+function poolArgs(pool: ReturnType<typeof poolEnv>): Pick<DifyAppArgs, "extraEnv" | "extraPluginDaemonEnv"> {
+  return { extraEnv: pool.api, extraPluginDaemonEnv: pool.pluginDaemon };
 }
 
 /** Replica ceilings the database's max_connections must hold (DifyDatabaseHA sizes pools from them). */

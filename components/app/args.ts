@@ -97,6 +97,8 @@ export interface DifyAppArgs {
   extraEnv?: { [name: string]: string };
   /** Extra plain settings for the web container. Default none. */
   extraWebEnv?: { [name: string]: string };
+  /** Extra plain settings for the plugin daemon, e.g. its pool size (DB_MAX_OPEN_CONNS) from DifyDatabaseHA's poolEnv(). Default none. */
+  extraPluginDaemonEnv?: { [name: string]: string };
   /** Registry prefix (and optional digests) every image is pulled through: Dify's, squid, the migration Job. Default: the public, tag-pinned images. */
   imageSource?: ImageSource;
   /**

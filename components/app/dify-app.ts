@@ -79,6 +79,7 @@ export class DifyApp extends pulumi.ComponentResource {
       storage: args.storage,
       extraEnv: { ...telemetryEnv(args.observability), ...(args.extraEnv ?? {}) },
       extraWebEnv: args.extraWebEnv ?? {},
+      extraPluginDaemonEnv: args.extraPluginDaemonEnv ?? {},
       websocket: args.enableWebsocketApi === true,
       egress: plan.egress,
     };

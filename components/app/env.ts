@@ -71,6 +71,7 @@ export interface EnvContext {
   storage: ObjectStorage;
   extraEnv: Record<string, string>;
   extraWebEnv: Record<string, string>;
+  extraPluginDaemonEnv: Record<string, string>;
   /** The websocket api is enabled: the browser needs its public socket URL. */
   websocket: boolean;
   /** Marketplace switch and package mirror (egress.ts). */
@@ -163,6 +164,7 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         HTTPS_PROXY: serviceUrl("ssrf-proxy", 3128, c.namespace),
         SANDBOX_PORT: "8194",
         ...(c.egress.pipMirrorUrl ? { PIP_MIRROR_URL: c.egress.pipMirrorUrl } : {}),
+        ...c.extraPluginDaemonEnv,
       };
     case EnvGroup.PluginDaemon:
       return {
@@ -192,11 +194,13 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         // Outbound HTTP of the daemon and its plugins goes through the SSRF proxy.
         HTTP_PROXY: SSRF_PROXY_URL,
         HTTPS_PROXY: SSRF_PROXY_URL,
-        // With an allow-list, AWS APIs (S3 and STS for IRSA, Bedrock) go direct: the proxy would
-        // refuse them, and the NetworkPolicy and endpoint policies bound where they can go.
-        NO_PROXY: `localhost,127.0.0.1,${k8sName("api")},.${c.namespace},.${c.namespace}.svc,.svc.cluster.local${c.egress.allowedDomains ? ",.amazonaws.com" : ""}`,
+        // AWS APIs (S3, and STS for IRSA) go direct: through the S3 gateway endpoint, not NAT, and
+        // past an allow-list the proxy would apply; the NetworkPolicy and endpoint policies bound
+        // where they can go.
+        NO_PROXY: `localhost,127.0.0.1,${k8sName("api")},.${c.namespace},.${c.namespace}.svc,.svc.cluster.local,.amazonaws.com`,
         // Plugin dependency installs (uv/pip) from this index instead of pypi.org.
         ...(c.egress.pipMirrorUrl ? { PIP_MIRROR_URL: c.egress.pipMirrorUrl } : {}),
+        ...c.extraPluginDaemonEnv,
       };
   }
 }

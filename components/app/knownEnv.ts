@@ -104,6 +104,8 @@ const PLUGIN_DAEMON: Record<string, string> = {
   DB_PASSWORD: "config.go (ref §3.7)",
   DB_DATABASE: "config.go (ref §3.7)",
   DB_SSL_MODE: "config.go: disable | require (ref §3.7)",
+  DB_MAX_OPEN_CONNS: "config.go, default 30 (ref §3.7)",
+  DB_MAX_IDLE_CONNS: "config.go, default 10 (ref §3.7)",
   REDIS_HOST: "config.go (ref §3.7)",
   REDIS_PORT: "config.go (ref §3.7)",
   REDIS_PASSWORD: "config.go (ref §3.7)",

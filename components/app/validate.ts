@@ -174,7 +174,7 @@ export function resolvePlan(name: string, args: DifyAppArgs): ResolvedPlan {
   checkCidrs(name, "args.dataCidrs", args.dataCidrs, true);
   checkCidrs(name, "args.ingressSourceCidrs", args.ingressSourceCidrs, true);
   checkCidrs(name, "args.privateCidrs", args.privateCidrs, false);
-  for (const [argName, env] of [["args.extraEnv", args.extraEnv], ["args.extraWebEnv", args.extraWebEnv]] as const) {
+  for (const [argName, env] of [["args.extraEnv", args.extraEnv], ["args.extraWebEnv", args.extraWebEnv], ["args.extraPluginDaemonEnv", args.extraPluginDaemonEnv]] as const) {
     for (const k of Object.keys(env ?? {})) {
       if (!ENV_NAME.test(k)) fail(name, `${argName} key must be an environment variable name, got "${k}"`);
       if (CREDENTIAL_NAME.test(k)) {
