@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   process.env.PULUMI_ERROR_OUTPUT_STRING = "true";
   // The Pulumi SDK formats a stack trace for every promise it tracks (runtime/debuggable.js);
   // under mocks nobody reads them, and they cost about a third of the run. PLAN_DEBUG=1 keeps them.
+  // (scripts/plan.js sets this already when it is the entry.)
   if (!process.env.PLAN_DEBUG) Error.stackTraceLimit = 0;
   const args = parseArgs(process.argv.slice(2));
   if (!listStacks().includes(args.stack)) usage(`no stack "${args.stack}" (no Pulumi.${args.stack}.yaml)`);

@@ -13,7 +13,8 @@ const fs = require("fs");
 const path = require("path");
 
 const cacheDir = path.join(__dirname, "..", "node_modules", ".cache", "dify-aws-ts");
-const OPTIONS = { loader: "ts", format: "cjs", target: "node20", sourcemap: "inline" };
+// TS_NO_SOURCEMAP=1 (set by scripts/plan.js): smaller output for one-shot runs that print no stacks.
+const OPTIONS = { loader: "ts", format: "cjs", target: "node20", sourcemap: process.env.TS_NO_SOURCEMAP ? false : "inline" };
 const KEY = JSON.stringify(OPTIONS) + require("esbuild/package.json").version;
 let esbuild;
 
