@@ -95,13 +95,15 @@ describe("offline plan", function () {
     }
   });
 
-  it("the CLI prints a summary, writes JSON and exits 0 for a valid stack", () => {
+  it("the CLI prints a summary, writes JSON and exits 0 for a valid stack", async () => {
     const out = path.join(require("os").tmpdir(), `plan-${process.pid}.json`);
-    const stdout = execFileSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/plan.ts", "--stack", "dev", "--json", out], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    const stdout = execFileSync(process.execPath, ["scripts/plan.js", "--stack", "dev", "--json", out], { cwd: PROJECT_ROOT, encoding: "utf8" });
     assert.match(stdout, /Plan for stack "dev"/);
     assert.match(stdout, /Policy pack/);
     const doc = JSON.parse(require("fs").readFileSync(out, "utf8"));
     assert.equal(doc.stack, "dev");
+    // The CLI's start-up shortcuts (scripts/plan.js) change nothing: same document as in-process.
+    assert.deepEqual(doc, JSON.parse(JSON.stringify((await plan("dev")).document)));
     assert.ok(doc.resources.length > 50);
     for (const r of doc.resources) {
       assert.deepEqual(Object.keys(r).sort(), ["custom", "dependencies", "inputs", "name", "options", "parent", "type", "urn"]);
@@ -110,7 +112,7 @@ describe("offline plan", function () {
   });
 
   it("the CLI refuses bad config with exit 2 and one line per problem naming the key", () => {
-    const r = spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/plan.ts", "--stack", "prod", "--config", "dify:azCount=7", "--config", "dify:dbReaderCount=99"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["scripts/plan.js", "--stack", "prod", "--config", "dify:azCount=7", "--config", "dify:dbReaderCount=99"], { cwd: PROJECT_ROOT, encoding: "utf8" });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /^\s+dify:azCount: got 7, allowed an integer from 2 to 3$/m);
     assert.match(r.stderr, /^\s+dify:dbReaderCount: got 99, allowed an integer from 0 to 15$/m);
