@@ -259,6 +259,12 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
     kubeconfig: cluster.kubeconfig,
     // Server-side apply: field ownership, so controllers (HPA, LB controller) and Pulumi do not fight.
     enableServerSideApply: true,
+  }, {
+    // Every Kubernetes object waits for the nodes, add-ons and controllers (and is deleted before
+    // them), including the database bootstrap Job, whose 15-minute await would otherwise start
+    // while the node groups are still joining. Only Kubernetes objects use this provider, so the
+    // data stores themselves still start in parallel with EKS.
+    dependsOn: [cluster],
   });
 
   // Only the VPC: no dependency on the EKS cluster (its ingress rules reference the node
