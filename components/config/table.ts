@@ -48,7 +48,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "existingPrivateSubnetIds", type: "array", description: "Private subnets (one per AZ) of dify:existingVpcId for nodes and data services.", check: checkSubnetId },
   { key: "existingPublicSubnetIds", type: "array", description: "Public subnets (one per AZ) of dify:existingVpcId for the load balancer.", check: checkSubnetId },
   { key: "apiPublicAccessCidrs", type: "array", description: "CIDRs allowed to reach the EKS API endpoint publicly (where you and CI run pulumi); an empty list makes it private-only. 0.0.0.0/0 is refused.", check: checkCidr, requiredIn: [P.Dev, P.Prod] },
-  { key: "adminRoleArns", type: "array", description: "IAM roles granted cluster-admin through EKS access entries.", check: checkRoleArn, default: [] },
+  { key: "adminRoleArns", type: "array", description: "IAM roles granted cluster-admin through EKS access entries. Leave out the identity that runs pulumi: it is cluster admin already, and a second entry for it fails (pulumi/pulumi-eks#2373).", check: checkRoleArn, default: [] },
   { key: "nodeArchitecture", type: "string", description: "CPU architecture of all node groups: arm64 (Graviton, cheaper) or x86_64.", enum: ["arm64", "x86_64"], default: "arm64" },
   ...nodeGroupKeys("system", "system (cluster add-ons, on-demand)", { dev: ["t4g.medium"], prod: ["m7g.large"] }, { dev: [1, 2, 1], prod: [2, 4, 2] }),
   ...nodeGroupKeys("app", "app (Dify api, web, plugin-daemon, sandbox; on-demand)", { dev: ["t4g.large"], prod: ["m7g.xlarge"] }, { dev: [1, 3, 1], prod: [3, 9, 3] }),
