@@ -1,5 +1,8 @@
 /** Shared fixture for the DifyApp specs: prod-like args and a mocked run. */
+import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
+import { KNOWN_ENV } from "../components/app/knownEnv";
+import { DIFY_VERSIONS, DifyImageSet } from "../components/app/versions";
 import * as pulumi from "@pulumi/pulumi";
 import { DifyApp } from "../components/app/dify-app";
 import { DifyAppArgs } from "../components/app/args";
@@ -125,4 +128,25 @@ export function secretValue(rs: RecordedResource[], ref: string): string {
   const s = rs.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.rawInputs as { metadata: { name: string } }).metadata.name === name);
   if (!s) throw new Error(`no Secret ${name}`);
   return (s.rawInputs as { stringData: Record<string, string> }).stringData[key];
+}
+
+/**
+ * Every env name a Dify container sets is one its image reads (components/app/knownEnv.ts).
+ * Containers of other images (backups, bootstrap, collector) are not Dify's and are skipped.
+ */
+export function assertKnownEnv(rs: RecordedResource[]): void {
+  const images = Object.entries(DIFY_VERSIONS["1.16.1"]) as [keyof DifyImageSet, string][];
+  let checked = 0;
+  for (const x of workloads(rs)) {
+    for (const c of x.pod.containers) {
+      const kind = images.find(([, v]) => v === c.image)?.[0];
+      if (!kind) continue;
+      const known = KNOWN_ENV[kind];
+      for (const name of envOf(rs, c).keys()) {
+        assert.ok(name in known, `${x.name} sets ${name}, which ${c.image} does not read`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 100);
 }

@@ -1,9 +1,8 @@
 import { strict as assert } from "assert";
 import { DIFY_S3_SERVICE_ACCOUNTS } from "../components/contracts";
-import { KNOWN_ENV } from "../components/app/knownEnv";
-import { DIFY_VERSIONS, DifyImageSet } from "../components/app/versions";
+import { DIFY_VERSIONS } from "../components/app/versions";
 import { RecordedResource } from "./harness/monitor";
-import { PG_PASSWORD, REDIS_PASSWORD, Workload, envOf, runApp, secretValue, workloads } from "./app-fixture";
+import { PG_PASSWORD, REDIS_PASSWORD, Workload, assertKnownEnv, envOf, runApp, secretValue, workloads } from "./app-fixture";
 
 describe("DifyApp prod plan", () => {
   let rs: RecordedResource[];
@@ -185,17 +184,3 @@ describe("DifyApp wiring", () => {
   });
 });
 
-function assertKnownEnv(rs: RecordedResource[]): void {
-  const kind = (image: string) => (Object.entries(DIFY_VERSIONS["1.16.1"]) as [keyof DifyImageSet, string][]).find(([, v]) => v === image)![0];
-  let checked = 0;
-  for (const x of workloads(rs)) {
-    for (const c of x.pod.containers) {
-      const known = KNOWN_ENV[kind(c.image)];
-      for (const name of envOf(rs, c).keys()) {
-        assert.ok(name in known, `${x.name} sets ${name}, which ${c.image} does not read`);
-        checked++;
-      }
-    }
-  }
-  assert.ok(checked > 100);
-}

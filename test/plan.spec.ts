@@ -5,6 +5,7 @@
 import { strict as assert } from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
+import { assertKnownEnv } from "./app-fixture";
 import { Plan, planStack } from "./harness/plan";
 import { PROJECT_ROOT } from "./harness/stack";
 
@@ -53,6 +54,10 @@ describe("offline plan", function () {
       const generated = p.recorded.filter((r) => r.type.startsWith("random:")).map((r) => `mock-${r.name}-`);
       assert.ok(generated.length > 0);
       for (const g of generated) assert.ok(!doc.includes(g), `the value of ${g.slice(5, -1)} appears in clear in the plan`);
+    });
+
+    it(`${stack}: every env var a Dify container sets is one its image reads (full plan, pool and telemetry settings included)`, async () => {
+      assertKnownEnv((await plan(stack)).recorded);
     });
 
     it(`${stack}: is deterministic (two runs give identical JSON)`, async () => {

@@ -164,7 +164,6 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         HTTPS_PROXY: serviceUrl("ssrf-proxy", 3128, c.namespace),
         SANDBOX_PORT: "8194",
         ...(c.egress.pipMirrorUrl ? { PIP_MIRROR_URL: c.egress.pipMirrorUrl } : {}),
-        ...c.extraPluginDaemonEnv,
       };
     case EnvGroup.PluginDaemon:
       return {
