@@ -100,6 +100,18 @@ describe("offline plan", function () {
     }
   });
 
+  it("prod: the data tier survives a zone loss (Aurora writer and reader, Redis primary and replica in different AZs, failover on)", async () => {
+    const p = await plan("prod");
+    const instances = p.recorded.filter((r) => r.type === "aws:rds/clusterInstance:ClusterInstance");
+    assert.ok(instances.length >= 2);
+    assert.equal(new Set(instances.map((r) => r.inputs.availabilityZone)).size, instances.length, "one Aurora instance per AZ");
+    const redis = p.recorded.find((r) => r.type === "aws:elasticache/replicationGroup:ReplicationGroup")!;
+    const azs = redis.inputs.preferredCacheClusterAzs as string[];
+    assert.ok(azs.length >= 2 && new Set(azs).size === azs.length, "Redis nodes in distinct AZs");
+    assert.equal(redis.inputs.automaticFailoverEnabled, true);
+    assert.equal(redis.inputs.multiAzEnabled, true);
+  });
+
   it("the CLI prints a summary, writes JSON and exits 0 for a valid stack", async () => {
     const out = path.join(require("os").tmpdir(), `plan-${process.pid}.json`);
     const stdout = execFileSync(process.execPath, ["scripts/plan.js", "--stack", "dev", "--json", out], { cwd: PROJECT_ROOT, encoding: "utf8" });

@@ -66,7 +66,9 @@ class RecordingMonitor extends MockMonitor {
 
   constructor(private readonly region: string) {
     super({
-      call: (args) => mockCall(args, this.region),
+      call: (args) => mockCall(args, this.region, this.recorded.map((r) => ({
+        type: r.type, name: r.name, id: r.custom ? `${r.name}-id` : "", inputs: r.rawInputs,
+      }))),
       newResource: () => {
         throw new Error("unreachable: registerResource is overridden");
       },

@@ -11,12 +11,17 @@ function zoneOf(id: unknown, region: string): string {
 }
 
 export const calls: Record<string, CallRule> = {
-  "aws:ec2/getSubnet:getSubnet": (inputs, region) => ({
-    id: inputs.id,
-    availabilityZone: zoneOf(inputs.id, region),
-    availabilityZoneId: `use1-az${"abcdef".indexOf(zoneOf(inputs.id, region).slice(-1)) + 1}`,
-    vpcId: "vpc-mock",
-  }),
+  "aws:ec2/getSubnet:getSubnet": (inputs, region, registered) => {
+    // A subnet this run created answers with the zone it was created in, as AWS would.
+    const own = registered.find((r) => r.type === "aws:ec2/subnet:Subnet" && r.id === inputs.id);
+    const zone = typeof own?.inputs.availabilityZone === "string" ? own.inputs.availabilityZone : zoneOf(inputs.id, region);
+    return {
+      id: inputs.id,
+      availabilityZone: zone,
+      availabilityZoneId: `use1-az${"abcdef".indexOf(zone.slice(-1)) + 1}`,
+      vpcId: "vpc-mock",
+    };
+  },
 };
 
 export const state: Record<string, StateRule> = {

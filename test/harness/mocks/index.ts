@@ -6,7 +6,7 @@
 import type { MockCallArgs } from "@pulumi/pulumi/runtime/mocks";
 import { awsCalls, awsDefaults, awsState } from "./aws";
 import { extraCalls, extraState } from "./registry";
-import { CallRule, MockResourceInput, StateRule } from "./types";
+import { CallRule, MockResourceInput, RegisteredResource, StateRule } from "./types";
 
 const stateRules: Record<string, StateRule> = { ...awsState, ...extraState };
 const callRules: Record<string, CallRule> = { ...awsCalls, ...extraCalls };
@@ -19,7 +19,7 @@ export function mockResourceState(r: MockResourceInput): Record<string, unknown>
 }
 
 /** Result of a provider function call; unknown functions return {} as the SDK's mocks do. */
-export function mockCall(args: MockCallArgs, region: string): Record<string, unknown> {
+export function mockCall(args: MockCallArgs, region: string, registered: readonly RegisteredResource[] = []): Record<string, unknown> {
   const rule = callRules[args.token];
-  return rule ? rule(args.inputs as Record<string, unknown>, region) : {};
+  return rule ? rule(args.inputs as Record<string, unknown>, region, registered) : {};
 }

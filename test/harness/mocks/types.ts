@@ -14,6 +14,16 @@ export interface MockResourceInput {
 export type StateRule = (r: MockResourceInput) => Record<string, unknown>;
 
 /** Answers a provider function (invoke) call. */
-export type CallRule = (inputs: Record<string, unknown>, region: string) => Record<string, unknown>;
+export type CallRule = (inputs: Record<string, unknown>, region: string, registered: readonly RegisteredResource[]) => Record<string, unknown>;
+
+/** A resource the run has registered so far, for invokes that look one up (e.g. ec2.getSubnet). */
+export interface RegisteredResource {
+  type: string;
+  name: string;
+  /** The id the mocks gave it. */
+  id: string;
+  /** Inputs, secrets revealed. */
+  inputs: Record<string, unknown>;
+}
 
 export const ACCOUNT_ID = "123456789012";
