@@ -100,6 +100,14 @@ describe("stack config", () => {
     assert.match(vpc[0], /one per AZ \(3\)/);
   });
 
+  it("refuses to quietly drop prod's zone-loss tolerance, which dev allows", () => {
+    refused("prod", { "dify:dbReaderCount": 0 }, "dify:dbReaderCount", /1 or more in prod/);
+    refused("prod", { "dify:redisReplicaCount": 0 }, "dify:redisReplicaCount", /1 or more in prod/);
+    refused("prod", { "dify:services": { api: { replicas: 1 } } }, "dify:services.api.replicas", /2 or more in prod/);
+    refused("prod", { "dify:services": { worker: { minReplicas: 1 } } }, "dify:services.worker.minReplicas", /2 or more in prod/);
+    assert.deepEqual(problems("dev", { "dify:dbReaderCount": 0, "dify:services": { api: { replicas: 1 } } }), []);
+  });
+
   it("refuses unknown services and fields inside dify:services", () => {
     refused("prod", { "dify:services": { apix: { replicas: 2 } } }, "dify:services.apix", /unknown service, allowed one of api, worker/);
     refused("prod", { "dify:services": { api: { cpu: "1" } } }, "dify:services.api.cpu", /unknown field/);

@@ -302,6 +302,13 @@ function crossChecks(get: <T>(key: string) => T, profile: Profile, region: strin
   }
   closedNetworkChecks(get, region, problems);
   observabilityChecks(get, problems);
+  if (profile === Profile.Prod) {
+    // The prod profile's promise: the data tier survives the loss of an AZ.
+    for (const [key, what] of [["dbReaderCount", "an Aurora reader in another AZ is the failover target"], ["redisReplicaCount", "a replica in another AZ is what ElastiCache fails over to"]] as const) {
+      const n = get<number | undefined>(key);
+      if (n !== undefined && n < 1) problems.push(`${k(key)}: got ${n}, allowed 1 or more in prod (${what}; use profile dev for a single-instance install)`);
+    }
+  }
   const copy = get<string | undefined>("backupCopyRegion");
   if (copy && copy === region) problems.push(`${k("backupCopyRegion")}: got ${JSON.stringify(copy)}, the same as aws:region; allowed a different region (or unset)`);
 }

@@ -36,6 +36,12 @@ export const SERVICE_PRESETS: Record<Profile, Record<string, ServiceOverride>> =
 };
 
 /**
+ * Services a prod stack runs at least twice, so it survives the loss of a node or a zone (their
+ * PodDisruptionBudgets need a second replica too). beat is a singleton; the websocket api is optional.
+ */
+export const HA_SERVICES: readonly string[] = ["api", "worker", "web", "sandbox", "plugin-daemon", "ssrf-proxy"];
+
+/**
  * Validates the `dify:services` map, merges it over the profile preset and returns the result.
  * Problems are appended to `problems`, each naming `<key>.<service>.<field>`.
  */
@@ -81,6 +87,14 @@ export function checkServices(raw: Record<string, unknown> | undefined, profile:
     const floor = o.minReplicas ?? o.replicas;
     if (o.pdbMinAvailable !== undefined && floor !== undefined && o.pdbMinAvailable >= floor && floor > 0 && o.pdbMinAvailable > 0) {
       problems.push(`${path}.pdbMinAvailable: got ${o.pdbMinAvailable} with ${floor} replica(s); a PodDisruptionBudget that keeps every replica blocks node drains and upgrades; allowed 0 to ${floor - 1}`);
+    }
+    if (profile === Profile.Prod && HA_SERVICES.includes(svc)) {
+      for (const field of ["replicas", "minReplicas"] as const) {
+        const n = o[field];
+        if (n !== undefined && n < 2) {
+          problems.push(`${path}.${field}: got ${n}, allowed 2 or more in prod (one replica does not survive a node or zone loss; use profile dev for a single-replica install)`);
+        }
+      }
     }
     if (svc === "worker-beat" && o.replicas !== undefined && o.replicas !== 1) {
       problems.push(`${path}.replicas: got ${o.replicas}, allowed only 1 (Celery beat is a singleton: two schedulers run every periodic task twice)`);
