@@ -20,6 +20,12 @@ describe("DifyApp ingress", () => {
   let rs: RecordedResource[];
   before(async () => { rs = (await runApp()).resources; });
 
+  it("rolls out without 502s: the ALB controller gates readiness of the pods it targets (app namespace only)", () => {
+    const ns = rs.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.rawInputs as { metadata: { name: string; labels: Record<string, string> } });
+    const gated = ns.filter((n) => n.metadata.labels["elbv2.k8s.aws/pod-readiness-gate-inject"] === "enabled").map((n) => n.metadata.name);
+    assert.deepEqual(gated, ["dify"], "the namespace of api, web and plugin-daemon, which the ALB targets by pod IP");
+  });
+
   it("routes Dify's paths like its nginx would, without an nginx pod", () => {
     const ing = ingressOf(rs);
     assert.equal(ing.spec.ingressClassName, "alb");

@@ -53,8 +53,13 @@ export class DifyApp extends pulumi.ComponentResource {
     const sandboxNamespace = namespaceOf("sandbox");
     const namespaces = new Map<string, k8s.core.v1.Namespace>();
     for (const [nsName, level, suffix] of [[plan.namespace, "restricted", "namespace"], ...isolated.map((k) => [namespaceOf(k), "baseline", `${k}-namespace`])]) {
+      // The AWS Load Balancer Controller's webhook adds a readiness gate to pods in namespaces with
+      // this label: a new pod counts as ready only once the ALB has registered it and its health
+      // checks pass, so a rolling update never drains the old targets first (no 502s on rollouts).
+      const readinessGate: Record<string, string> = nsName === plan.namespace && (args.ingressClassName ?? "alb") === "alb"
+        ? { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" } : {};
       namespaces.set(nsName, new k8s.core.v1.Namespace(`${name}-${suffix}`, {
-        metadata: { name: nsName, labels: { ...labels("namespace"), ...podSecurityNamespaceLabels(level) } },
+        metadata: { name: nsName, labels: { ...labels("namespace"), ...podSecurityNamespaceLabels(level), ...readinessGate } },
       }, { ...child, protect: args.protect === true }));
     }
     const nsOpts = (nsName: string): pulumi.CustomResourceOptions => ({ ...child, dependsOn: [namespaces.get(nsName)!] });
