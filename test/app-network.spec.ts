@@ -92,7 +92,7 @@ describe("DifyApp network policies (reachability table)", () => {
     "api->sandbox:8194", "api->plugin-daemon:5002", "api->ssrf-proxy:3128",
     "worker->sandbox:8194", "worker->plugin-daemon:5002", "worker->ssrf-proxy:3128",
     "web->api:5001",
-    "plugin-daemon->api:5001", "plugin-daemon->ssrf-proxy:3128",
+    "plugin-daemon->api:5001", "plugin-daemon->ssrf-proxy:3128", "plugin-daemon->plugin-daemon:5002",
     "sandbox->ssrf-proxy:3128",
     "ssrf-proxy->internet:80", "ssrf-proxy->internet:443", "ssrf-proxy->s3:443",
     ...["api", "worker", "worker-beat", "plugin-daemon", "migration"].flatMap((s) =>
@@ -106,8 +106,8 @@ describe("DifyApp network policies (reachability table)", () => {
     for (const src of sources) {
       for (const [key, ports] of Object.entries(podPorts)) {
         for (const port of [...ports, 22]) {
+          // dst === src stands for another replica of the same service (same labels, other pod).
           const dst = pods.get(key)!;
-          if (dst === src) continue;
           checked.push(`${src.id}->${key}:${port}`);
           if (allowed(policies, src, dst, port)) actual.add(`${src.id}->${key}:${port}`);
         }

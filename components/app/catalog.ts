@@ -285,7 +285,10 @@ export const CATALOG: readonly ServiceSpec[] = [
     pdbMinAvailable: 1,
     placement: Placement.App,
     priority: PriorityTier.Critical,
-    talksTo: ["api", "ssrf-proxy"], // DIFY_INNER_API_URL; outbound HTTP through HTTPS_PROXY
+    // DIFY_INNER_API_URL; outbound HTTP through HTTPS_PROXY; and its own replicas, which form a
+    // cluster through Redis and health-check and forward requests to each other by pod IP on 5002
+    // (dify-plugin-daemon internal/cluster).
+    talksTo: ["api", "ssrf-proxy", "plugin-daemon"],
     usesDataStores: true,
     usesS3: true,
     public: true,

@@ -85,6 +85,7 @@ export class DifyApp extends pulumi.ComponentResource {
       extraEnv: { ...telemetryEnv(args.observability), ...(args.extraEnv ?? {}) },
       extraWebEnv: args.extraWebEnv ?? {},
       extraPluginDaemonEnv: args.extraPluginDaemonEnv ?? {},
+      vpcCidrs: args.vpcCidrs,
       websocket: args.enableWebsocketApi === true,
       egress: plan.egress,
     };

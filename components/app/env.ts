@@ -72,6 +72,8 @@ export interface EnvContext {
   extraEnv: Record<string, string>;
   extraWebEnv: Record<string, string>;
   extraPluginDaemonEnv: Record<string, string>;
+  /** The VPC's CIDRs (pod IPs come from them with the VPC CNI). */
+  vpcCidrs: string[];
   /** The websocket api is enabled: the browser needs its public socket URL. */
   websocket: boolean;
   /** Marketplace switch and package mirror (egress.ts). */
@@ -196,7 +198,8 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         // AWS APIs (S3, and STS for IRSA) go direct: through the S3 gateway endpoint, not NAT, and
         // past an allow-list the proxy would apply; the NetworkPolicy and endpoint policies bound
         // where they can go.
-        NO_PROXY: `localhost,127.0.0.1,${k8sName("api")},.${c.namespace},.${c.namespace}.svc,.svc.cluster.local,.amazonaws.com`,
+        // The VPC CIDRs: peer daemons are reached by pod IP (Go's proxy rules accept CIDRs).
+        NO_PROXY: `localhost,127.0.0.1,${k8sName("api")},.${c.namespace},.${c.namespace}.svc,.svc.cluster.local,.amazonaws.com,${c.vpcCidrs.join(",")}`,
         // Plugin dependency installs (uv/pip) from this index instead of pypi.org.
         ...(c.egress.pipMirrorUrl ? { PIP_MIRROR_URL: c.egress.pipMirrorUrl } : {}),
         ...c.extraPluginDaemonEnv,
