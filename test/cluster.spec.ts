@@ -78,26 +78,43 @@ describe("DifyCluster (prod)", () => {
     assert.deepEqual(cluster.inputs.upgradePolicy, { supportType: "STANDARD" }, "no silent $0.60/h extended support");
   });
 
-  it("has three managed node groups: system and app on demand, workers on spot with the taint and label DifyApp relies on", () => {
+  it("has a multi-zone system group and one app and one workers group per zone, on demand vs spot, with the taint and label DifyApp relies on", () => {
     const groups = ofType(run, "aws:eks/nodeGroup:NodeGroup");
-    assert.deepEqual(groups.map((g) => (g.inputs.labels as Record<string, string>)[NODE_ROLE_LABEL]).sort(), ["app", "system", "workers"]);
+    const roleOf = (g: RecordedResource) => (g.inputs.labels as Record<string, string>)[NODE_ROLE_LABEL];
+    assert.deepEqual(groups.map((g) => g.name).sort(), ["prod-app-0", "prod-app-1", "prod-app-2", "prod-system", "prod-workers-0", "prod-workers-1", "prod-workers-2"]);
+    const all = ["prod-private-0-id", "prod-private-1-id", "prod-private-2-id"];
     for (const g of groups) {
-      const role = (g.inputs.labels as Record<string, string>)[NODE_ROLE_LABEL];
+      const role = roleOf(g);
       assert.equal(g.inputs.capacityType, role === NodeRole.Workers ? "SPOT" : "ON_DEMAND", role);
       assert.equal(g.inputs.amiType, "AL2023_ARM_64_STANDARD");
       assert.deepEqual(g.options.ignoreChanges, ["scalingConfig.desiredSize"], "a deploy must not undo the autoscaler");
-      assert.deepEqual(g.inputs.subnetIds, ["prod-private-0-id", "prod-private-1-id", "prod-private-2-id"], "nodes only in private subnets, all zones");
+      assert.deepEqual(g.inputs.taints, role === NodeRole.Workers ? [{ key: WORKERS_TAINT.key, value: WORKERS_TAINT.value, effect: "NO_SCHEDULE" }] : [], g.name);
+      if (role === NodeRole.System) {
+        assert.deepEqual(g.inputs.subnetIds, all, "system: one group over every zone (nothing there has a hard zone constraint)");
+      } else {
+        const i = Number(g.name.split("-").pop());
+        assert.deepEqual(g.inputs.subnetIds, [all[i]], `${g.name} is confined to zone ${i}: the autoscaler knows where its nodes land`);
+      }
     }
-    const workers = groups.find((g) => g.name === "prod-workers")!;
-    assert.deepEqual(workers.inputs.taints, [{ key: WORKERS_TAINT.key, value: WORKERS_TAINT.value, effect: "NO_SCHEDULE" }]);
-    assert.ok((workers.inputs.instanceTypes as string[]).length >= 3, "several spot pools");
-    assert.deepEqual(groups.find((g) => g.name === "prod-app")!.inputs.taints, []);
-    assert.deepEqual(groups.find((g) => g.name === "prod-app")!.inputs.scalingConfig, { minSize: 3, maxSize: 9, desiredSize: 3 });
+    for (const role of [NodeRole.App, NodeRole.Workers]) {
+      const zonal = groups.filter((g) => roleOf(g) === role);
+      assert.equal(zonal.length, 3, `one ${role} group per zone`);
+      assert.deepEqual(new Set(zonal.map((g) => JSON.stringify([g.inputs.instanceTypes, g.inputs.launchTemplate, g.inputs.labels, g.inputs.taints]))).size, 1,
+        `${role} groups are identical but for the zone (balance-similar-node-groups treats them as one pool)`);
+    }
+    assert.ok((groups.find((g) => g.name === "prod-workers-0")!.inputs.instanceTypes as string[]).length >= 3, "several spot pools");
+    const scaling = (name: string) => groups.find((g) => g.name === name)!.inputs.scalingConfig;
+    assert.deepEqual(scaling("prod-system"), { minSize: 2, maxSize: 4, desiredSize: 2 });
+    // app 3/9/3 over 3 zones: 1/3/1 each; workers 2/12/2: floors 1, 1, 0 (exactly 2), ceilings 4 each.
+    for (const i of [0, 1, 2]) assert.deepEqual(scaling(`prod-app-${i}`), { minSize: 1, maxSize: 3, desiredSize: 1 });
+    assert.deepEqual([0, 1, 2].map((i) => scaling(`prod-workers-${i}`)), [
+      { minSize: 1, maxSize: 4, desiredSize: 1 }, { minSize: 1, maxSize: 4, desiredSize: 1 }, { minSize: 0, maxSize: 4, desiredSize: 0 },
+    ]);
   });
 
   it("boots nodes whose IMDS pods cannot reach (IMDSv2, hop limit 1) with encrypted gp3 roots and both security groups", () => {
     const lts = ofType(run, "aws:ec2/launchTemplate:LaunchTemplate");
-    assert.equal(lts.length, 3);
+    assert.equal(lts.length, 3, "one launch template per role, shared by its zonal groups");
     for (const lt of lts) {
       assert.deepEqual(lt.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" });
       const [bdm] = lt.inputs.blockDeviceMappings as { deviceName: string; ebs: Record<string, unknown> }[];
@@ -160,7 +177,8 @@ describe("DifyCluster (prod)", () => {
     assert.deepEqual(lbv.nodeSelector, { [NODE_ROLE_LABEL]: "system" });
     assert.deepEqual((lbv.serviceAccount as { annotations: unknown }).annotations, { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/prod-lb-controller" });
     const cav = helmValues(ca);
-    assert.deepEqual(cav.autoDiscovery, { clusterName: "prod" });
+    assert.deepEqual(cav.autoDiscovery, { clusterName: "prod" }, "discovers every group by the tags EKS puts on its ASG");
+    assert.equal((cav.extraArgs as Record<string, unknown>)["balance-similar-node-groups"], true, "keeps the per-zone groups of a role even");
     assert.equal(cav.awsRegion, "us-east-1");
     assert.deepEqual((cav.image as { tag: string }).tag, "v1.35.0");
     // Scaling actions only on this cluster's groups.
@@ -202,12 +220,20 @@ describe("DifyCluster (dev)", () => {
     assert.equal(cluster.inputs.deletionProtection, false);
     assert.deepEqual(cluster.inputs.publicAccessCidrs, ["0.0.0.0/0"], "allowed outside production");
     assert.equal(one(run, "aws:kms/key:Key").options.protect, false);
-    assert.equal(ofType(run, "aws:eks/nodeGroup:NodeGroup").length, 3);
+    const groups = ofType(run, "aws:eks/nodeGroup:NodeGroup");
+    assert.deepEqual(groups.map((g) => g.name).sort(), ["dev-app-0", "dev-app-1", "dev-system", "dev-workers-0", "dev-workers-1"], "2 zones: 2 app and 2 workers groups");
+    const sub = (name: string) => one(run, "aws:eks/nodeGroup:NodeGroup", name).inputs.subnetIds;
+    assert.deepEqual([sub("dev-app-0"), sub("dev-app-1"), sub("dev-workers-0"), sub("dev-workers-1")], [["dev-private-0-id"], ["dev-private-1-id"], ["dev-private-0-id"], ["dev-private-1-id"]]);
+    assert.deepEqual(sub("dev-system"), ["dev-private-0-id", "dev-private-1-id"]);
     assert.equal(ofType(run, "aws:eks/addon:Addon").length, 5);
     assert.equal(ofType(run, "kubernetes:helm.sh/v3:Release").length, 2);
-    const workers = one(run, "aws:eks/nodeGroup:NodeGroup", "dev-workers");
-    assert.equal(workers.inputs.capacityType, "SPOT");
-    assert.deepEqual(workers.inputs.scalingConfig, { minSize: 0, maxSize: 3, desiredSize: 1 });
+    const scaling = (name: string) => one(run, "aws:eks/nodeGroup:NodeGroup", name).inputs.scalingConfig;
+    assert.equal(one(run, "aws:eks/nodeGroup:NodeGroup", "dev-workers-1").inputs.capacityType, "SPOT");
+    // app 1/3/1 and workers 0/3/1 over 2 zones: the floor and the initial size stay exactly as
+    // configured (no extra always-on node in dev); each zone may grow to ceil(3/2) = 2.
+    assert.deepEqual([scaling("dev-app-0"), scaling("dev-app-1")], [{ minSize: 1, maxSize: 2, desiredSize: 1 }, { minSize: 0, maxSize: 2, desiredSize: 0 }]);
+    assert.deepEqual([scaling("dev-workers-0"), scaling("dev-workers-1")], [{ minSize: 0, maxSize: 2, desiredSize: 1 }, { minSize: 0, maxSize: 2, desiredSize: 0 }]);
+    assert.deepEqual(scaling("dev-system"), { minSize: 1, maxSize: 2, desiredSize: 1 });
   });
 
   it("runs in an existing VPC: creates no VPC, tags the given subnets for load balancers", async () => {
@@ -221,6 +247,8 @@ describe("DifyCluster (dev)", () => {
     assert.deepEqual(tags, ["subnet-a1:kubernetes.io/role/elb", "subnet-a2:kubernetes.io/role/elb", "subnet-p1:kubernetes.io/role/internal-elb", "subnet-p2:kubernetes.io/role/internal-elb"]);
     assert.equal(one(run, "aws:ec2/securityGroup:SecurityGroup").inputs.vpcId, "vpc-0abc");
     assert.deepEqual(one(run, "eks:index:Cluster").inputs.privateSubnetIds, ["subnet-p1", "subnet-p2"]);
+    const zonal = ofType(run, "aws:eks/nodeGroup:NodeGroup").filter((g) => g.name !== "byo-system").map((g) => [g.name, g.inputs.subnetIds]).sort();
+    assert.deepEqual(zonal, [["byo-app-0", ["subnet-p1"]], ["byo-app-1", ["subnet-p2"]], ["byo-workers-0", ["subnet-p1"]], ["byo-workers-1", ["subnet-p2"]]], "one group per given subnet (one per AZ)");
   });
 
   it("uses x86 AMIs and instance types when asked", async () => {

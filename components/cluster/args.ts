@@ -17,7 +17,12 @@ export enum NodeArchitecture {
   X86_64 = "x86_64",
 }
 
-/** Size and shape of one managed node group. Plain values: they are validated up front. */
+/**
+ * Size and shape of one node role. Plain values: they are validated up front. The sizes are the
+ * role's totals: `systemNodes` is one group over every zone; `appNodes` and `workerNodes` are
+ * split into one group per zone (min and desired shared out exactly, the first zones taking the
+ * remainder; each zone's max is ceil(maxSize / zones)).
+ */
 export interface NodeGroupArgs {
   /**
    * EC2 instance types, all of `nodeArchitecture`. For the spot workers list several types of the
@@ -25,9 +30,13 @@ export interface NodeGroupArgs {
    * DEFAULT_NODE_GROUPS (per role and architecture).
    */
   instanceTypes?: string[];
-  /** Minimum node count (the autoscaler never goes below). Default per role: system 2, app 3, workers 2. Unit: nodes. */
+  /** Minimum node count of the role, over all zones (the autoscaler never goes below). Default per role: system 2, app 3, workers 2. Unit: nodes. */
   minSize?: number;
-  /** Maximum node count (the autoscaler's ceiling). Default per role: system 4, app 9, workers 12. Unit: nodes. */
+  /**
+   * Maximum node count of the role (the autoscaler's ceiling). For app and workers each zone may
+   * grow to ceil(maxSize / zones), so the total can exceed a maxSize that is not a multiple of the
+   * zone count by up to zones - 1. Default per role: system 4, app 9, workers 12. Unit: nodes.
+   */
   maxSize?: number;
   /** Node count at creation; the autoscaler owns it afterwards (changes are ignored). Default: minSize. Unit: nodes. */
   desiredSize?: number;
@@ -79,11 +88,11 @@ export interface DifyClusterArgs {
   adminRoleArns?: pulumi.Input<string>[];
   /** CPU architecture of all node groups. Default arm64 (Graviton). */
   nodeArchitecture?: NodeArchitecture;
-  /** The on-demand `system` group: cluster add-ons (load balancer controller, autoscaler, CoreDNS, metrics-server). */
+  /** The on-demand `system` group (one group over every zone): cluster add-ons (load balancer controller, autoscaler, CoreDNS, metrics-server). */
   systemNodes?: NodeGroupArgs;
-  /** The on-demand `app` group: Dify api, web, plugin-daemon, sandbox, ssrf-proxy. */
+  /** The on-demand `app` nodes, one managed node group per zone: Dify api, web, plugin-daemon, sandbox, ssrf-proxy. */
   appNodes?: NodeGroupArgs;
-  /** The spot `workers` group, tainted dify-aws/workers=true:NoSchedule: Celery workers only. */
+  /** The spot `workers` nodes, one managed node group per zone, tainted dify-aws/workers=true:NoSchedule: Celery workers only. */
   workerNodes?: NodeGroupArgs;
   /** Send all five control-plane log types (api, audit, authenticator, controllerManager, scheduler) to CloudWatch; false keeps audit and authenticator only. Default true. */
   enableAllControlPlaneLogs?: boolean;

@@ -3,6 +3,10 @@
  * components need (secret kubeconfig, OIDC provider for IRSA, VPC and subnets, the workloads'
  * security group, the ingress and storage classes).
  *
+ * Nodes: a `system` managed node group over every zone, and `app` and spot `workers` groups with
+ * one group per zone (so the Cluster Autoscaler can add a node in the zone a zone-spread pod
+ * needs; sizes and reasons in nodeGroups.ts).
+ *
  * Build order (each arrow a real dependency, everything else runs in parallel):
  *   network ─► control plane ─► CNI/kube-proxy add-ons ─► node groups ─► CoreDNS/EBS CSI/metrics-server
  *                                                                    └─► LB controller, Cluster Autoscaler
@@ -70,13 +74,14 @@ export class DifyCluster extends pulumi.ComponentResource {
     const groups = createNodeGroups(s, {
       clusterName: cp.clusterName,
       privateSubnetIds: network.privateSubnetIds,
+      zoneCount: s.existingVpc ? s.existingVpc.privateSubnetIds.length : s.azCount,
       clusterSecurityGroupId: cp.clusterSecurityGroupId,
       workloadSecurityGroupId: network.workloadSecurityGroupId,
       nodeRoleArn: node.role.arn,
       // Closed network: the endpoints and cache rules the first image pull goes through.
       dependsOn: [...node.grants, ...networkAddons, ...network.endpoints, ...pullThroughCache],
     }, parent);
-    const nodeGroups = Object.values(groups);
+    const nodeGroups = Object.values(groups).flat();
 
     const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: cp.kubeconfigJson }, { parent });
     const workload = createWorkloadAddons(s, cp.clusterName, oidc, partition, nodeGroups, provider, parent);

@@ -1,14 +1,16 @@
 /**
  * Controllers installed from pinned Helm charts, each with its own IRSA role, on the system nodes:
- * the AWS Load Balancer Controller (ALB for Dify's Ingress) and the Cluster Autoscaler (adds spot
- * worker nodes when Celery pods are pending, removes them when idle).
+ * the AWS Load Balancer Controller (ALB for Dify's Ingress) and the Cluster Autoscaler (adds app
+ * and spot worker nodes, in the zone a pending pod needs, and removes them when idle).
  *
  * Cluster Autoscaler rather than Karpenter: the issue asks for managed node groups with explicit
  * min/max/desired per group, which is the model the Cluster Autoscaler scales (it drives the
  * groups' Auto Scaling groups, discovered by the tags EKS puts on them). Karpenter replaces node
  * groups with its own NodePools/EC2NodeClasses and launches instances itself, needs broader IAM
  * (ec2:RunInstances, CreateFleet, iam:PassRole) plus an SQS interruption queue, and its CRDs
- * would have to be applied after its chart: more moving parts for three fixed-purpose groups.
+ * would have to be applied after its chart: more moving parts for three fixed-purpose node roles.
+ * Karpenter would pick a pending pod's zone by itself; the autoscaler gets the same ability from
+ * one group per zone for the app and workers roles (nodeGroups.ts), without those costs.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -96,7 +98,9 @@ export function createControllers(s: ClusterSettings, inp: ControllerInputs, par
   const caRelease = release(s, "cluster-autoscaler", CLUSTER_AUTOSCALER_CHART, {
     cloudProvider: "aws",
     awsRegion: inp.region,
-    // Finds the groups by the k8s.io/cluster-autoscaler/{enabled,<cluster>} tags EKS sets.
+    // Finds the groups by the k8s.io/cluster-autoscaler/{enabled,<cluster>} tags EKS puts on
+    // every managed node group's Auto Scaling group, the per-zone app and workers groups included
+    // (the chart renders --node-group-auto-discovery=asg:tag=<both tags>).
     autoDiscovery: { clusterName: inp.clusterName },
     image: chartImage(s, `${CLUSTER_AUTOSCALER_IMAGE}:${s.clusterAutoscalerImageTag}`) ?? { tag: s.clusterAutoscalerImageTag },
     fullnameOverride: "cluster-autoscaler",
@@ -104,6 +108,11 @@ export function createControllers(s: ClusterSettings, inp: ControllerInputs, par
     extraArgs: {
       // Cheapest fit among groups that can host the pending pods.
       expander: "least-waste",
+      // app and workers are one group per zone (nodeGroups.ts): a scale-up that any zone can
+      // serve is split over a role's zonal groups, so they stay even; a pod that needs one zone
+      // scales that zone's group. The groups of a role are "similar" because they share labels,
+      // taints, instance types and launch template (the AWS comparator ignores the per-group
+      // eks.amazonaws.com/nodegroup label and the zone labels).
       "balance-similar-node-groups": true,
       // Dify pods use emptyDir scratch space; it must not pin nodes forever.
       "skip-nodes-with-local-storage": false,

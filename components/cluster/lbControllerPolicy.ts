@@ -128,7 +128,8 @@ export function lbControllerPolicy(partition: string): string {
 /**
  * Cluster Autoscaler permissions (kubernetes/autoscaler, cluster-autoscaler/cloudprovider/aws
  * README, "Minimal IAM Permissions Policy"): describe anywhere; scale and terminate only the
- * Auto Scaling groups EKS tagged as this cluster's (managed node groups carry both tags).
+ * Auto Scaling groups EKS tagged as this cluster's (every managed node group's ASG carries both
+ * tags, so the per-zone groups need no extra grant).
  * eks:DescribeNodegroup lets it read a group's labels and taints to scale it up from zero.
  */
 export function clusterAutoscalerPolicy(clusterName: string): string {
