@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { NODE_ROLE_LABEL, NodeRole, WORKERS_TAINT } from "../components/contracts";
 import { DifyCluster, DifyClusterArgs, NodeArchitecture } from "../components/cluster";
+import { subnetLayout } from "../components/cluster/cidr";
 import { ADDON_VERSIONS_1_35, CLUSTER_AUTOSCALER_CHART, LB_CONTROLLER_CHART } from "../components/cluster/versions";
 import { MockRun, RecordedResource, resolve, runUnderMocks } from "./harness/monitor";
 
@@ -42,6 +43,8 @@ describe("DifyCluster (prod)", () => {
     assert.deepEqual(priv.map((s) => s.inputs.cidrBlock), ["10.40.0.0/18", "10.40.64.0/18", "10.40.128.0/18"]);
     assert.ok(pub.every((s) => (s.inputs.tags as Record<string, string>)["kubernetes.io/role/elb"] === "1"), "public subnets tagged for internet-facing ALBs");
     assert.ok(pub.every((s) => s.inputs.mapPublicIpOnLaunch === false));
+    const tag = (s: RecordedResource, key: string) => (s.inputs.tags as Record<string, string>)[key];
+    assert.ok(priv.every((s) => tag(s, "kubernetes.io/role/internal-elb") === undefined), "no internal load balancer where pods take their addresses");
     assert.equal(ofType(run, "aws:ec2/natGateway:NatGateway").length, 3);
     const natRoutes = ofType(run, "aws:ec2/route:Route").filter((r) => r.inputs.natGatewayId);
     assert.equal(new Set(natRoutes.map((r) => r.inputs.natGatewayId)).size, 3, "each zone egresses through its own NAT");
@@ -51,6 +54,26 @@ describe("DifyCluster (prod)", () => {
     assert.equal(s3.inputs.serviceName, "com.amazonaws.us-east-1.s3");
     assert.equal(s3.inputs.vpcEndpointType, "Gateway");
     assert.equal((s3.inputs.routeTableIds as string[]).length, 3);
+  });
+
+  it("puts internal load balancers in dedicated subnets, one per zone, that no node or pod uses", async () => {
+    const subnets = ofType(run, "aws:ec2/subnet:Subnet");
+    const lb = subnets.filter((s) => s.name.includes("internal-lb"));
+    const tagged = subnets.filter((s) => (s.inputs.tags as Record<string, string>)["kubernetes.io/role/internal-elb"] === "1");
+    assert.deepEqual(tagged.map((s) => s.name), ["prod-internal-lb-0", "prod-internal-lb-1", "prod-internal-lb-2"], "the only subnets the LB controller picks for an internal ALB");
+    assert.deepEqual(lb.map((s) => s.inputs.cidrBlock), subnetLayout("10.40.0.0/16", 3).internalLbCidrs);
+    assert.deepEqual(lb.map((s) => s.inputs.cidrBlock), ["10.40.224.0/24", "10.40.225.0/24", "10.40.226.0/24"]);
+    const priv = subnets.filter((s) => s.name.includes("private"));
+    assert.deepEqual(lb.map((s) => s.inputs.availabilityZone), priv.map((s) => s.inputs.availabilityZone), "one per node zone");
+    const rt = one(run, "aws:ec2/routeTable:RouteTable", "prod-internal-lb");
+    assert.equal(ofType(run, "aws:ec2/route:Route").filter((r) => r.dependencies.includes(rt.urn)).length, 0, "local route only: no NAT, no internet");
+    const assoc = ofType(run, "aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) => a.name.includes("internal-lb"));
+    assert.equal(assoc.length, 3);
+    assert.ok(assoc.every((a) => a.dependencies.includes(rt.urn)), "associated with that table");
+    for (const g of ofType(run, "aws:eks/nodeGroup:NodeGroup")) {
+      assert.ok(!(g.inputs.subnetIds as string[]).some((id) => id.includes("internal-lb")), `${g.name} has no node there`);
+    }
+    assert.deepEqual((await resolve(run.value.internalLbSubnetIds)).value, ["prod-internal-lb-0-id", "prod-internal-lb-1-id", "prod-internal-lb-2-id"]);
   });
 
   it("encrypts Secrets with a rotating, protected CMK, logs every control-plane type and restricts the API endpoint", () => {
@@ -211,7 +234,7 @@ describe("DifyCluster (prod)", () => {
 describe("DifyCluster (dev)", () => {
   it("is the same shape, smaller and cheaper: 2 AZs, one NAT, minimal logs, nothing protected", async () => {
     const run = await runUnderMocks(() => new DifyCluster("dev", DEV), { stack: "dev" });
-    assert.equal(ofType(run, "aws:ec2/subnet:Subnet").length, 4);
+    assert.equal(ofType(run, "aws:ec2/subnet:Subnet").length, 6, "private, public and internal-lb per zone");
     assert.equal(ofType(run, "aws:ec2/natGateway:NatGateway").length, 1);
     const routes = ofType(run, "aws:ec2/route:Route").filter((r) => r.inputs.natGatewayId);
     assert.equal(routes.length, 2, "both private route tables use the single NAT");
@@ -247,6 +270,7 @@ describe("DifyCluster (dev)", () => {
     assert.deepEqual(tags, ["subnet-a1:kubernetes.io/role/elb", "subnet-a2:kubernetes.io/role/elb", "subnet-p1:kubernetes.io/role/internal-elb", "subnet-p2:kubernetes.io/role/internal-elb"]);
     assert.equal(one(run, "aws:ec2/securityGroup:SecurityGroup").inputs.vpcId, "vpc-0abc");
     assert.deepEqual(one(run, "eks:index:Cluster").inputs.privateSubnetIds, ["subnet-p1", "subnet-p2"]);
+    assert.deepEqual((await resolve(run.value.internalLbSubnetIds)).value, ["subnet-p1", "subnet-p2"], "the owner's layout: internal load balancers in the private subnets");
     const zonal = ofType(run, "aws:eks/nodeGroup:NodeGroup").filter((g) => g.name !== "byo-system").map((g) => [g.name, g.inputs.subnetIds]).sort();
     assert.deepEqual(zonal, [["byo-app-0", ["subnet-p1"]], ["byo-app-1", ["subnet-p2"]], ["byo-workers-0", ["subnet-p1"]], ["byo-workers-1", ["subnet-p2"]]], "one group per given subnet (one per AZ)");
   });

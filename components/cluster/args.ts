@@ -48,7 +48,7 @@ export interface NodeGroupArgs {
 export interface ExistingVpcArgs {
   /** VPC id, e.g. "vpc-0123…". */
   vpcId: pulumi.Input<string>;
-  /** Private subnets (one per AZ, routed through NAT) for nodes, pods and data services. 2 or 3. */
+  /** Private subnets (one per AZ, routed through NAT) for nodes, pods, data services and internal load balancers. 2 or 3. */
   privateSubnetIds: pulumi.Input<string>[];
   /** Public subnets (one per AZ, routed to an internet gateway) for the load balancer. 2 or 3. */
   publicSubnetIds: pulumi.Input<string>[];
@@ -68,7 +68,10 @@ export interface DifyClusterArgs {
   clusterAutoscalerImageTag?: string;
   /** Availability zones of the new VPC's subnets: 2 (dev) or 3 (prod). Default 3. Unit: zones. */
   azCount?: number;
-  /** IPv4 CIDR of the new VPC, /16 to /20. Default "10.40.0.0/16". Ignored with `existingVpc`. */
+  /**
+   * IPv4 CIDR of the new VPC, /16 to /20. Default "10.40.0.0/16". Ignored with `existingVpc`.
+   * Carved per AZ into private, public and internal-load-balancer subnets (cidr.ts subnetLayout).
+   */
   vpcCidr?: string;
   /** Run in this VPC and these subnets instead of creating a VPC (`azCount`, `vpcCidr` and `natGatewayPerAz` are then ignored). Default: create a VPC. */
   existingVpc?: ExistingVpcArgs;

@@ -38,21 +38,46 @@ export function subBlock(parent: Cidr, bits: number, index: number): Cidr {
 export const VPC_MIN_BITS = 16;
 export const VPC_MAX_BITS = 20;
 
+/** Prefix of the internal load balancer subnets: /24 in a /16, never smaller than /26 (an ALB needs a /27 or larger with 8 free addresses). */
+const INTERNAL_LB_MAX_BITS = 26;
+
+/** A new VPC's subnet CIDRs, one per AZ in zone order. */
+export interface SubnetLayout {
+  /** Nodes, pods (VPC CNI), data services, interface endpoints. */
+  privateCidrs: string[];
+  /** Internet-facing load balancers and NAT gateways. */
+  publicCidrs: string[];
+  /**
+   * Internal load balancers only (tagged kubernetes.io/role/internal-elb; nothing else runs
+   * there), so "from the ALB" is a CIDR that no pod address falls in.
+   */
+  internalLbCidrs: string[];
+}
+
 /**
  * The subnet layout of a new VPC: private subnets get a quarter of the VPC each (pods take VPC
  * addresses with the VPC CNI, so private space is what runs out first: a /16 gives three /18s,
  * 16,379 usable addresses per AZ); public subnets, which only hold load balancer and NAT
- * interfaces, share the last quarter as /22s (1,019 addresses each for a /16).
+ * interfaces, share the first quarter of the last quarter as /22s (1,019 addresses each for a
+ * /16); the internal load balancer subnets sit in the second half of the last quarter, /24s for
+ * a /16 (251 addresses each; an ALB uses at most a few dozen per subnet), /26s from a /18 on.
+ * Plain values from plain config, so a program can pass them to DifyApp before anything exists.
+ *
+ *   /16 example   private 10.40.0.0/18, .64.0/18, .128.0/18   public 10.40.192.0/22, .196.0/22, .200.0/22
+ *                 internal LB 10.40.224.0/24, .225.0/24, .226.0/24     (10.40.204.0-223.255 and the
+ *                 rest of 10.40.224.0/19 are free)
  */
-export function subnetLayout(vpcCidr: string, azCount: number): { privateCidrs: string[]; publicCidrs: string[] } {
+export function subnetLayout(vpcCidr: string, azCount: number): SubnetLayout {
   const vpc = parseCidr(vpcCidr);
   if (!vpc) throw new Error(`not a CIDR: ${vpcCidr}`);
   const lastQuarter = subBlock(vpc, vpc.bits + 2, 3);
-  const privateCidrs: string[] = [];
-  const publicCidrs: string[] = [];
+  const internalLbHalf = subBlock(lastQuarter, lastQuarter.bits + 1, 1);
+  const internalLbBits = Math.min(vpc.bits + 8, INTERNAL_LB_MAX_BITS);
+  const layout: SubnetLayout = { privateCidrs: [], publicCidrs: [], internalLbCidrs: [] };
   for (let i = 0; i < azCount; i++) {
-    privateCidrs.push(formatCidr(subBlock(vpc, vpc.bits + 2, i)));
-    publicCidrs.push(formatCidr(subBlock(lastQuarter, vpc.bits + 6, i)));
+    layout.privateCidrs.push(formatCidr(subBlock(vpc, vpc.bits + 2, i)));
+    layout.publicCidrs.push(formatCidr(subBlock(lastQuarter, vpc.bits + 6, i)));
+    layout.internalLbCidrs.push(formatCidr(subBlock(internalLbHalf, internalLbBits, i)));
   }
-  return { privateCidrs, publicCidrs };
+  return layout;
 }

@@ -42,6 +42,13 @@ export class DifyCluster extends pulumi.ComponentResource {
   /** Public subnet ids, one per AZ: internet-facing load balancers and NAT gateways. */
   public readonly publicSubnetIds: pulumi.Output<string[]>;
   /**
+   * Subnet ids, one per AZ, where internal load balancers go (the only subnets tagged
+   * kubernetes.io/role/internal-elb). A new VPC gets dedicated ones that no node or pod uses
+   * (their CIDRs, known from config alone: `subnetLayout(vpcCidr, azCount).internalLbCidrs`); with
+   * `existingVpc` these are the private subnets.
+   */
+  public readonly internalLbSubnetIds: pulumi.Output<string[]>;
+  /**
    * Security group on every node and (VPC CNI) every pod, created with the VPC. Data services
    * admit traffic from this group; it does not depend on the cluster.
    */
@@ -103,6 +110,7 @@ export class DifyCluster extends pulumi.ComponentResource {
     this.vpcId = network.vpcId;
     this.privateSubnetIds = network.privateSubnetIds;
     this.publicSubnetIds = network.publicSubnetIds;
+    this.internalLbSubnetIds = network.internalLbSubnetIds;
     this.nodeSecurityGroupId = network.workloadSecurityGroupId;
     this.clusterSecurityGroupId = cp.clusterSecurityGroupId;
     // Carries the dependency on the controller, so an Ingress built from it waits for the webhook.
@@ -117,6 +125,7 @@ export class DifyCluster extends pulumi.ComponentResource {
       vpcId: this.vpcId,
       privateSubnetIds: this.privateSubnetIds,
       publicSubnetIds: this.publicSubnetIds,
+      internalLbSubnetIds: this.internalLbSubnetIds,
       nodeSecurityGroupId: this.nodeSecurityGroupId,
       clusterSecurityGroupId: this.clusterSecurityGroupId,
       ingressClassName: this.ingressClassName,

@@ -14,6 +14,11 @@ export interface Network {
   vpcId: pulumi.Output<string>;
   privateSubnetIds: pulumi.Output<string[]>;
   publicSubnetIds: pulumi.Output<string[]>;
+  /**
+   * Where internal load balancers go (tagged kubernetes.io/role/internal-elb): in a new VPC
+   * dedicated subnets no node or pod uses; in an existing VPC the private subnets.
+   */
+  internalLbSubnetIds: pulumi.Output<string[]>;
   /** The security group every node (and, through the VPC CNI, every pod) carries. */
   workloadSecurityGroupId: pulumi.Output<string>;
   /** Interface VPC endpoints (closed network only): nodes must not boot before they exist. */
@@ -26,7 +31,12 @@ export interface Network {
  */
 const EKS_UNSUPPORTED_ZONE_IDS = ["use1-az3", "usw1-az2", "cac1-az3"];
 
-/** Subnet tags the AWS Load Balancer Controller uses to discover where to put load balancers. */
+/**
+ * Subnet tags the AWS Load Balancer Controller uses to discover where to put load balancers.
+ * In a new VPC `internal` goes on the dedicated internal load balancer subnets only, never on
+ * the private subnets: pods take their addresses there (VPC CNI), and a NetworkPolicy that admits
+ * "the ALB's subnets" would otherwise admit every pod.
+ */
 const ELB_ROLE_TAG = { public: "kubernetes.io/role/elb", private: "kubernetes.io/role/internal-elb" };
 
 export function createNetwork(s: ClusterSettings, parent: pulumi.Resource): Network {
@@ -64,16 +74,18 @@ function useExistingVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions):
   // Tag the given subnets for load balancer discovery (aws.ec2.Tag manages one tag and leaves
   // the rest of the subnet alone).
   e.publicSubnetIds.forEach((id, i) => new aws.ec2.Tag(`${s.name}-public-${i}-elb`, { resourceId: id, key: ELB_ROLE_TAG.public, value: "1" }, opts));
+  // Internal load balancers share the private subnets here (the VPC's layout is the owner's).
   e.privateSubnetIds.forEach((id, i) => new aws.ec2.Tag(`${s.name}-private-${i}-elb`, { resourceId: id, key: ELB_ROLE_TAG.private, value: "1" }, opts));
   return {
     vpcId: pulumi.output(e.vpcId),
     privateSubnetIds: pulumi.output(e.privateSubnetIds),
     publicSubnetIds: pulumi.output(e.publicSubnetIds),
+    internalLbSubnetIds: pulumi.output(e.privateSubnetIds),
   };
 }
 
 function createVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit<Network, "workloadSecurityGroupId" | "endpoints"> {
-  const { privateCidrs, publicCidrs } = subnetLayout(s.vpcCidr, s.azCount);
+  const { privateCidrs, publicCidrs, internalLbCidrs } = subnetLayout(s.vpcCidr, s.azCount);
   const zones = aws.getAvailabilityZonesOutput({
     state: "available",
     excludeZoneIds: EKS_UNSUPPORTED_ZONE_IDS,
@@ -132,7 +144,7 @@ function createVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit
       vpcId: vpc.id,
       cidrBlock: privateCidrs[i],
       availabilityZone: zoneName(i),
-      tags: { ...s.tags, Name: name(`private-${i}`), [ELB_ROLE_TAG.private]: "1" },
+      tags: { ...s.tags, Name: name(`private-${i}`) },
     }, opts);
     const rt = new aws.ec2.RouteTable(`${s.name}-private-${i}`, { vpcId: vpc.id, tags: { ...s.tags, Name: name(`private-${i}`) } }, opts);
     if (nats.length > 0) {
@@ -144,6 +156,20 @@ function createVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit
     }
     new aws.ec2.RouteTableAssociation(`${s.name}-private-${i}`, { subnetId: subnet.id, routeTableId: rt.id }, opts);
     privateRts.push(rt);
+    return subnet;
+  });
+
+  // Internal load balancers only. Their own route table with the implicit local route and
+  // nothing else: an internal ALB talks to targets inside the VPC and needs no egress.
+  const internalLbRt = new aws.ec2.RouteTable(`${s.name}-internal-lb`, { vpcId: vpc.id, tags: { ...s.tags, Name: name("internal-lb") } }, opts);
+  const internalLbSubnets = azs.map((i) => {
+    const subnet = new aws.ec2.Subnet(`${s.name}-internal-lb-${i}`, {
+      vpcId: vpc.id,
+      cidrBlock: internalLbCidrs[i],
+      availabilityZone: zoneName(i),
+      tags: { ...s.tags, Name: name(`internal-lb-${i}`), [ELB_ROLE_TAG.private]: "1" },
+    }, opts);
+    new aws.ec2.RouteTableAssociation(`${s.name}-internal-lb-${i}`, { subnetId: subnet.id, routeTableId: internalLbRt.id }, opts);
     return subnet;
   });
 
@@ -161,5 +187,6 @@ function createVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit
     vpcId: vpc.id,
     privateSubnetIds: pulumi.all(privateSubnets.map((x) => x.id)),
     publicSubnetIds: pulumi.all(publicSubnets.map((x) => x.id)),
+    internalLbSubnetIds: pulumi.all(internalLbSubnets.map((x) => x.id)),
   };
 }
