@@ -108,7 +108,9 @@ function settingsFor(c: DifyStackConfig, stack: string) {
   // CIDR (dify:vpcCidr) when an existing VPC is used.
   const layout = c.cluster.existingVpc ? undefined : subnetLayout(c.cluster.vpcCidr, c.cluster.azCount);
   const privateCidrs = layout ? layout.privateCidrs : [c.cluster.vpcCidr];
-  const albCidrs = layout ? (c.internalLoadBalancer ? layout.privateCidrs : layout.publicCidrs) : [c.cluster.vpcCidr];
+  // An internal ALB lives in its own small subnets, not the private ones (where pods get their IPs
+  // too): so "from the ALB" in the NetworkPolicies does not mean "from any pod".
+  const albCidrs = layout ? (c.internalLoadBalancer ? layout.internalLbCidrs : layout.publicCidrs) : [c.cluster.vpcCidr];
 
   const data: Omit<DifyDatabaseHAArgs, "vpcId" | "subnetIds" | "allowedSecurityGroupIds"> = {
     postgres: {

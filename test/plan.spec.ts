@@ -112,6 +112,22 @@ describe("offline plan", function () {
     assert.equal(redis.inputs.multiAzEnabled, true);
   });
 
+  it("prod with an internal ALB: the NetworkPolicies admit the ALB's own subnets, not the pod subnets", async () => {
+    const p = await planStack("prod", { overrides: { "dify:internalLoadBalancer": true } });
+    const subnets = p.recorded.filter((r) => r.type === "aws:ec2/subnet:Subnet");
+    const cidrOf = (pred: (tags: Record<string, string>) => boolean) =>
+      subnets.filter((r) => pred((r.rawInputs.tags ?? {}) as Record<string, string>)).map((r) => r.rawInputs.cidrBlock as string).sort();
+    const albSubnets = cidrOf((t) => t["kubernetes.io/role/internal-elb"] === "1");
+    assert.equal(albSubnets.length, 3);
+    const podSubnets = p.recorded.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup")
+      .flatMap((r) => r.rawInputs.subnetIds as string[])
+      .map((id) => subnets.find((s) => `${s.name}-id` === id)!.rawInputs.cidrBlock as string);
+    const apiFlows = p.recorded.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.name === "dify-api-flows")!;
+    const cidrs = JSON.stringify((apiFlows.rawInputs.spec as { ingress?: unknown }).ingress);
+    for (const c of albSubnets) assert.ok(cidrs.includes(`"${c}"`), `api admits the ALB subnet ${c}`);
+    for (const c of new Set(podSubnets)) assert.ok(!cidrs.includes(`"cidr":"${c}"`), `api does not admit the pod subnet ${c}`);
+  });
+
   it("the CLI prints a summary, writes JSON and exits 0 for a valid stack", async () => {
     const out = path.join(require("os").tmpdir(), `plan-${process.pid}.json`);
     const stdout = execFileSync(process.execPath, ["scripts/plan.js", "--stack", "dev", "--json", out], { cwd: PROJECT_ROOT, encoding: "utf8" });

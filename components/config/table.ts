@@ -25,9 +25,9 @@ function nodeGroupKeys(
 ): KeySpec[] {
   return [
     { key: `${group}NodeInstanceTypes`, type: "array", description: `EC2 instance types of the ${what} node group; same vCPU/memory size (the autoscaler sizes the group by the first) and matching dify:nodeArchitecture.`, default: types, check: checkInstanceType, minItemsIn: { dev: 1, prod: 1 } },
-    { key: `${group}NodeMinSize`, type: "integer", description: `Minimum node count of the ${what} node group.`, unit: "nodes", min: 0, max: 100, default: { dev: sizes.dev[0], prod: sizes.prod[0] } },
-    { key: `${group}NodeMaxSize`, type: "integer", description: `Maximum node count of the ${what} node group (the autoscaler's ceiling).`, unit: "nodes", min: 1, max: 100, default: { dev: sizes.dev[1], prod: sizes.prod[1] } },
-    { key: `${group}NodeDesiredSize`, type: "integer", description: `Initial node count of the ${what} node group (the autoscaler adjusts it afterwards).`, unit: "nodes", min: 0, max: 100, default: { dev: sizes.dev[2], prod: sizes.prod[2] } },
+    { key: `${group}NodeMinSize`, type: "integer", description: `Minimum node count of the ${what} nodes (a total: app and workers run one node group per AZ and split it).`, unit: "nodes", min: 0, max: 100, default: { dev: sizes.dev[0], prod: sizes.prod[0] } },
+    { key: `${group}NodeMaxSize`, type: "integer", description: `Maximum node count of the ${what} nodes (the autoscaler's ceiling; a total split over the per-AZ groups).`, unit: "nodes", min: 1, max: 100, default: { dev: sizes.dev[1], prod: sizes.prod[1] } },
+    { key: `${group}NodeDesiredSize`, type: "integer", description: `Initial node count of the ${what} nodes (a total; the autoscaler adjusts it afterwards).`, unit: "nodes", min: 0, max: 100, default: { dev: sizes.dev[2], prod: sizes.prod[2] } },
   ];
 }
 
