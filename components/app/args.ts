@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ObjectStorage, PostgresConnection, RedisConnection } from "../contracts";
 import { ImageSource } from "../k8s/images";
+import { DifyMailArgs } from "./mail";
 import { DifyImageSet } from "./versions";
 
 /** Per-service overrides of the catalog defaults (components/app/catalog.ts). */
@@ -99,6 +100,8 @@ export interface DifyAppArgs {
   extraWebEnv?: { [name: string]: string };
   /** Extra plain settings for the plugin daemon, e.g. its pool size (DB_MAX_OPEN_CONNS) from DifyDatabaseHA's poolEnv(). Default none. */
   extraPluginDaemonEnv?: { [name: string]: string };
+  /** Outgoing mail (invitations, password resets): SMTP, Resend or SendGrid. Default none (Dify then shows invitation links instead of mailing them). */
+  mail?: DifyMailArgs;
   /** Registry prefix (and optional digests) every image is pulled through: Dify's, squid, the migration Job. Default: the public, tag-pinned images. */
   imageSource?: ImageSource;
   /**

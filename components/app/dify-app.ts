@@ -16,6 +16,7 @@ import { EnvContext, configData, configMapName, createCredentials } from "./env"
 import { backendAnnotations, buildIngress } from "./ingress";
 import { MIGRATION, migrationJob, migrationJobName } from "./migration";
 import { networkPolicies } from "./network";
+import { mailEnv, mailSecret, smtpPort } from "./mail";
 import { telemetryEnv } from "./telemetry";
 import { squidConf } from "./squid";
 import { resolvePlan } from "./validate";
@@ -82,7 +83,7 @@ export class DifyApp extends pulumi.ComponentResource {
       database: args.database,
       redis: args.redis,
       storage: args.storage,
-      extraEnv: { ...telemetryEnv(args.observability), ...(args.extraEnv ?? {}) },
+      extraEnv: { ...telemetryEnv(args.observability), ...mailEnv(args.mail), ...(args.extraEnv ?? {}) },
       extraWebEnv: args.extraWebEnv ?? {},
       extraPluginDaemonEnv: args.extraPluginDaemonEnv ?? {},
       vpcCidrs: args.vpcCidrs,
@@ -91,6 +92,8 @@ export class DifyApp extends pulumi.ComponentResource {
     };
     const credentials = createCredentials(name, { app: plan.namespace, sandbox: sandboxNamespace }, ctx, labels("credentials"),
       { app: nsOpts(plan.namespace), sandbox: nsOpts(sandboxNamespace) }, args.protect === true);
+    const mail = mailSecret(name, args.mail, plan.namespace, labels("mail"), nsOpts(plan.namespace));
+    if (mail) credentials.push(mail);
     const groupNamespace = (g: EnvGroup) => (g === EnvGroup.Sandbox ? sandboxNamespace : plan.namespace);
     const configs = new Map<EnvGroup, k8s.core.v1.ConfigMap>();
     const hashes = new Map<EnvGroup, pulumi.Output<string>>();
@@ -137,6 +140,7 @@ export class DifyApp extends pulumi.ComponentResource {
       // Closed network: STS and other AWS APIs answer at interface endpoints inside the VPC.
       awsEndpointCidrs: plan.egress.closedNetwork ? args.vpcCidrs : [],
       upstreamProxyPort: plan.egress.upstreamProxy?.port,
+      smtpPort: smtpPort(args.mail),
       collector: args.observability ? { namespace: args.observability.collectorNamespace, podLabels: args.observability.collectorPodLabels } : undefined,
       opts: child,
     });

@@ -36,6 +36,8 @@ export interface NetworkContext {
   awsEndpointCidrs?: string[];
   /** Port of the SSRF proxy's parent proxy (it may sit in private address space). */
   upstreamProxyPort?: number;
+  /** SMTP port the api-image pods send mail to (public addresses), when mail is SMTP. */
+  smtpPort?: number;
   /** The OpenTelemetry collector (DifyObservability): api-image pods send OTLP to it, it scrapes the plugin daemon. Default none. */
   collector?: { namespace: string; podLabels: Record<string, string> };
   opts: pulumi.CustomResourceOptions;
@@ -86,6 +88,8 @@ export function networkPolicies(c: NetworkContext): k8s.networking.v1.NetworkPol
       egress.push({ to: c.dataCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(c.dbPort), tcp(c.redisPort)] });
     }
     if (s.usesS3) egress.push({ to: [publicInternet], ports: [tcp(443)] });
+    // Mail leaves from the api (sign-up, reset) and the workers (the Celery mail queue).
+    if (c.smtpPort && s.image === "api" && s.usesDataStores) egress.push({ to: [publicInternet], ports: [tcp(c.smtpPort)] });
     if (s.internetPorts?.length) egress.push({ to: [publicInternet], ports: s.internetPorts.map(tcp) });
     const endpoints = (c.awsEndpointCidrs ?? []).map((cidr) => ({ ipBlock: { cidr } }));
     if ((s.usesS3 || s.internetPorts?.length) && endpoints.length > 0) egress.push({ to: endpoints, ports: [tcp(443)] });

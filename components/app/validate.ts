@@ -3,6 +3,7 @@
  * input never half-creates a stack. Every message names the component, the argument, what was
  * given and what is allowed.
  */
+import { mailProblems } from "./mail";
 import { DifyAppArgs, ServiceSettings } from "./args";
 import { CATALOG, HpaDefaults, ResourceDefaults, SERVICE_KEYS, ServiceSpec } from "./catalog";
 import { DEFAULT_DIFY_VERSION, DIFY_VERSIONS, DifyImageSet } from "./versions";
@@ -174,6 +175,7 @@ export function resolvePlan(name: string, args: DifyAppArgs): ResolvedPlan {
   checkCidrs(name, "args.dataCidrs", args.dataCidrs, true);
   checkCidrs(name, "args.ingressSourceCidrs", args.ingressSourceCidrs, true);
   checkCidrs(name, "args.privateCidrs", args.privateCidrs, false);
+  for (const problem of mailProblems(args.mail)) fail(name, problem);
   for (const [argName, env] of [["args.extraEnv", args.extraEnv], ["args.extraWebEnv", args.extraWebEnv], ["args.extraPluginDaemonEnv", args.extraPluginDaemonEnv]] as const) {
     for (const k of Object.keys(env ?? {})) {
       if (!ENV_NAME.test(k)) fail(name, `${argName} key must be an environment variable name, got "${k}"`);

@@ -13,6 +13,7 @@ import {
 } from "../k8s/security";
 import { Placement, ServiceSpec, k8sName } from "./catalog";
 import { configMapName, literalEnv, secretEnv } from "./env";
+import { MAIL_SECRET_NAME } from "./mail";
 import { podSysctls } from "./tuning";
 import { ResolvedService } from "./validate";
 
@@ -129,7 +130,11 @@ export function buildWorkload(s: ResolvedService, ctx: WorkloadContext, serviceA
     imagePullPolicy: "IfNotPresent",
     command: spec.command,
     env: containerEnv(s, ctx.networkTuning),
-    envFrom: spec.envGroups.map((g) => ({ configMapRef: { name: configMapName(g) } })),
+    envFrom: [
+      ...spec.envGroups.map((g) => ({ configMapRef: { name: configMapName(g) } })),
+      // The mail credential, when DifyApp has mail settings (optional: absent otherwise).
+      ...(spec.image === "api" ? [{ secretRef: { name: MAIL_SECRET_NAME, optional: true } }] : []),
+    ],
     ports: spec.port ? [{ name: "http", containerPort: spec.port, protocol: "TCP" }] : undefined,
     ...(spec.port ? probeSet("http", spec.healthPath, spec.startupSeconds) : {}),
     lifecycle: spec.preStopSleepSeconds ? { preStop: { sleep: { seconds: spec.preStopSleepSeconds } } } : undefined,
