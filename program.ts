@@ -10,7 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { DifyApp, DifyAppArgs } from "./components/app";
+import { DifyApp, DifyAppArgs, MailType, SmtpTls } from "./components/app";
 import { resolvePlan } from "./components/app/validate";
 import { DifyBackups, DifyBackupsArgs } from "./components/backups";
 import { validateBackupsArgs } from "./components/backups/args";
@@ -303,6 +303,16 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
       accessLogBucket: obs.accessLogBucketName,
     } : undefined,
     certificateArn: c.certificateArn,
+    mail: c.mail && {
+      type: c.mail.type as MailType,
+      from: c.mail.from,
+      smtpServer: c.mail.smtpServer,
+      smtpPort: c.mail.smtpPort,
+      smtpUsername: c.mail.smtpUsername,
+      smtpTls: c.mail.smtpTls as SmtpTls,
+      // A credential from stack config (pulumi config set --secret): secret from here on.
+      secret: pulumi.secret(c.mail.secret),
+    },
     database,
     redis: redisConnectionOf(data),
     storage: {

@@ -41,6 +41,7 @@ export function renderProjectConfig(): Record<string, unknown> {
     if (s.type === "object") continue;
     const decl: Record<string, unknown> = { type: s.type };
     if (s.type === "array") decl.items = { type: "string" };
+    if (s.secret) decl.secret = true;
     const d = s.default;
     const extra = d === undefined ? (s.requiredIn?.length ? ` Required in ${s.requiredIn.join(" and ")}.` : "") : isByProfile(d) ? ` Default: ${defaultText(s)}.` : "";
     decl.description = `${s.description}${s.unit ? ` (${s.unit})` : ""}${extra}`;

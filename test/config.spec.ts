@@ -108,6 +108,15 @@ describe("stack config", () => {
     assert.deepEqual(problems("dev", { "dify:dbReaderCount": 0, "dify:services": { api: { replicas: 1 } } }), []);
   });
 
+  it("mail: needs its sender, secret and (for SMTP) server together, and nothing without a type", () => {
+    refused("prod", { "dify:mailType": "resend", "dify:mailFrom": "no-reply@example.com" }, "dify:mailSecret", /required with dify:mailType/);
+    refused("prod", { "dify:mailType": "smtp", "dify:mailFrom": "a@example.com", "dify:mailSecret": "x" }, "dify:smtpServer", /required with dify:mailType smtp/);
+    refused("prod", { "dify:smtpServer": "smtp.example.com" }, "dify:smtpServer", /only together with dify:mailType/);
+    refused("prod", { "dify:mailType": "pigeon" }, "dify:mailType", /one of smtp, resend, sendgrid/);
+    const c = parseStackConfig(loadStackConfig("prod", { "dify:mailType": "smtp", "dify:mailFrom": "Dify <a@example.com>", "dify:smtpServer": "email-smtp.us-east-1.amazonaws.com", "dify:mailSecret": "pw" }));
+    assert.equal(c.mail?.smtpTls, "starttls");
+  });
+
   it("refuses unknown services and fields inside dify:services", () => {
     refused("prod", { "dify:services": { apix: { replicas: 2 } } }, "dify:services.apix", /unknown service, allowed one of api, worker/);
     refused("prod", { "dify:services": { api: { cpu: "1" } } }, "dify:services.api.cpu", /unknown field/);

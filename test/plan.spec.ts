@@ -128,6 +128,20 @@ describe("offline plan", function () {
     for (const c of new Set(podSubnets)) assert.ok(!cidrs.includes(`"cidr":"${c}"`), `api does not admit the pod subnet ${c}`);
   });
 
+  it("mail from stack config: an encrypted dify:mailSecret reaches only the mail Secret, as a secret", async () => {
+    const p = await planStack("prod", { overrides: {
+      "dify:mailType": "smtp", "dify:mailFrom": "Dify <no-reply@example.com>", "dify:smtpServer": "email-smtp.us-east-1.amazonaws.com",
+      "dify:smtpUsername": "AKIAEXAMPLE", "dify:mailSecret": "ses-smtp-password-123",
+    } });
+    const secret = p.recorded.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "dify-mail")!;
+    assert.equal((secret.rawInputs.stringData as Record<string, string>).SMTP_PASSWORD, "ses-smtp-password-123");
+    assert.equal(secret.inputs.stringData, "[secret]");
+    assert.ok(!JSON.stringify(p.document).includes("ses-smtp-password-123"), "not in the plan document");
+    const others = p.recorded.filter((r) => r !== secret).map((r) => r.rawInputs);
+    assert.ok(!JSON.stringify(others).includes("ses-smtp-password-123"), "nowhere else");
+    assertKnownEnv(p.recorded);
+  });
+
   it("the CLI prints a summary, writes JSON and exits 0 for a valid stack", async () => {
     const out = path.join(require("os").tmpdir(), `plan-${process.pid}.json`);
     const stdout = execFileSync(process.execPath, ["scripts/plan.js", "--stack", "dev", "--json", out], { cwd: PROJECT_ROOT, encoding: "utf8" });

@@ -44,6 +44,8 @@ export interface KeySpec {
   check?: (value: string) => string | undefined;
   /** For arrays: minimum length in the given profiles. */
   minItemsIn?: Partial<Record<Profile, number>>;
+  /** A credential: set it with `pulumi config set --secret`; the program treats the value as a secret Output. */
+  secret?: boolean;
 }
 
 export function isByProfile(v: unknown): v is ByProfile<unknown> {

@@ -54,6 +54,8 @@ export interface DifyStackConfig {
   /** Per-service overrides on top of the profile's service preset. */
   services: Record<string, ServiceOverride>;
   backups: { retentionDays: number; schedule: string; restoreVerifySchedule: string; copyRegion?: string };
+  /** Outgoing mail, when dify:mailType is set. `secret` is a credential: wrap it in pulumi.secret. */
+  mail?: { type: string; from: string; smtpServer?: string; smtpPort?: number; smtpUsername?: string; smtpTls: string; secret: string };
   /** Where images come from (components/k8s/images.ts). */
   images: { registry?: string; digests: Record<string, string>; ecrPullThroughCache: boolean; dockerHubCredentialArn?: string };
   /** Logs, collector, dashboard and alarms (docs/observability.md). */
@@ -231,6 +233,12 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
       snapshotRetentionDays: get("redisSnapshotRetentionDays"),
     },
     services,
+    mail: get<string | undefined>("mailType")
+      ? {
+        type: get("mailType"), from: get("mailFrom"), smtpServer: get("smtpServer"), smtpPort: get("smtpPort"),
+        smtpUsername: get("smtpUsername"), smtpTls: get("smtpTls"), secret: get("mailSecret"),
+      }
+      : undefined,
     backups: {
       retentionDays: get("backupRetentionDays"),
       schedule: get("backupSchedule"),
@@ -307,6 +315,16 @@ function crossChecks(get: <T>(key: string) => T, profile: Profile, region: strin
     for (const [key, what] of [["dbReaderCount", "an Aurora reader in another AZ is the failover target"], ["redisReplicaCount", "a replica in another AZ is what ElastiCache fails over to"]] as const) {
       const n = get<number | undefined>(key);
       if (n !== undefined && n < 1) problems.push(`${k(key)}: got ${n}, allowed 1 or more in prod (${what}; use profile dev for a single-instance install)`);
+    }
+  }
+  const mailType = get<string | undefined>("mailType");
+  if (mailType) {
+    if (get("mailFrom") === undefined) problems.push(`${k("mailFrom")}: required with ${k("mailType")}, allowed an e-mail address`);
+    if (get("mailSecret") === undefined) problems.push(`${k("mailSecret")}: required with ${k("mailType")}, allowed the SMTP password or API key (pulumi config set --secret ${k("mailSecret")} <value>)`);
+    if (mailType === "smtp" && get("smtpServer") === undefined) problems.push(`${k("smtpServer")}: required with ${k("mailType")} smtp, allowed a host name`);
+  } else {
+    for (const key of ["mailFrom", "smtpServer", "smtpPort", "smtpUsername", "mailSecret"]) {
+      if (get(key) !== undefined) problems.push(`${k(key)}: set, but ${k("mailType")} is not; allowed only together with ${k("mailType")}`);
     }
   }
   const copy = get<string | undefined>("backupCopyRegion");

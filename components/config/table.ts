@@ -40,6 +40,15 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "namespace", type: "string", description: "Kubernetes namespace of the Dify services.", default: "dify", check: (v) => (/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v) ? undefined : "a DNS-1123 label (lower case letters, digits, '-')") },
   { key: "internalLoadBalancer", type: "boolean", description: "Make the load balancer internal (reachable only from the VPC and peered networks). Unset: false, or true with dify:closedNetwork." },
 
+  // ---- outgoing mail (invitations, password resets) ----
+  { key: "mailType", type: "string", description: "Mail provider for invitations and password resets: smtp (e.g. Amazon SES SMTP), resend or sendgrid. Unset: no mail (Dify shows invitation links instead).", enum: ["smtp", "resend", "sendgrid"] },
+  { key: "mailFrom", type: "string", description: "Sender address, e.g. \"Dify <no-reply@example.com>\". Required with dify:mailType.", check: (v) => (/@[^@\s]+\.[^@\s]+>?$/.test(v.trim()) ? undefined : "an e-mail address, optionally \"Name <address>\"") },
+  { key: "smtpServer", type: "string", description: "SMTP server host name. Required with dify:mailType smtp.", check: (v) => (/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(v) ? undefined : "a host name such as email-smtp.us-east-1.amazonaws.com") },
+  { key: "smtpPort", type: "integer", description: "SMTP port (default 587, or 465 with dify:smtpTls tls).", min: 1, max: 65535 },
+  { key: "smtpUsername", type: "string", description: "SMTP user name (unset: no authentication)." },
+  { key: "smtpTls", type: "string", description: "SMTP encryption: starttls (port 587), tls (SMTPS, port 465) or none (only for a relay inside your network).", enum: ["starttls", "tls", "none"], default: "starttls" },
+  { key: "mailSecret", type: "string", secret: true, description: "The SMTP password or the Resend/SendGrid API key. Set it encrypted: pulumi config set --secret dify:mailSecret <value>." },
+
   // ---- cluster ----
   { key: "kubernetesVersion", type: "string", description: "EKS Kubernetes minor version. Add-on and autoscaler versions are pinned per minor (components/cluster/versions.ts); upgrade one minor at a time.", default: DEFAULT_KUBERNETES_VERSION, enum: Object.keys(KNOWN_ADDON_VERSIONS) },
   { key: "azCount", type: "integer", description: "Availability zones for subnets, nodes and data services.", unit: "zones", min: 2, max: 3, default: { dev: 2, prod: 3 } },
