@@ -135,6 +135,10 @@ describe("stack config", () => {
     assert.deepEqual([dev.observability.logRetentionDays, prod.observability.logRetentionDays], [7, 90]);
   });
 
+  it("says when a conflicting value came from the preset rather than the stack file", () => {
+    refused("prod", { "dify:appNodeMinSize": 5 }, "dify:appNodeDesiredSize", /got 3 \(the prod preset's value; set it too\), allowed a value from dify:appNodeMinSize \(5\)/);
+  });
+
   it("reports every problem at once", () => {
     assert.equal(problems("prod", { "dify:azCount": 9, "dify:foo": 1, "dify:redisReplicaCount": -1 }).length, 3);
   });

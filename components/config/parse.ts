@@ -186,7 +186,8 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
   if (!profile) throw new ConfigError(problems);
 
   const get = <T>(key: string) => values.get(key) as T;
-  crossChecks(get, profile, region as string, problems);
+  const given = (key: string) => raw[k(key)] !== undefined;
+  crossChecks(get, given, profile, region as string, problems);
   const services = checkServices(values.get("services") as Record<string, unknown> | undefined, profile, `${k("services")}`, problems);
   if (problems.length) throw new ConfigError(problems);
 
@@ -280,7 +281,7 @@ function describeAllowed(spec: KeySpec): string {
 }
 
 /** Rules that involve more than one key. */
-function crossChecks(get: <T>(key: string) => T, profile: Profile, region: string, problems: string[]): void {
+function crossChecks(get: <T>(key: string) => T, given: (key: string) => boolean, profile: Profile, region: string, problems: string[]): void {
   const k = (key: string) => `${NAMESPACE}:${key}`;
   for (const g of ["system", "app", "worker"]) {
     const min = get<number | undefined>(`${g}NodeMinSize`);
@@ -288,7 +289,10 @@ function crossChecks(get: <T>(key: string) => T, profile: Profile, region: strin
     const desired = get<number | undefined>(`${g}NodeDesiredSize`);
     if (min === undefined || max === undefined || desired === undefined) continue;
     if (min > max) problems.push(`${k(`${g}NodeMinSize`)}: got ${min}, greater than ${k(`${g}NodeMaxSize`)} (${max}); allowed min <= max`);
-    else if (desired < min || desired > max) problems.push(`${k(`${g}NodeDesiredSize`)}: got ${desired}, allowed a value from ${k(`${g}NodeMinSize`)} (${min}) to ${k(`${g}NodeMaxSize`)} (${max})`);
+    else if (desired < min || desired > max) {
+      const from = given(`${g}NodeDesiredSize`) ? "" : ` (the ${profile} preset's value; set it too)`;
+      problems.push(`${k(`${g}NodeDesiredSize`)}: got ${desired}${from}, allowed a value from ${k(`${g}NodeMinSize`)} (${min}) to ${k(`${g}NodeMaxSize`)} (${max})`);
+    }
   }
   const cidrs = get<string[] | undefined>("apiPublicAccessCidrs");
   if (cidrs?.some((c) => parseCidr(c)?.bits === 0)) {
