@@ -27,13 +27,16 @@ export interface AddonVersions {
 }
 
 /**
- * Versions used on EKS 1.35 clusters in public infrastructure code (2026): vpc-cni v1.21.1,
- * kube-proxy v1.35.0, coredns v1.13.2, aws-ebs-csi-driver v1.57.1, metrics-server v0.8.0.
+ * Versions used on EKS 1.35 clusters in public infrastructure code (2026). The newest builds seen
+ * in more than one independent source: vpc-cni v1.21.1-eksbuild.7, kube-proxy v1.35.3-eksbuild.2
+ * and coredns v1.13.2-eksbuild.4 (listed as the 1.35 defaults in two places), aws-ebs-csi-driver
+ * v1.57.1-eksbuild.1, metrics-server v0.8.0-eksbuild.6. Check with
+ * `aws eks describe-addon-versions --kubernetes-version 1.35 --addon-name <name>` before bumping.
  */
 export const ADDON_VERSIONS_1_35: AddonVersions = {
-  vpcCni: "v1.21.1-eksbuild.3",
-  kubeProxy: "v1.35.0-eksbuild.2",
-  coredns: "v1.13.2-eksbuild.1",
+  vpcCni: "v1.21.1-eksbuild.7",
+  kubeProxy: "v1.35.3-eksbuild.2",
+  coredns: "v1.13.2-eksbuild.4",
   ebsCsiDriver: "v1.57.1-eksbuild.1",
   metricsServer: "v0.8.0-eksbuild.6",
 };
