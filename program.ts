@@ -136,6 +136,8 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     imageSource,
   };
 
+  // The pools DifyDatabaseHA sizes against max_connections, for the api image and the daemon.
+  const pool = poolEnv(poolSettingsFor(NAME, { vpcId: PENDING, subnetIds: [PENDING, PENDING], allowedCidrBlocks: privateCidrs, ...data }));
   const app: Omit<DifyAppArgs, "database" | "redis" | "storage" | "certificateArn"> = {
     namespace: c.namespace,
     difyVersion: c.difyVersion,
@@ -145,7 +147,8 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     vpcCidrs: [c.cluster.vpcCidr],
     dataCidrs: privateCidrs,
     ingressSourceCidrs: albCidrs,
-    ...poolArgs(poolEnv(poolSettingsFor(NAME, { vpcId: PENDING, subnetIds: [PENDING, PENDING], allowedCidrBlocks: privateCidrs, ...data }))),
+    extraEnv: pool.api,
+    extraPluginDaemonEnv: pool.pluginDaemon,
     protect: c.deletionProtection,
     imageSource,
     closedNetwork: closed,
@@ -203,10 +206,6 @@ function settingsFor(c: DifyStackConfig, stack: string) {
   return { cluster, data, app, backups, storage, observability };
 }
 
-/** DifyApp's extra env for the connection pools DifyDatabaseHA sized against max_connections. */
-function poolArgs(pool: ReturnType<typeof poolEnv>): Pick<DifyAppArgs, "extraEnv" | "extraPluginDaemonEnv"> {
-  return { extraEnv: pool.api, extraPluginDaemonEnv: pool.pluginDaemon };
-}
 
 /** Replica ceilings the database's max_connections must hold (DifyDatabaseHA sizes pools from them). */
 function connectionBudget(c: DifyStackConfig) {

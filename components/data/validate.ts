@@ -94,6 +94,18 @@ function overlaps(daily: [number, number], weekly: [number, number]): boolean {
   return false;
 }
 
+/**
+ * A daily backup/snapshot window and a weekly maintenance window: each well-formed and at least
+ * `minMinutes` long (the engine's minimum), and not overlapping each other.
+ */
+function checkWindows(c: Checker, [dailyArg, daily]: [string, string], [weeklyArg, weekly]: [string, string], minMinutes: number): void {
+  const d = dailyWindow(daily);
+  const w = weeklyWindow(weekly);
+  if (!d || d[1] - d[0] < minMinutes) c.fail(dailyArg, daily, `a UTC daily window "hh24:mi-hh24:mi" of at least ${minMinutes} minutes`);
+  if (!w || w[1] - w[0] < minMinutes) c.fail(weeklyArg, weekly, `a UTC weekly window "ddd:hh24:mi-ddd:hh24:mi" of at least ${minMinutes} minutes`);
+  if (d && w && overlaps(d, w)) c.fail(dailyArg, daily, `a window that does not overlap the maintenance window ${weekly}`);
+}
+
 class Checker {
   readonly errors: string[] = [];
   constructor(private readonly prefix: string) {}
@@ -179,11 +191,7 @@ export function resolveArgs(name: string, args: DifyDatabaseHAArgs): ResolvedCon
   const backupRetentionDays = c.int("args.postgres.backupRetentionDays", pg.backupRetentionDays ?? 30, 1, 35);
   const backupWindow = pg.preferredBackupWindow ?? "03:00-04:00";
   const maintWindow = pg.preferredMaintenanceWindow ?? "sun:04:30-sun:05:30";
-  const bw = dailyWindow(backupWindow);
-  const mw = weeklyWindow(maintWindow);
-  if (!bw || bw[1] - bw[0] < 30) c.fail("args.postgres.preferredBackupWindow", backupWindow, `a UTC daily window "hh24:mi-hh24:mi" of at least 30 minutes`);
-  if (!mw || mw[1] - mw[0] < 30) c.fail("args.postgres.preferredMaintenanceWindow", maintWindow, `a UTC weekly window "ddd:hh24:mi-ddd:hh24:mi" of at least 30 minutes`);
-  if (bw && mw && overlaps(bw, mw)) c.fail("args.postgres.preferredBackupWindow", backupWindow, `a window that does not overlap the maintenance window ${maintWindow}`);
+  checkWindows(c, ["args.postgres.preferredBackupWindow", backupWindow], ["args.postgres.preferredMaintenanceWindow", maintWindow], 30);
   const emi = pg.enhancedMonitoringInterval ?? 60;
   if (![0, 1, 5, 10, 15, 30, 60].includes(emi)) c.fail("args.postgres.enhancedMonitoringInterval", emi, "one of 0, 1, 5, 10, 15, 30, 60 (seconds)");
   const port = c.int("args.postgres.port", pg.port ?? 5432, 1150, 65535);
@@ -207,11 +215,7 @@ export function resolveArgs(name: string, args: DifyDatabaseHAArgs): ResolvedCon
   const snapshotRetentionDays = c.int("args.redis.snapshotRetentionDays", rd.snapshotRetentionDays ?? 7, 0, 35);
   const snapWindow = rd.snapshotWindow ?? "02:00-03:00";
   const redisMaint = rd.maintenanceWindow ?? "sun:05:30-sun:06:30";
-  const sw = dailyWindow(snapWindow);
-  const rmw = weeklyWindow(redisMaint);
-  if (!sw || sw[1] - sw[0] < 60) c.fail("args.redis.snapshotWindow", snapWindow, `a UTC daily window "hh24:mi-hh24:mi" of at least 60 minutes`);
-  if (!rmw || rmw[1] - rmw[0] < 60) c.fail("args.redis.maintenanceWindow", redisMaint, `a UTC weekly window "ddd:hh24:mi-ddd:hh24:mi" of at least 60 minutes`);
-  if (sw && rmw && overlaps(sw, rmw)) c.fail("args.redis.snapshotWindow", snapWindow, `a window that does not overlap the maintenance window ${redisMaint}`);
+  checkWindows(c, ["args.redis.snapshotWindow", snapWindow], ["args.redis.maintenanceWindow", redisMaint], 60);
   const redisPort = c.int("args.redis.port", rd.port ?? 6379, 1024, 65535);
 
   // --- Names
