@@ -15,7 +15,12 @@ const path = require("path");
  * time @pulumi/pulumi takes to load. Anything that does read them gets the real module.
  */
 function defer(id, from) {
-  const resolved = require.resolve(id, { paths: [from] });
+  let resolved;
+  try {
+    resolved = require.resolve(id, { paths: [from] });
+  } catch {
+    return; // not a dependency of this SDK release (3.27x dropped @npmcli/arborist): nothing to defer
+  }
   let real;
   const load = () => {
     if (real === undefined) {

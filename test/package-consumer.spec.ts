@@ -26,7 +26,7 @@ const ROOT = path.resolve(__dirname, "..");
 const EXAMPLE = path.join(ROOT, "examples", "typescript");
 const COMPONENTS = ["DifyCluster", "DifyDatabaseHA", "DifyStorage", "DifyApp", "DifyBackups"];
 
-interface PackageJson { name: string; version: string; main: string; types: string; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> }
+interface PackageJson { name: string; version: string; main: string; types: string; dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; devDependencies?: Record<string, string>; engines?: Record<string, string> }
 
 function run(cmd: string, args: string[], cwd: string): string {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_update_notifier: "false" } });
@@ -91,7 +91,8 @@ describe("component package: consumer install of the packed tarball", function (
     }
     assert.deepEqual([...undeclared], []);
     assert.ok(pkg.peerDependencies?.["@pulumi/pulumi"], "@pulumi/pulumi is a peer: one SDK copy in the consumer's program");
-    assert.ok(semver.satisfies("3.248.0", pkg.peerDependencies!["@pulumi/pulumi"]), "Node 20 consumers can keep @pulumi/pulumi 3.248.0");
+    assert.ok(semver.satisfies(pkg.devDependencies!["@pulumi/pulumi"], pkg.peerDependencies!["@pulumi/pulumi"]), "the peer range admits the SDK the tests run");
+    assert.equal(pkg.engines?.node, ">=22", "@pulumi/pulumi ≥ 3.249 needs Node.js 22; the package says so");
   });
 
   it("installs into a fresh TypeScript project, type-checks the example against the packed declarations, and runs it under mocks", async () => {

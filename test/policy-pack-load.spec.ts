@@ -58,7 +58,11 @@ describe("policy: the pack loads as the Pulumi engine loads it", function () {
         assert.match(served.name, /^[a-zA-Z0-9-_.]{1,100}$/, "a name @pulumi/policy's server accepts");
         assert.ok(served.description.length > 40);
         assert.equal(served.enforcementLevel, "mandatory");
-        assert.deepEqual(pkg.dependencies, { "@pulumi/policy": "1.21.0", "@pulumi/pulumi": "3.248.0" });
+        // The pack runs in the CLI's Node process beside the program: one SDK version everywhere.
+        const root = JSON.parse(fs.readFileSync(path.join(PACK_DIR, "..", "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+        const cli = fs.readFileSync(path.join(PACK_DIR, "..", ".github", "pulumi-version"), "utf8").trim();
+        assert.deepEqual(pkg.dependencies, { "@pulumi/policy": "1.21.0", "@pulumi/pulumi": root.devDependencies["@pulumi/pulumi"] });
+        assert.equal(cli, root.devDependencies["@pulumi/pulumi"], ".github/pulumi-version pins the CLI to the SDK release the tests run");
     });
 
     it("serves exactly the policies the offline runner evaluates, in the same order, exceptions first", () => {

@@ -183,7 +183,7 @@ describe("delivery workflows", () => {
       assert.ok(testRuns.some((r) => r.startsWith(cmd)), `test job lacks ${cmd}`);
     }
     const node = runSteps(wf.jobs.test).find((s) => isAction(s, "actions/setup-node"));
-    assert.equal(node?.with?.["node-version"], 20);
+    assert.equal(node?.with?.["node-version"], 24);
     assert.equal(node?.with?.cache, "npm");
     const pv = wf.jobs.preview;
     assert.deepEqual(needsOf(pv), ["test"]);
@@ -251,6 +251,12 @@ describe("delivery workflows", () => {
     assert.equal(p.with?.command, "preview");
     assert.equal(p.with?.["expect-no-changes"], true);
     assert.equal(p.with?.refresh, true);
+  });
+
+  it("runs every Node step on Node.js 24, the LTS the package's engines (>=22) and the SDK need", () => {
+    const nodes = allJobs().flatMap(({ file, id, job }) => runSteps(job).filter((s) => isAction(s, "actions/setup-node")).map((s) => ({ where: `${file}:${id}`, v: s.with?.["node-version"] })));
+    assert.ok(nodes.length >= 5, "every workflow that runs npm sets up Node");
+    assert.deepEqual(nodes.filter((n) => n.v !== 24), []);
   });
 
   it("installs one pinned Pulumi CLI everywhere", () => {

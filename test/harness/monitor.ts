@@ -136,6 +136,7 @@ class RecordingMonitor extends MockMonitor {
         getObject: () => ({ toJavaScript: () => serialized }),
         getPropertydependenciesMap: () => undefined,
         getResult: () => 0, // Result.SUCCESS
+        getUnknown: () => false, // SDK ≥ 3.26x: "the engine could not compute this resource's outputs"
       };
       callback(null, resp);
     } catch (err) {
@@ -201,6 +202,8 @@ export async function runUnderMocks<T>(fn: () => T, opts: MockRunOptions = {}): 
     store.supportsTransforms = false;
     store.supportsResourceHooks = true;
     store.supportsErrorHooks = true;
+    // As setMocks does: the mock monitor has no engine-side invoke dependency gate.
+    store.supportsInvokeDependsOn = false;
     const value = fn();
     await waitForRPCs();
     const resources = [...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
