@@ -1,13 +1,16 @@
 // Conformance corpus: 630 Kubernetes manifests with verdicts from Kyverno, pod-security-admission,
-// Gatekeeper, Polaris, Kubescape and kube-score (see shared/policy-corpus/README.md). For every case
-// and every control the pack implements, the pack's verdict must agree with the expected one.
+// Gatekeeper, Polaris, Kubescape and kube-score (see test/fixtures/policy-corpus/README.md, vendored with
+// its sources and licences so `npm test` runs on a plain clone). For every case and every control the pack
+// implements, the pack's verdict must agree with the expected one.
 
 import * as assert from "assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { evaluatePolicies, PlannedResource } from "../policy/runner";
 
-const CORPUS = path.resolve(__dirname, "..", "..", "shared", "policy-corpus", "cases.json");
+const ROOT = path.resolve(__dirname, "..");
+const CORPUS_DIR = path.join(ROOT, "test", "fixtures", "policy-corpus");
+const CORPUS = path.join(CORPUS_DIR, "cases.json");
 
 /** Corpus control -> the pack policy that implements it. */
 const CONTROLS: Record<string, string> = {
@@ -46,16 +49,51 @@ function typeOf(c: CorpusCase): string {
     return `kubernetes:${group}:${c.kind}`;
 }
 
-describe("policy: conformance corpus (shared/policy-corpus/cases.json)", function () {
+/** Every .ts file under test/ (fixtures excluded: they are data). */
+function testSources(dir = path.join(ROOT, "test")): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) return e.name === "fixtures" ? [] : testSources(p);
+        return e.name.endsWith(".ts") ? [p] : [];
+    });
+}
+
+describe("policy: conformance corpus (test/fixtures/policy-corpus/cases.json)", function () {
     this.timeout(20000);
     const cases = JSON.parse(fs.readFileSync(CORPUS, "utf8")) as CorpusCase[];
 
-    // Note: the corpus README's count table gives dropAllCapabilities 60 pass / 522 n/a, cases.json has
-    // 56 / 526; the difference matches the 4 "drop ALL + add SYS_TIME" cases the README says are n/a.
-    // The test uses the data.
-    it("has the 630 cases and ten controls the README describes", () => {
+    // The GitHub test workflow runs `npm test` on a plain checkout: a test that reads a file beside the
+    // repository (the corpus used to be read from ../shared) fails there.
+    it("is vendored: no test reads a path outside the repository", () => {
+        const outside = testSources().filter((f) => {
+            const src = fs.readFileSync(f, "utf8");
+            const up = path.relative(path.dirname(f), ROOT).split(path.sep).filter((s) => s === "..").length;
+            // path.resolve(__dirname, "..", ...) with more ".." than lead to the repository root, or an absolute /work path.
+            const escapes = [...src.matchAll(/path\.(?:resolve|join)\(__dirname((?:,\s*"\.\.")+)/g)]
+                .some((m) => (m[1].match(/"\.\."/g) ?? []).length > up);
+            return escapes || /["'`]\/work\//.test(src);
+        });
+        assert.deepEqual(outside.map((f) => path.relative(ROOT, f)), []);
+        assert.ok(fs.existsSync(path.join(CORPUS_DIR, "README.md")), "the corpus README (sources, licences) is vendored with the data");
+    });
+
+    it("has the 630 cases and ten controls the README describes, and the README's count table matches the data", () => {
         assert.equal(cases.length, 630);
         for (const c of cases) assert.deepEqual(Object.keys(c.expect).sort(), Object.keys(CONTROLS).sort());
+        const readme = fs.readFileSync(path.join(CORPUS_DIR, "README.md"), "utf8");
+        const labels = cases.reduce((n, c) => n + Object.values(c.expect).filter((v) => v !== "n/a").length, 0);
+        assert.match(readme, new RegExp(`There are ${labels} labels in all`));
+        for (const control of Object.keys(CONTROLS)) {
+            const row = new RegExp(`^\\| ${control} \\| (\\d+) \\| (\\d+) \\| (\\d+) \\| (\\d+) \\| (\\d+) \\| (\\d+) \\| (\\d+) \\|$`, "m").exec(readme);
+            assert.ok(row, `README count row for ${control}`);
+            const labelled = cases.filter((c) => c.expect[control] !== "n/a");
+            const count = (pred: (c: CorpusCase) => boolean) => cases.filter(pred).length;
+            const actual = [
+                count((c) => c.expect[control] === "pass"), count((c) => c.expect[control] === "fail"), count((c) => c.expect[control] === "n/a"),
+                ...["Pod", "Deployment", "StatefulSet", "CronJob"].map((k) => labelled.filter((c) => c.kind === k).length),
+            ];
+            assert.deepEqual(row.slice(1).map(Number), actual, `README count row for ${control}`);
+        }
     });
 
     it("agrees with every labelled verdict, for every control (100%)", () => {
