@@ -213,6 +213,22 @@ describe("DifyBackups", () => {
     assert.equal(schedule("dify-restore").suspend, true, "the restore is a template, never scheduled");
   });
 
+  it("no backup pod or ServiceAccount mounts a Kubernetes API token (none of them calls the API); IRSA stays annotated", async () => {
+    const { of } = await plan(base());
+    const sas = of("kubernetes:core/v1:ServiceAccount");
+    assert.equal(sas.length, 2);
+    for (const sa of sas) {
+      assert.equal(sa.inputs.automountServiceAccountToken, false, `${sa.name} automountServiceAccountToken`);
+      assert.match(String((sa.inputs.metadata as { annotations: Record<string, string> }).annotations["eks.amazonaws.com/role-arn"]), /arn:aws:iam::/);
+    }
+    const jobs = of("kubernetes:batch/v1:CronJob");
+    assert.equal(jobs.length, 3);
+    for (const j of jobs) {
+      const pod = (j.inputs.spec as { jobTemplate: { spec: { template: { spec: Record<string, unknown> } } } }).jobTemplate.spec.template.spec;
+      assert.equal(pod.automountServiceAccountToken, false, `${j.name} pod automountServiceAccountToken`);
+    }
+  });
+
   it("credentials reach the pods only as a secret, and the network allows only DNS, Postgres and HTTPS", async () => {
     const { run, one } = await plan(base());
     const secret = one("kubernetes:core/v1:Secret", "prod-backup-db");

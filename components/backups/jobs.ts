@@ -67,8 +67,11 @@ export function backupJobs(s: JobsSpec, parent: pulumi.Resource): { cronJobs: k8
 
   new k8s.core.v1.ConfigMap(`${s.name}-backup-scripts`, { metadata: meta(NAMES.scripts, "scripts"), data: loadScripts() }, opts);
 
+  // No pod here talks to the Kubernetes API: no API token is mounted (IRSA does not need it: the
+  // pod identity webhook projects its own sts.amazonaws.com token volume, as for the app's pods).
   const sa = (res: string, name: string, roleArn: pulumi.Input<string>) => new k8s.core.v1.ServiceAccount(res, {
     metadata: { ...meta(name, "backup"), annotations: { "eks.amazonaws.com/role-arn": roleArn } },
+    automountServiceAccountToken: false,
   }, opts);
   sa(`${s.name}-backup-writer-sa`, WRITER_SERVICE_ACCOUNT, s.writerRoleArn);
   sa(`${s.name}-backup-reader-sa`, READER_SERVICE_ACCOUNT, s.readerRoleArn);
@@ -145,6 +148,7 @@ export function backupJobs(s: JobsSpec, parent: pulumi.Resource): { cronJobs: k8
               metadata: { labels },
               spec: {
                 serviceAccountName: a.sa,
+                automountServiceAccountToken: false,
                 restartPolicy: "Never",
                 enableServiceLinks: false,
                 // fsGroup (set by the helper) makes the projected IRSA token readable by a
