@@ -87,3 +87,17 @@ export enum NodeRole {
 }
 /** Taint on the spot workers group (effect NoSchedule): only pods that tolerate it land there. */
 export const WORKERS_TAINT = { key: "dify-aws/workers", value: "true", effect: "NoSchedule" } as const;
+
+/**
+ * DifyBackups' result metrics, which DifyObservability's dashboard reads: the watched result lines
+ * (metric name, filter pattern, days without success before alarming).
+ */
+export const RESULT_METRICS = [
+  { id: "dump", tag: "DIFY_BACKUP_DUMP", staleDays: 2 },
+  { id: "verify", tag: "DIFY_RESTORE_VERIFY", staleDays: 7 },
+] as const;
+
+/** CloudWatch namespace of the result metrics of DifyBackups `name` (dashboards read it). */
+export function backupMetricNamespace(name: string): string {
+  return `Dify/Backups/${name}`;
+}

@@ -14,8 +14,6 @@ const { spawnSync } = require("child_process");
 const root = path.resolve(__dirname, "..");
 const src = path.join(root, "components");
 const out = path.join(root, "bin", "components");
-/** Folders of components/ that are not part of the package (see tsconfig.build.json). */
-const EXCLUDED_DIRS = new Set([path.join(src, "config")]);
 
 // Start clean: a file deleted from components/ must not linger in the package.
 fs.rmSync(out, { recursive: true, force: true });
@@ -33,7 +31,7 @@ function copyAssets(dir) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const from = path.join(dir, e.name);
     if (e.isDirectory()) {
-      if (!EXCLUDED_DIRS.has(from)) copied += copyAssets(from);
+      copied += copyAssets(from);
     } else if (e.isFile() && !e.name.endsWith(".ts")) {
       const to = path.join(out, path.relative(src, from));
       fs.mkdirSync(path.dirname(to), { recursive: true });

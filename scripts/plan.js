@@ -1,5 +1,5 @@
 /**
- * `npm run plan` entry: the offline plan (scripts/plan.ts) without the costs a one-shot CLI does not
+ * `npm run plan` entry: the offline plan (program/plan/cli.ts) without the costs a one-shot CLI does not
  * need: no inline source maps in the transpiled TypeScript, no stack traces formatted for every
  * promise the Pulumi SDK tracks, and no loading of SDK parts it never calls (PLAN_DEBUG=1 keeps all). Its time budget is twice what merely
  * loading the Pulumi SDKs takes.
@@ -60,4 +60,4 @@ if (!process.env.PLAN_DEBUG) {
   Error.stackTraceLimit = 0;
 }
 require("./register-ts");
-require("./plan.ts");
+require("../program/plan/cli.ts");

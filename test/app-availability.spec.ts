@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { RecordedResource } from "./harness/monitor";
+import { RecordedResource } from "../program/plan/monitor";
 import { DEPLOYMENT, Workload, runApp, workloads } from "./app-fixture";
 
 interface Pdb { selector: Record<string, string>; minAvailable: number }

@@ -6,7 +6,7 @@ import { DIFY_VERSIONS, DifyImageSet } from "../components/app/versions";
 import * as pulumi from "@pulumi/pulumi";
 import { DifyApp } from "../components/app/dify-app";
 import { DifyAppArgs } from "../components/app/args";
-import { RecordedResource, runUnderMocks } from "./harness/monitor";
+import { RecordedResource, runUnderMocks } from "../program/plan/monitor";
 
 export const PG_PASSWORD = "pg-Sup3r/Secret+pw";
 export const REDIS_PASSWORD = "redis-Sup3r/Secret+pw";

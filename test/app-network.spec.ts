@@ -5,7 +5,7 @@
  * over the NetworkPolicies of the plan, compared with the exact list of flows Dify needs.
  */
 import { strict as assert } from "assert";
-import { RecordedResource } from "./harness/monitor";
+import { RecordedResource } from "../program/plan/monitor";
 import { ALB_CIDRS, DATA_CIDRS, runApp, workloads } from "./app-fixture";
 import { runAppWithObservability } from "./observability-fixture";
 

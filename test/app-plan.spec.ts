@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { DIFY_S3_SERVICE_ACCOUNTS } from "../components/contracts";
 import { DIFY_VERSIONS } from "../components/app/versions";
-import { RecordedResource } from "./harness/monitor";
+import { RecordedResource } from "../program/plan/monitor";
 import { PG_PASSWORD, REDIS_PASSWORD, Workload, assertKnownEnv, envOf, runApp, secretValue, workloads } from "./app-fixture";
 
 describe("DifyApp prod plan", () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { DifyAppArgs } from "../components/app/args";
 import { DIFY_VERSIONS } from "../components/app/versions";
-import { RecordedResource } from "./harness/monitor";
+import { RecordedResource } from "../program/plan/monitor";
 import { DEPLOYMENT, JOB, runApp, runRefused } from "./app-fixture";
 
 const NEXT = "1.99.0"; // a hypothetical next release supplied through extraVersions

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DifyBackups, DifyBackupsArgs } from "../components/backups";
 import { SCRIPT_FILES } from "../components/backups/scripts";
-import { RecordedResource, runUnderMocks } from "./harness/monitor";
+import { RecordedResource, runUnderMocks } from "../program/plan/monitor";
 import { evaluatePolicies } from "../policy/runner";
 
 const OIDC = { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC", issuer: "oidc.eks.us-east-1.amazonaws.com/id/ABC" };

@@ -4,10 +4,10 @@
  * changes nothing when it is off.
  */
 import { strict as assert } from "assert";
-import { Plan, planStack } from "./harness/plan";
+import { Plan, planStack } from "../program/plan/plan";
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError } from "../components/config";
+import { ConfigError } from "../program/config";
 import { LB_CONTROLLER_IMAGE } from "../components/cluster/versions";
 
 const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as aws from "@pulumi/aws";
 import { DifyCluster } from "../components/cluster";
-import { MockRun, RecordedResource, runUnderMocks } from "./harness/monitor";
+import { MockRun, RecordedResource, runUnderMocks } from "../program/plan/monitor";
 
 /** Every resource `from` waits for, directly or through others (URNs). */
 function closure(run: MockRun<unknown>, from: RecordedResource): Set<string> {

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { DifyCluster, DifyClusterArgs, NodeArchitecture } from "../components/cluster";
-import { runUnderMocks } from "./harness/monitor";
+import { runUnderMocks } from "../program/plan/monitor";
 
 const OK: DifyClusterArgs = { publicAccessCidrs: ["203.0.113.0/24"] };
 

@@ -3,7 +3,7 @@ import { NODE_ROLE_LABEL, NodeRole, WORKERS_TAINT } from "../components/contract
 import { DifyCluster, DifyClusterArgs, NodeArchitecture } from "../components/cluster";
 import { subnetLayout } from "../components/cluster/cidr";
 import { ADDON_VERSIONS_1_35, CLUSTER_AUTOSCALER_CHART, LB_CONTROLLER_CHART } from "../components/cluster/versions";
-import { MockRun, RecordedResource, resolve, runUnderMocks } from "./harness/monitor";
+import { MockRun, RecordedResource, resolve, runUnderMocks } from "../program/plan/monitor";
 
 const ADMIN = "arn:aws:iam::123456789012:role/platform-admin";
 const PROD: DifyClusterArgs = { publicAccessCidrs: ["203.0.113.0/24"], adminRoleArns: [ADMIN] };

@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, CONFIG_KEYS, parseStackConfig, Profile } from "../components/config";
+import { ConfigError, CONFIG_KEYS, parseStackConfig, Profile } from "../program/config";
 import { renderProjectFile, renderReadme } from "../scripts/config-docs";
-import { loadStackConfig, PROJECT_ROOT } from "./harness/stack";
+import { loadStackConfig, PROJECT_ROOT } from "../program/plan/stack";
 
 /** The problem lines for `stack` with `overrides`, or [] when valid. */
 function problems(stack: string, overrides: Record<string, unknown>): string[] {

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { computePoolSettings, DifyDatabaseHA, DifyDatabaseHAArgs, estimateMaxConnections, poolSettingsFor } from "../components/data";
-import { runUnderMocks } from "./harness/monitor";
+import { runUnderMocks } from "../program/plan/monitor";
 
 const good = (over: Partial<DifyDatabaseHAArgs> = {}): DifyDatabaseHAArgs => ({
   vpcId: "vpc-123",

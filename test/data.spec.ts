@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DifyApp } from "../components/app/dify-app";
 import { DifyDatabaseHA, DifyDatabaseHAArgs, poolEnv, postgresConnectionOf, redisConnectionOf } from "../components/data";
 import { evaluatePolicies } from "../policy/runner";
-import { RecordedResource, resolve, runUnderMocks } from "./harness/monitor";
+import { RecordedResource, resolve, runUnderMocks } from "../program/plan/monitor";
 
 const SUBNETS = ["subnet-private-a", "subnet-private-b", "subnet-private-c"];
 const T = {

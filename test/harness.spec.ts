@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import { resolve, runUnderMocks } from "./harness/monitor";
+import { resolve, runUnderMocks } from "../program/plan/monitor";
 
 describe("offline harness", () => {
   it("records inputs, secrets, dependencies and options as the engine would see them", async () => {

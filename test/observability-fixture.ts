@@ -2,12 +2,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DifyApp } from "../components/app/dify-app";
-import { backupMetricNamespace } from "../components/backups/monitoring";
+import { backupMetricNamespace } from "../components/contracts";
 import { DifyObservability } from "../components/observability/observability";
 import { DifyObservabilityArgs } from "../components/observability/args";
 import { COLLECTOR_LABELS } from "../components/observability/collector";
 import { prodArgs, REDIS_PASSWORD, DATA_CIDRS } from "./app-fixture";
-import { runUnderMocks } from "./harness/monitor";
+import { runUnderMocks } from "../program/plan/monitor";
 
 export const CLUSTER = "dify-prod";
 export const DB_CLUSTER = "dify-prod-aurora";

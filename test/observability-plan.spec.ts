@@ -5,8 +5,8 @@
  * logs and the dashboard but creates no alarm.
  */
 import { strict as assert } from "assert";
-import { Plan, planStack } from "./harness/plan";
-import { RecordedResource } from "./harness/monitor";
+import { Plan, planStack } from "../program/plan/plan";
+import { RecordedResource } from "../program/plan/monitor";
 
 const plans: Record<string, Plan> = {};
 async function plan(stack: "dev" | "prod"): Promise<Plan> {

@@ -14,8 +14,8 @@ import { ALARM_THRESHOLD_DEFAULTS, DifyObservabilityArgs, resolveObservability }
 import { alarmSpecs, runbookAnchor } from "../components/observability/alarms";
 import { panels } from "../components/observability/dashboard";
 import { findMetric, METRICS } from "../components/observability/metrics";
-import { RecordedResource, resolve, runUnderMocks } from "./harness/monitor";
-import { LB_ID } from "./harness/mocks/observability";
+import { RecordedResource, resolve, runUnderMocks } from "../program/plan/monitor";
+import { LB_ID } from "../components/testing/observability";
 import { CLUSTER, DB_CLUSTER, REDIS_GROUP, obsArgs, runObservability } from "./observability-fixture";
 import { DifyObservability, alarmIds, dashboardIds } from "../components/observability/observability";
 
@@ -147,7 +147,7 @@ describe("DifyObservability (prod)", () => {
       "redis-evictions-1", "redis-evictions-2", "nodes-not-ready", "crash-loop", "celery-queue-depth"]) {
       const a = byId.get(id);
       assert.ok(a, `alarm ${id}`);
-      // The mock's ARN for topic "dify-alarms" (test/harness/mocks/aws.ts).
+      // The mock's ARN for topic "dify-alarms" (components/testing/aws.ts).
       assert.deepEqual(a.alarmActions, ["arn:aws:sns:us-east-1:123456789012:topic/dify-alarms"], `${id} notifies the topic`);
       assert.deepEqual(a.okActions, a.alarmActions);
     }

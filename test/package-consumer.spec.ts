@@ -17,7 +17,7 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { builtinModules } from "module";
 import * as pulumi from "@pulumi/pulumi";
-import { resolve, runUnderMocks, MockRun } from "./harness/monitor";
+import { resolve, runUnderMocks, MockRun } from "../program/plan/monitor";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const semver = require("semver") as { satisfies(v: string, range: string): boolean };

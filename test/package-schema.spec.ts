@@ -17,7 +17,7 @@ import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
 import { DependencyProviderResource } from "@pulumi/pulumi/resource";
-import { resolve, runUnderMocks, MockRun, RecordedResource } from "./harness/monitor";
+import { resolve, runUnderMocks, MockRun, RecordedResource } from "../program/plan/monitor";
 
 const ROOT = path.resolve(__dirname, "..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports

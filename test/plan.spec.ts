@@ -6,8 +6,8 @@ import { strict as assert } from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
 import { assertKnownEnv } from "./app-fixture";
-import { Plan, planStack } from "./harness/plan";
-import { PROJECT_ROOT } from "./harness/stack";
+import { Plan, planStack } from "../program/plan/plan";
+import { PROJECT_ROOT } from "../program/plan/stack";
 
 const plans: Record<string, Plan> = {};
 async function plan(stack: "dev" | "prod"): Promise<Plan> {

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { DifyStorage, DifyStorageArgs } from "../components/storage";
 import { DIFY_S3_SERVICE_ACCOUNTS } from "../components/contracts";
-import { RecordedResource, resolve, runUnderMocks } from "./harness/monitor";
+import { RecordedResource, resolve, runUnderMocks } from "../program/plan/monitor";
 import { evaluatePolicies } from "../policy/runner";
 
 const OIDC = { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC", issuer: "oidc.eks.us-east-1.amazonaws.com/id/ABC" };

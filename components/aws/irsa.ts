@@ -6,6 +6,7 @@
  * read the web-identity token IRSA injects, and IRSA needs no agent DaemonSet on the nodes.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
 import { OidcProvider } from "../contracts";
 
 /**
@@ -35,4 +36,27 @@ export function irsaTrustPolicy(
       }],
     });
   });
+}
+
+/** A role for `serviceAccounts` with one inline least-privilege policy. */
+export function irsaRole(
+  name: string,
+  args: {
+    oidc: OidcProvider;
+    namespace: pulumi.Input<string>;
+    serviceAccounts: readonly string[];
+    policy: pulumi.Input<string>;
+    description: string;
+    tags: Record<string, string>;
+  },
+  parent: pulumi.Resource,
+): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
+  const role = new aws.iam.Role(name, {
+    description: args.description,
+    assumeRolePolicy: irsaTrustPolicy(args.oidc, args.namespace, args.serviceAccounts),
+    maxSessionDuration: 3600,
+    tags: args.tags,
+  }, { parent });
+  const policy = new aws.iam.RolePolicy(`${name}-access`, { role: role.id, policy: args.policy }, { parent });
+  return { role, policy };
 }

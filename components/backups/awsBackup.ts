@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { customerKey } from "../storage/secureBucket";
+import { customerKey } from "../aws/secureBucket";
 
 export interface AwsBackupSpec {
   name: string;

@@ -13,7 +13,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { componentType } from "../contracts";
 import { standardLabels } from "../k8s/labels";
-import { customerKey, secureBucket } from "../storage/secureBucket";
+import { customerKey, secureBucket } from "../aws/secureBucket";
 import { DifyBackupsArgs, validateBackupsArgs } from "./args";
 import { awsBackup } from "./awsBackup";
 import { backupRoles } from "./iam";

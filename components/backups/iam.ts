@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { OidcProvider } from "../contracts";
-import { irsaRole } from "../storage/irsa";
+import { irsaRole } from "../aws/irsa";
 
 /** Key prefix of the logical dumps: `postgres/<db>/<YYYY>/<MM>/<DD>/<db>-<timestamp>.dump`. */
 export const DUMP_PREFIX = "postgres/";

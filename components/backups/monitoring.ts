@@ -5,17 +5,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { backupMetricNamespace, RESULT_METRICS } from "../contracts";
 
-/** The watched result lines: metric name, filter pattern, days without success before alarming. */
-export const RESULT_METRICS = [
-  { id: "dump", tag: "DIFY_BACKUP_DUMP", staleDays: 2 },
-  { id: "verify", tag: "DIFY_RESTORE_VERIFY", staleDays: 7 },
-] as const;
-
-/** CloudWatch namespace of the result metrics of DifyBackups `name` (dashboards read it). */
-export function backupMetricNamespace(name: string): string {
-  return `Dify/Backups/${name}`;
-}
 
 export function backupAlarms(
   name: string,

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { customerKey, secureBucket, SecureBucket } from "../storage/secureBucket";
+import { customerKey, secureBucket, SecureBucket } from "../aws/secureBucket";
 
 export interface ReplicationSpec {
   name: string;

@@ -3,7 +3,7 @@
  * it matters, and the metrics it reads (names from metrics.ts only, checked while building).
  * docs/observability.md describes each panel under the same title.
  */
-import { RESULT_METRICS } from "../backups/monitoring";
+import { RESULT_METRICS } from "../contracts";
 import { CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, checkedMetric } from "./metrics";
 
 /** Resolved identifiers of the resources the stack creates (plain strings: the body is JSON). */

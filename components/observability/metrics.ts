@@ -17,7 +17,7 @@
  * - AWS/RDS: Aurora instance metrics aggregated by `DBClusterIdentifier`; AuroraReplicaLagMaximum
  *   is cluster-level (Aurora user guide, "Amazon CloudWatch metrics for Amazon Aurora").
  * - AWS/ElastiCache: host and engine metrics per node (`CacheClusterId` = `<group>-00N`).
- * - Dify/Backups/<name>: DifyBackups' log metric filters (components/backups/monitoring.ts).
+ * - Dify/Backups/<name>: DifyBackups' log metric filters (components/backups/monitoring.ts; names in components/contracts.ts).
  * - Dify/Celery: this package's queue-depth probe (queueDepth.ts), a log metric filter on the
  *   application log group.
  */

@@ -11,8 +11,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { componentType, DIFY_S3_SERVICE_ACCOUNTS, ObjectStorage, OidcProvider } from "../contracts";
-import { irsaRole } from "./irsa";
-import { customerKey, secureBucket } from "./secureBucket";
+import { irsaRole } from "../aws/irsa";
+import { customerKey, secureBucket } from "../aws/secureBucket";
 
 /** Arguments of `DifyStorage`. */
 export interface DifyStorageArgs {

@@ -4,8 +4,8 @@
  * the user-facing `npm run plan` and the harness every program-level test uses.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, DifyStackConfig, parseStackConfig } from "../../components/config";
-import { deployDify } from "../../program";
+import { ConfigError, DifyStackConfig, parseStackConfig } from "../config";
+import { deployDify } from "../deploy";
 import { evaluatePolicies, loadPolicyConfig, PolicyReport } from "../../policy/runner";
 import { RecordedResource, runUnderMocks } from "./monitor";
 import { SECRET_MARK, UNKNOWN_MARK } from "./render";

@@ -7,7 +7,7 @@
 import { ByProfile, isByProfile, KeySpec, parseCidr, Profile } from "./keys";
 import { CONFIG_KEYS } from "./table";
 import { checkServices, ServiceOverride } from "./services";
-import { ALARM_THRESHOLD_DEFAULTS, AlarmThresholds, LOG_RETENTION_DAYS } from "../observability/args";
+import { ALARM_THRESHOLD_DEFAULTS, AlarmThresholds, LOG_RETENTION_DAYS } from "../../components/observability/args";
 
 export const NAMESPACE = "dify";
 

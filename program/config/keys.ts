@@ -1,5 +1,5 @@
-import { parseCron } from "../backups/cron";
-import { registryPrefixProblem } from "../k8s/images";
+import { parseCron } from "../../components/backups/cron";
+import { registryPrefixProblem } from "../../components/k8s/images";
 
 /**
  * Every stack config key of the program, as data: type, range, per-profile default and

@@ -1,69 +1,28 @@
 /**
- * The program: validated stack config in, the whole Dify install out. A function (not top-level
- * code) so the offline plan and the tests can run it afresh for any stack; index.ts calls it for
- * the real `pulumi up`.
- *
- * Order of work: first every component's arguments are derived from config and validated (so a
- * bad value never half-creates a stack), then the components are constructed. The cluster and the
- * data services depend only on the VPC, so a first deploy creates EKS and Aurora/ElastiCache in
- * parallel.
+ * Settings: the validated stack config in, every component's plain arguments out. Pure and
+ * computed once: nothing is registered here, and every component's arguments are validated
+ * before deploy.ts constructs the first resource (so a bad value never half-creates a stack).
+ * What only exists once resources do (VPC and subnet ids, connection handles, the OIDC provider)
+ * is wired in deploy.ts.
  */
-import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
-import { DifyApp, DifyAppArgs, MailType, SmtpTls } from "./components/app";
-import { resolvePlan } from "./components/app/validate";
-import { DifyBackups, DifyBackupsArgs } from "./components/backups";
-import { validateBackupsArgs } from "./components/backups/args";
-import { DifyCluster, DifyClusterArgs, NodeArchitecture } from "./components/cluster";
-import { resolveClusterArgs } from "./components/cluster/args";
-import { subnetLayout } from "./components/cluster/cidr";
-import { DifyStackConfig, NodeGroupConfig, Profile } from "./components/config";
-import { DifyDatabaseHA, poolEnv, poolSettingsFor, postgresConnectionOf, redisConnectionOf } from "./components/data";
-import { DifyDatabaseHAArgs } from "./components/data/args";
-import { DifyStorage } from "./components/storage";
-import { DifyObservability, DifyObservabilityArgs, resolveObservability } from "./components/observability";
-import { COLLECTOR_LABELS, otlpHttpEndpoint } from "./components/observability/collector";
-import { backupMetricNamespace } from "./components/backups/monitoring";
+import { DifyAppArgs } from "../components/app";
+import { resolvePlan } from "../components/app/validate";
+import { DifyBackupsArgs } from "../components/backups";
+import { validateBackupsArgs } from "../components/backups/args";
+import { DifyClusterArgs, NodeArchitecture } from "../components/cluster";
+import { resolveClusterArgs } from "../components/cluster/args";
+import { subnetLayout } from "../components/cluster/cidr";
+import { backupMetricNamespace } from "../components/contracts";
+import { poolEnv, poolSettingsFor } from "../components/data";
+import { DifyDatabaseHAArgs } from "../components/data/args";
+import { DifyObservabilityArgs, resolveObservability } from "../components/observability";
+import { DifyStackConfig, NodeGroupConfig, Profile } from "./config";
 
 /** The component name every child's name derives from (e.g. Deployment `dify-api`). */
-const NAME = "dify";
-
-/** Stack outputs (a secret kubeconfig, never a Provider). */
-export interface DifyStackOutputs {
-  /** Public URL of Dify (open it, sign up the first admin). */
-  url: pulumi.Output<string>;
-  /** Kubeconfig for the cluster (secret). */
-  kubeconfig: pulumi.Output<string>;
-  clusterName: pulumi.Output<string>;
-  /** Namespace of the Dify services. */
-  namespace: pulumi.Output<string>;
-  difyVersion: pulumi.Output<string>;
-  serviceNames: pulumi.Output<Record<string, string>>;
-  migrationJobName: pulumi.Output<string>;
-  vpcId: pulumi.Output<string>;
-  databaseEndpoint: pulumi.Output<string>;
-  databaseReaderEndpoint: pulumi.Output<string>;
-  redisEndpoint: pulumi.Output<string>;
-  uploadsBucket: pulumi.Output<string>;
-  pluginBucket: pulumi.Output<string>;
-  backupBucket: pulumi.Output<string>;
-  backupVaultArn: pulumi.Output<string>;
-  backupNamespace: pulumi.Output<string>;
-  /** DNS name of the load balancer: point dify:domain at it (CNAME or alias). */
-  loadBalancerHostname: pulumi.Output<string>;
-  /** CloudWatch dashboard of the stack ("" with dify:observability false). */
-  dashboardName: pulumi.Output<string>;
-  /** SNS topic the alarms notify ("" when alarms are off). */
-  alarmTopicArn: pulumi.Output<string>;
-}
+export const NAME = "dify";
 
 /** Placeholder handles: resolvePlan/validateBackupsArgs check plain settings, never connection values. */
 const PENDING = "pending";
-
-/** `length` Inputs, one per element of an array Output (components take arrays of Inputs). */
-function spread(o: pulumi.Output<string[]>, length: number): pulumi.Output<string>[] {
-  return Array.from({ length }, (_, i) => o.apply((a) => a[i]));
-}
 
 function nodeGroup(g: NodeGroupConfig, diskSizeGiB: number) {
   return { instanceTypes: g.instanceTypes, minSize: g.minSize, maxSize: g.maxSize, desiredSize: g.desiredSize, diskSizeGiB };
@@ -237,9 +196,14 @@ function placeholderApp(c: DifyStackConfig): DifyAppArgs {
   };
 }
 
-/** Deploys Dify for one stack. Throws (before registering anything) when a component refuses its arguments. */
-export function deployDify(c: DifyStackConfig): DifyStackOutputs {
-  const stack = pulumi.getStack();
+/** Every component's plain arguments for one stack. */
+export type StackSettings = ReturnType<typeof settingsFor>;
+
+/**
+ * Every component's plain arguments for `stack`, each validated by its component's own checks.
+ * Throws (before anything is registered) when a component refuses its arguments.
+ */
+export function stackSettings(c: DifyStackConfig, stack: string): StackSettings {
   const s = settingsFor(c, stack);
   // Validate every component's arguments before the first resource is registered.
   resolveClusterArgs(NAME, s.cluster);
@@ -253,107 +217,5 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
   if (c.observability.enabled) {
     resolveObservability(NAME, { ...s.observability, clusterName: PENDING, oidcProvider: { arn: PENDING, issuer: PENDING }, databaseClusterIdentifier: PENDING, redisReplicationGroupId: PENDING });
   }
-
-  const cluster = new DifyCluster(NAME, s.cluster);
-  const oidcProvider = { arn: cluster.oidcProviderArn, issuer: cluster.oidcIssuer };
-  const kubernetes = new k8s.Provider(`${NAME}-k8s`, {
-    kubeconfig: cluster.kubeconfig,
-    // Server-side apply: field ownership, so controllers (HPA, LB controller) and Pulumi do not fight.
-    enableServerSideApply: true,
-  }, {
-    // Every Kubernetes object waits for the nodes, add-ons and controllers (and is deleted before
-    // them), including the database bootstrap Job, whose 15-minute await would otherwise start
-    // while the node groups are still joining. Only Kubernetes objects use this provider, so the
-    // data stores themselves still start in parallel with EKS.
-    dependsOn: [cluster],
-  });
-
-  // Only the VPC: no dependency on the EKS cluster (its ingress rules reference the node
-  // security group, which the network stage creates), so both are created in parallel.
-  const data = new DifyDatabaseHA(NAME, {
-    ...s.data,
-    vpcId: cluster.vpcId,
-    subnetIds: spread(cluster.privateSubnetIds, c.cluster.azCount),
-    allowedSecurityGroupIds: [cluster.nodeSecurityGroupId],
-  }, { providers: { kubernetes } });
-
-  const storage = new DifyStorage(NAME, { ...s.storage, oidcProvider });
-
-  const database = postgresConnectionOf(data);
-  // Observability first: DifyApp's ALB needs the access-log bucket. Its ALB lookup waits for the
-  // Ingress through `loadBalancerReady`, resolved below once DifyApp exists.
-  let ingressReady: (hostname: pulumi.Output<string>) => void = () => undefined;
-  const obs = c.observability.enabled ? new DifyObservability(NAME, {
-    ...s.observability,
-    clusterName: cluster.clusterName,
-    oidcProvider,
-    databaseClusterIdentifier: data.clusterIdentifier,
-    redisReplicationGroupId: data.replicationGroupId,
-    redis: redisConnectionOf(data),
-    loadBalancerReady: pulumi.output(new Promise<pulumi.Output<string>>((resolve) => { ingressReady = resolve; })),
-  }, { providers: { kubernetes }, dependsOn: [cluster] }) : undefined;
-
-  const app = new DifyApp(NAME, {
-    ...s.app,
-    observability: obs ? {
-      otlpEndpoint: otlpHttpEndpoint(s.observability.namespace!),
-      collectorNamespace: s.observability.namespace!,
-      collectorPodLabels: COLLECTOR_LABELS,
-      accessLogBucket: obs.accessLogBucketName,
-    } : undefined,
-    certificateArn: c.certificateArn,
-    mail: c.mail && {
-      type: c.mail.type as MailType,
-      from: c.mail.from,
-      smtpServer: c.mail.smtpServer,
-      smtpPort: c.mail.smtpPort,
-      smtpUsername: c.mail.smtpUsername,
-      smtpTls: c.mail.smtpTls as SmtpTls,
-      // A credential from stack config (pulumi config set --secret): secret from here on.
-      secret: pulumi.secret(c.mail.secret),
-    },
-    database,
-    redis: redisConnectionOf(data),
-    storage: {
-      bucketName: storage.bucketName,
-      pluginBucketName: storage.pluginBucketName,
-      region: c.region,
-      roleArn: storage.roleArn,
-    },
-  }, { provider: kubernetes, dependsOn: [cluster, data] });
-  ingressReady(app.loadBalancerHostname);
-
-  const alarmsOn = obs !== undefined && c.observability.alarms;
-  const backups = new DifyBackups(NAME, {
-    ...s.backups,
-    // Failed/missing backup and restore-verification alarms read the shipped container logs.
-    logGroupName: alarmsOn ? obs.applicationLogGroupName : undefined,
-    alarmActions: alarmsOn ? [obs.alarmTopicArn.apply((a) => a ?? "")] : undefined,
-    database,
-    restoreLogin: data.masterLogin,
-    auroraClusterArn: data.clusterArn,
-    oidcProvider,
-  }, { providers: { kubernetes }, dependsOn: [cluster, data] });
-
-  return {
-    url: app.url,
-    kubeconfig: cluster.kubeconfig,
-    clusterName: cluster.clusterName,
-    namespace: app.namespace,
-    difyVersion: app.difyVersion,
-    serviceNames: app.serviceNames,
-    migrationJobName: app.migrationJobName,
-    vpcId: cluster.vpcId,
-    databaseEndpoint: data.endpoints.postgresHost,
-    databaseReaderEndpoint: data.endpoints.postgresReaderHost,
-    redisEndpoint: data.endpoints.redisHost,
-    uploadsBucket: storage.bucketName,
-    pluginBucket: storage.pluginBucketName,
-    backupBucket: backups.bucketName,
-    backupVaultArn: backups.vaultArn,
-    backupNamespace: backups.namespace,
-    loadBalancerHostname: app.loadBalancerHostname,
-    dashboardName: obs ? obs.dashboardName : pulumi.output(""),
-    alarmTopicArn: obs ? obs.alarmTopicArn.apply((a) => a ?? "") : pulumi.output(""),
-  };
+  return s;
 }

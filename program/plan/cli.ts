@@ -6,8 +6,8 @@
  * Exit 0 when clean, 1 on a mandatory policy violation, 2 on invalid config or usage.
  */
 import * as fs from "fs";
-import { ConfigError, Plan, planStack } from "../test/harness/plan";
-import { listStacks } from "../test/harness/stack";
+import { ConfigError, Plan, planStack } from "./plan";
+import { listStacks } from "./stack";
 
 function usage(msg: string): never {
   console.error(`${msg}\nusage: npm run plan -- --stack <${listStacks().join("|")}> [--json <file>] [--config dify:key=value ...]`);

@@ -3,8 +3,8 @@
  * per-profile preset. The prod preset is empty on purpose: DifyApp's own defaults are the
  * production (HA) settings; dev scales everything down to one replica on small requests.
  */
-import { ServiceSettings } from "../app/args";
-import { SERVICE_KEYS } from "../app/catalog";
+import { ServiceSettings } from "../../components/app/args";
+import { SERVICE_KEYS } from "../../components/app/catalog";
 import { Profile } from "./keys";
 
 /** Overrides for one Dify service: exactly DifyApp's per-service settings. */

@@ -7,9 +7,9 @@ import {
   checkPgIdentifier, CRON_ALLOWED, checkRegion, checkRoleArn, checkSubnetId, checkVpcCidr, checkVpcId, KeySpec, Profile,
   checkEmail, checkEgressDomain, checkEndpointService, checkHostPort, checkHttpUrl, checkRegistryPrefix, checkSecretsManagerPtcArn,
 } from "./keys";
-import { DEFAULT_KUBERNETES_VERSION, KNOWN_ADDON_VERSIONS } from "../cluster/versions";
-import { DEFAULT_DIFY_VERSION, DIFY_VERSIONS } from "../app/versions";
-import { ALARM_THRESHOLD_DEFAULTS } from "../observability/args";
+import { DEFAULT_KUBERNETES_VERSION, KNOWN_ADDON_VERSIONS } from "../../components/cluster/versions";
+import { DEFAULT_DIFY_VERSION, DIFY_VERSIONS } from "../../components/app/versions";
+import { ALARM_THRESHOLD_DEFAULTS } from "../../components/observability/args";
 
 /** Dify versions this package has a verified, matching image set for (DifyApp's version table). */
 export const SUPPORTED_DIFY_VERSIONS: readonly string[] = Object.keys(DIFY_VERSIONS);

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { isSecretWire, render, secretWire } from "./render";
-import { mockCall, mockResourceState } from "./mocks";
+import { mockCall, mockResourceState } from "../../components/testing";
 
 
 /** One registered resource, as the plan and the tests see it. */

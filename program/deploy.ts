@@ -1,0 +1,112 @@
+/**
+ * Deploy: the settings in (settings.ts, computed and validated once), the components out. The
+ * cluster and the data services depend only on the VPC, so a first deploy creates EKS and
+ * Aurora/ElastiCache in parallel. A function (not top-level code) so the offline plan and the
+ * tests can run it afresh for any stack; index.ts calls it for the real `pulumi up`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { DifyApp, MailType, SmtpTls } from "../components/app";
+import { DifyBackups } from "../components/backups";
+import { DifyCluster } from "../components/cluster";
+import { DifyDatabaseHA, postgresConnectionOf, redisConnectionOf } from "../components/data";
+import { DifyStorage } from "../components/storage";
+import { DifyObservability } from "../components/observability";
+import { COLLECTOR_LABELS, otlpHttpEndpoint } from "../components/observability/collector";
+import { DifyStackConfig } from "./config";
+import { DifyStackOutputs, stackOutputs } from "./outputs";
+import { NAME, stackSettings } from "./settings";
+
+/** `length` Inputs, one per element of an array Output (components take arrays of Inputs). */
+function spread(o: pulumi.Output<string[]>, length: number): pulumi.Output<string>[] {
+  return Array.from({ length }, (_, i) => o.apply((a) => a[i]));
+}
+
+/** Deploys Dify for one stack. Throws (before registering anything) when a component refuses its arguments. */
+export function deployDify(c: DifyStackConfig): DifyStackOutputs {
+  const stack = pulumi.getStack();
+  const s = stackSettings(c, stack);
+
+  const cluster = new DifyCluster(NAME, s.cluster);
+  const oidcProvider = { arn: cluster.oidcProviderArn, issuer: cluster.oidcIssuer };
+  const kubernetes = new k8s.Provider(`${NAME}-k8s`, {
+    kubeconfig: cluster.kubeconfig,
+    // Server-side apply: field ownership, so controllers (HPA, LB controller) and Pulumi do not fight.
+    enableServerSideApply: true,
+  }, {
+    // Every Kubernetes object waits for the nodes, add-ons and controllers (and is deleted before
+    // them), including the database bootstrap Job, whose 15-minute await would otherwise start
+    // while the node groups are still joining. Only Kubernetes objects use this provider, so the
+    // data stores themselves still start in parallel with EKS.
+    dependsOn: [cluster],
+  });
+
+  // Only the VPC: no dependency on the EKS cluster (its ingress rules reference the node
+  // security group, which the network stage creates), so both are created in parallel.
+  const data = new DifyDatabaseHA(NAME, {
+    ...s.data,
+    vpcId: cluster.vpcId,
+    subnetIds: spread(cluster.privateSubnetIds, c.cluster.azCount),
+    allowedSecurityGroupIds: [cluster.nodeSecurityGroupId],
+  }, { providers: { kubernetes } });
+
+  const storage = new DifyStorage(NAME, { ...s.storage, oidcProvider });
+
+  const database = postgresConnectionOf(data);
+  // Observability first: DifyApp's ALB needs the access-log bucket. Its ALB lookup waits for the
+  // Ingress through `loadBalancerReady`, resolved below once DifyApp exists.
+  let ingressReady: (hostname: pulumi.Output<string>) => void = () => undefined;
+  const obs = c.observability.enabled ? new DifyObservability(NAME, {
+    ...s.observability,
+    clusterName: cluster.clusterName,
+    oidcProvider,
+    databaseClusterIdentifier: data.clusterIdentifier,
+    redisReplicationGroupId: data.replicationGroupId,
+    redis: redisConnectionOf(data),
+    loadBalancerReady: pulumi.output(new Promise<pulumi.Output<string>>((resolve) => { ingressReady = resolve; })),
+  }, { providers: { kubernetes }, dependsOn: [cluster] }) : undefined;
+
+  const app = new DifyApp(NAME, {
+    ...s.app,
+    observability: obs ? {
+      otlpEndpoint: otlpHttpEndpoint(s.observability.namespace!),
+      collectorNamespace: s.observability.namespace!,
+      collectorPodLabels: COLLECTOR_LABELS,
+      accessLogBucket: obs.accessLogBucketName,
+    } : undefined,
+    certificateArn: c.certificateArn,
+    mail: c.mail && {
+      type: c.mail.type as MailType,
+      from: c.mail.from,
+      smtpServer: c.mail.smtpServer,
+      smtpPort: c.mail.smtpPort,
+      smtpUsername: c.mail.smtpUsername,
+      smtpTls: c.mail.smtpTls as SmtpTls,
+      // A credential from stack config (pulumi config set --secret): secret from here on.
+      secret: pulumi.secret(c.mail.secret),
+    },
+    database,
+    redis: redisConnectionOf(data),
+    storage: {
+      bucketName: storage.bucketName,
+      pluginBucketName: storage.pluginBucketName,
+      region: c.region,
+      roleArn: storage.roleArn,
+    },
+  }, { provider: kubernetes, dependsOn: [cluster, data] });
+  ingressReady(app.loadBalancerHostname);
+
+  const alarmsOn = obs !== undefined && c.observability.alarms;
+  const backups = new DifyBackups(NAME, {
+    ...s.backups,
+    // Failed/missing backup and restore-verification alarms read the shipped container logs.
+    logGroupName: alarmsOn ? obs.applicationLogGroupName : undefined,
+    alarmActions: alarmsOn ? [obs.alarmTopicArn.apply((a) => a ?? "")] : undefined,
+    database,
+    restoreLogin: data.masterLogin,
+    auroraClusterArn: data.clusterArn,
+    oidcProvider,
+  }, { providers: { kubernetes }, dependsOn: [cluster, data] });
+
+  return stackOutputs({ cluster, data, storage, app, backups, observability: obs });
+}
