@@ -12,8 +12,10 @@ import { DifyStorage } from "../components/storage";
 
 /** Stack outputs (a secret kubeconfig, never a Provider). */
 export interface DifyStackOutputs {
-  /** Public URL of Dify (open it, sign up the first admin). */
+  /** Public URL of Dify (open it, enter initPassword, create the first admin). */
   url: pulumi.Output<string>;
+  /** Dify's first-install password (secret): `pulumi stack output initPassword --show-secrets`. */
+  initPassword: pulumi.Output<string>;
   /** Kubeconfig for the cluster (secret): `pulumi stack output kubeconfig --show-secrets > kubeconfig`. */
   kubeconfig: pulumi.Output<string>;
   clusterName: pulumi.Output<string>;
@@ -55,6 +57,7 @@ export function stackOutputs(d: DeployedComponents): DifyStackOutputs {
   const obs = d.observability;
   return {
     url: app.url,
+    initPassword: app.initPassword,
     kubeconfig: cluster.kubeconfig,
     clusterName: cluster.clusterName,
     namespace: app.namespace,

@@ -60,6 +60,12 @@ describe("offline plan", function () {
       assertKnownEnv((await plan(stack)).recorded);
     });
 
+    it(`${stack}: exports Dify's first-install password as a secret stack output (pulumi stack output initPassword --show-secrets)`, async () => {
+      const p = await plan(stack);
+      assert.equal(p.document.outputs.initPassword, "[secret]");
+      assert.equal(String(p.rawOutputs.initPassword).length, 30);
+    });
+
     it(`${stack}: is deterministic (two runs give identical JSON)`, async () => {
       const a = JSON.stringify((await plan(stack)).document);
       const b = JSON.stringify((await planStack(stack)).document);

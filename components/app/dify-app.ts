@@ -36,6 +36,11 @@ export class DifyApp extends pulumi.ComponentResource {
   public readonly difyVersion: pulumi.Output<string>;
   /** Name of the migration Job of this release. */
   public readonly migrationJobName: pulumi.Output<string>;
+  /**
+   * The first-install password (INIT_PASSWORD, secret): Dify's /install page asks for it before
+   * anyone can create the admin account. Generated per install, 30 letters and digits.
+   */
+  public readonly initPassword: pulumi.Output<string>;
   /** DNS name of the ALB (point the domain at it); resolves once the controller has created it. */
   public readonly loadBalancerHostname: pulumi.Output<string>;
 
@@ -90,7 +95,7 @@ export class DifyApp extends pulumi.ComponentResource {
       websocket: args.enableWebsocketApi === true,
       egress: plan.egress,
     };
-    const credentials = createCredentials(name, { app: plan.namespace, sandbox: sandboxNamespace }, ctx, labels("credentials"),
+    const { secrets: credentials, initPassword } = createCredentials(name, { app: plan.namespace, sandbox: sandboxNamespace }, ctx, labels("credentials"),
       { app: nsOpts(plan.namespace), sandbox: nsOpts(sandboxNamespace) }, args.protect === true);
     const mail = mailSecret(name, args.mail, plan.namespace, labels("mail"), nsOpts(plan.namespace));
     if (mail) credentials.push(mail);
@@ -186,6 +191,7 @@ export class DifyApp extends pulumi.ComponentResource {
     });
 
     this.url = pulumi.output(publicUrl);
+    this.initPassword = initPassword;
     this.namespace = namespace;
     this.serviceNames = pulumi.output(services);
     this.difyVersion = pulumi.output(plan.version);
@@ -194,6 +200,7 @@ export class DifyApp extends pulumi.ComponentResource {
     this.registerOutputs({
       url: this.url, namespace: this.namespace, serviceNames: this.serviceNames,
       difyVersion: this.difyVersion, migrationJobName: this.migrationJobName, loadBalancerHostname: this.loadBalancerHostname,
+      initPassword: this.initPassword,
     });
   }
 }

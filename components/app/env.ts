@@ -22,6 +22,7 @@ export enum SecretKey {
   DbPassword = "db-password",
   RedisPassword = "redis-password",
   CeleryBrokerUrl = "celery-broker-url",
+  InitPassword = "init-password",
 }
 
 /** Kubernetes name of the credentials Secret (app namespace). */
@@ -58,6 +59,23 @@ export const GROUP_SECRETS: Readonly<Record<EnvGroup, readonly { env: string; ke
   [EnvGroup.Sandbox]: [{ env: "API_KEY", key: SecretKey.SandboxApiKey }],
   [EnvGroup.Web]: [],
 };
+
+/**
+ * Secret env of single services, beyond their group's: the api alone reads INIT_PASSWORD (the
+ * console's /init check runs in the api; workers, beat and the websocket api never read it).
+ */
+export const SERVICE_SECRETS: Readonly<Record<string, readonly { env: string; key: SecretKey }[]>> = {
+  api: [{ env: "INIT_PASSWORD", key: SecretKey.InitPassword }],
+};
+
+/**
+ * Length of the generated INIT_PASSWORD. Dify refuses a longer one at the door: the /init
+ * request body is `password: str = Field(..., max_length=30)` (langgenius/dify
+ * api/controllers/console/init_validate.py, InitValidatePayload, commit 00f367a0; the flask-restx
+ * model before it also had max_length=30), so a 31+ character INIT_PASSWORD could never be
+ * entered. 30 letters and digits are ~178 bits.
+ */
+export const INIT_PASSWORD_LENGTH = 30;
 
 /** What the env builders need to know about the deployment. */
 export interface EnvContext {
@@ -228,6 +246,11 @@ export function secretEnv(group: EnvGroup): k8s.types.input.core.v1.EnvVar[] {
   return GROUP_SECRETS[group].map((r) => ({ name: r.env, valueFrom: { secretKeyRef: { name: GROUP_SECRET_NAME[group], key: r.key } } }));
 }
 
+/** `env` entries of one service's own secrets (SERVICE_SECRETS), from the app credentials Secret. */
+export function serviceSecretEnv(serviceKey: string): k8s.types.input.core.v1.EnvVar[] {
+  return (SERVICE_SECRETS[serviceKey] ?? []).map((r) => ({ name: r.env, valueFrom: { secretKeyRef: { name: SECRET_NAME, key: r.key } } }));
+}
+
 /** Kubernetes name of an env group's ConfigMap. */
 export function configMapName(group: EnvGroup): string {
   return `dify-${group}-config`;
@@ -237,15 +260,17 @@ export function configMapName(group: EnvGroup): string {
 export function createCredentials(
   name: string, namespaces: { app: pulumi.Input<string>; sandbox: pulumi.Input<string> }, c: EnvContext,
   labels: Record<string, string>, opts: { app: pulumi.CustomResourceOptions; sandbox: pulumi.CustomResourceOptions }, protect: boolean,
-): k8s.core.v1.Secret[] {
+): { secrets: k8s.core.v1.Secret[]; initPassword: pulumi.Output<string> } {
   // One random value per must-match pair; both sides read the same Secret key (ref §7).
   // Protected in prod: a regenerated SECRET_KEY logs every user out and breaks signed URLs.
-  const gen = (suffix: string) => new random.RandomPassword(`${name}-${suffix}`, { length: 48, special: false }, { parent: opts.app.parent, protect }).result;
+  const gen = (suffix: string, length = 48) => new random.RandomPassword(`${name}-${suffix}`, { length, special: false }, { parent: opts.app.parent, protect }).result;
   const redisPassword = pulumi.secret(pulumi.output(c.redis.password));
   const broker = pulumi.all([c.redis.useTls, c.redis.host, c.redis.port, redisPassword]).apply(([tls, host, port, pw]) =>
     // Celery's Redis transport: db 1 for the broker (ref §3.3); rediss:// needs ssl_cert_reqs.
     `${tls ? "rediss" : "redis"}://:${encodeURIComponent(pw)}@${host}:${port}/1${tls ? "?ssl_cert_reqs=CERT_REQUIRED" : ""}`);
   const sandboxKey = gen("sandbox-api-key");
+  // Guards the first install: /install asks for it before anyone can create the admin.
+  const initPassword = gen("init-password", INIT_PASSWORD_LENGTH);
   const data: Record<SecretKey, pulumi.Input<string>> = {
     [SecretKey.SecretKey]: gen("secret-key"),
     [SecretKey.PluginDaemonKey]: gen("plugin-daemon-key"),
@@ -254,8 +279,9 @@ export function createCredentials(
     [SecretKey.DbPassword]: pulumi.secret(pulumi.output(c.database.password)),
     [SecretKey.RedisPassword]: redisPassword,
     [SecretKey.CeleryBrokerUrl]: pulumi.secret(broker),
+    [SecretKey.InitPassword]: initPassword,
   };
-  return [
+  const secrets = [
     new k8s.core.v1.Secret(`${name}-credentials`, {
       metadata: { name: SECRET_NAME, namespace: namespaces.app, labels },
       type: "Opaque",
@@ -268,4 +294,5 @@ export function createCredentials(
       stringData: { [SecretKey.SandboxApiKey]: sandboxKey },
     }, opts.sandbox),
   ];
+  return { secrets, initPassword: pulumi.secret(initPassword) };
 }

@@ -21,6 +21,7 @@ const API: Record<string, string> = {
   SENDGRID_API_KEY: "api/configs/feature MailConfig (from the dify-mail Secret)",
   MIGRATION_ENABLED: "api/docker/entrypoint.sh: runs `flask upgrade-db` when true (ref §2)",
   SECRET_KEY: "api/configs/secret_key.py (ref §3.1)",
+  INIT_PASSWORD: "api/controllers/console/init_validate.py: os.environ INIT_PASSWORD gates /init until the first tenant exists; max 30 characters (langgenius/dify 00f367a0)",
   DEPLOY_ENV: "api/configs/deploy (ref §3.1)",
   LOG_LEVEL: "api/configs/feature LoggingConfig (ref §3.9)",
   LOG_TZ: "api/configs/feature LoggingConfig (ref §3.9)",

@@ -12,7 +12,7 @@ import {
   exceptionContainerSecurityContext, restrictedContainerSecurityContext, restrictedPodSecurityContext, rootExceptionPodSecurityContext,
 } from "../k8s/security";
 import { Placement, ServiceSpec, k8sName } from "./catalog";
-import { configMapName, literalEnv, secretEnv } from "./env";
+import { configMapName, literalEnv, secretEnv, serviceSecretEnv } from "./env";
 import { MAIL_SECRET_NAME } from "./mail";
 import { podSysctls } from "./tuning";
 import { ResolvedService } from "./validate";
@@ -105,7 +105,7 @@ export function security(spec: ServiceSpec) {
 /** The env of a row's container: literals, then secret references (ConfigMaps come via envFrom). */
 export function containerEnv(s: ResolvedService, networkTuning = false): k8s.types.input.core.v1.EnvVar[] {
   const literals = Object.entries(literalEnv(s, networkTuning)).map(([name, value]) => ({ name, value }));
-  return [...literals, ...s.spec.envGroups.flatMap((g) => secretEnv(g))];
+  return [...literals, ...s.spec.envGroups.flatMap((g) => secretEnv(g)), ...serviceSecretEnv(s.spec.key)];
 }
 
 export interface Workload {
