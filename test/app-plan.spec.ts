@@ -102,7 +102,8 @@ describe("DifyApp prod plan", () => {
     }
     // Across namespaces (the sandbox's own Secret) the value is the same generated output.
     assert.equal(ref("dify-sandbox", "API_KEY"), "dify-sandbox-credentials/sandbox-api-key");
-    const randoms = rs.filter((r) => r.type === "random:index/randomPassword:RandomPassword");
+    // The init password is not a shared key: the api alone reads it (app-init-password.spec.ts).
+    const randoms = rs.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name !== "dify-init-password");
     assert.equal(randoms.length, 4, "one generator per shared key: SECRET_KEY, daemon key, inner api key, sandbox key");
     for (const r of randoms) assert.ok((r.rawInputs.length as number) >= 32);
   });
