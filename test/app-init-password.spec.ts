@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { DEPLOYMENT, envOf, ofType, runApp, workloads } from "./app-fixture";
-import { resolve, runUnderMocks } from "./harness/monitor";
+import { resolve, runUnderMocks } from "../program/plan/monitor";
 import * as k8s from "@pulumi/kubernetes";
 import { DifyApp } from "../components/app/dify-app";
 import { prodArgs } from "./app-fixture";
