@@ -72,7 +72,10 @@ export interface Container {
   securityContext?: Record<string, unknown> & { capabilities?: { drop?: string[]; add?: string[] } };
   volumeMounts?: { name: string; mountPath: string }[];
 }
-export interface Probe { httpGet?: { path: string; port: string | number }; tcpSocket?: { port: string | number } }
+export interface Probe {
+  httpGet?: { path: string; port: string | number }; tcpSocket?: { port: string | number }; exec?: { command: string[] };
+  periodSeconds?: number; timeoutSeconds?: number; failureThreshold?: number;
+}
 export interface PodSpec {
   containers: Container[];
   securityContext?: Record<string, unknown>;

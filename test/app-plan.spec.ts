@@ -1,4 +1,8 @@
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { DIFY_S3_SERVICE_ACCOUNTS } from "../components/contracts";
 import { DIFY_VERSIONS } from "../components/app/versions";
 import { RecordedResource } from "../program/plan/monitor";
@@ -49,6 +53,56 @@ describe("DifyApp prod plan", () => {
     }
     assert.deepEqual(w("dify-worker-beat").pod.containers[0].command?.slice(0, 6), ["celery", "-A", "app.celery", "beat", "-s", "/tmp/celerybeat-schedule"]);
     assert.equal(w("dify-worker-beat").strategy?.type, "Recreate");
+  });
+
+  it("each Celery worker pod (queue groups too) has a liveness probe on its own node that rides out a Redis failover", async () => {
+    // ElastiCache Multi-AZ failover: every worker's ping fails while the broker fails over; AWS gives
+    // no upper bound, the probe tolerates 5 minutes (components/k8s/probes.ts).
+    const FAILOVER_SECONDS = 300;
+    const grouped = workloads((await runApp({ workerQueueGroups: [{ name: "datasets", queues: ["dataset"] }] })).resources);
+    const workers = [w("dify-worker"), ...grouped.filter((x) => x.name === "dify-worker-datasets")];
+    assert.equal(workers.length, 2);
+    for (const x of workers) {
+      const c = x.pod.containers[0];
+      const live = c.livenessProbe;
+      assert.ok(live?.exec, `${x.name} has an exec liveness probe`);
+      assert.equal(c.readinessProbe, undefined, "no Service, no readiness");
+      assert.deepEqual(c.startupProbe?.exec, live!.exec, "start-up is gated by the same ping");
+      assert.ok(Number(c.startupProbe!.periodSeconds) * Number(c.startupProbe!.failureThreshold) >= 300, "start-up may take 5 minutes");
+      const [sh, flag, script] = live!.exec!.command;
+      assert.deepEqual([sh, flag], ["sh", "-c"], "a shell expands $HOSTNAME (an exec probe runs none)");
+      assert.match(script, /^celery -A celery_healthcheck\.celery inspect ping -d "celery@\$HOSTNAME" --timeout (\d+) /);
+      const replyWait = Number(/--timeout (\d+)/.exec(script)![1]);
+      assert.ok(Number(live!.timeoutSeconds) >= replyWait + 15, "timeout covers the CLI's start-up and its reply wait");
+      assert.ok(Number(live!.periodSeconds) >= Number(live!.timeoutSeconds), "probes never overlap");
+      assert.ok(Number(live!.failureThreshold) * Number(live!.periodSeconds) > FAILOVER_SECONDS, "a failover does not restart every worker");
+    }
+    assert.equal(w("dify-worker-beat").pod.containers[0].livenessProbe, undefined, "beat is not a worker: nothing answers a ping there");
+  });
+
+  it("the worker ping passes only when this pod's node answers pong (run with a fake celery)", () => {
+    const script = w("dify-worker").pod.containers[0].livenessProbe!.exec!.command[2];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "celery-ping-"));
+    try {
+      // The fake celery records its argv and answers as the real CLI does: JSON replies, or the
+      // no-reply message (exit 0 as in Celery 5.0-5.2, 69 from 5.3).
+      fs.writeFileSync(path.join(dir, "celery"), `#!/bin/sh
+printf '%s\n' "$@" > "${dir}/argv"
+case "$FAKE" in
+  pong) echo '{"celery@'"$HOSTNAME"'": {"ok": "pong"}}' ;;
+  none-old) echo 'No nodes replied within time constraint' ;;
+  none) echo 'Error: No nodes replied within time constraint' >&2; exit 69 ;;
+esac
+`, { mode: 0o755 });
+      const run = (fake: string) => spawnSync("/bin/sh", ["-c", script], { env: { PATH: `${dir}:/usr/bin:/bin`, HOSTNAME: "dify-worker-7d9c-abcde", FAKE: fake } }).status;
+      assert.equal(run("pong"), 0);
+      assert.deepEqual(fs.readFileSync(path.join(dir, "argv"), "utf8").trim().split("\n"),
+        ["-A", "celery_healthcheck.celery", "inspect", "ping", "-d", "celery@dify-worker-7d9c-abcde", "--timeout", "10", "--json"]);
+      assert.notEqual(run("none-old"), 0, "no reply fails even where the CLI exits 0");
+      assert.notEqual(run("none"), 0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("sets only env names the image reads (knownEnv table), optional services included", async () => {

@@ -73,6 +73,11 @@ export interface ServiceSpec {
   healthPath?: string;
   /** Seconds the startup probe allows before liveness takes over. */
   startupSeconds: number;
+  /**
+   * Exec health check for a service without a port (argv, run in the container): startup and
+   * liveness probes run it (probes.ts execProbeSet). Default none.
+   */
+  healthCommand?: readonly string[];
   /** Paths the image writes: emptyDirs under a read-only root filesystem. */
   writablePaths: WritablePath[];
   /** Pod uid/gid. 0 only for the sandbox (see securityException). */
@@ -129,6 +134,23 @@ export interface ServiceSpec {
 
 const TMP: WritablePath = { name: "tmp", mountPath: "/tmp", sizeLimit: "1Gi" };
 
+/**
+ * Pings this pod's own Celery worker through the broker and fails unless it answers.
+ * - `celery_healthcheck.celery` is Dify's light app for health checks: the broker URL and its
+ *   TLS/transport options only, without importing app.py (langgenius/dify
+ *   api/celery_healthcheck.py @ 3e864eca; compose uses it, disabled by default).
+ * - `-d celery@$HOSTNAME` asks only this pod's node: the entrypoint starts the worker without
+ *   `-n`, so its node name is Celery's default `celery@<hostname>`, and the pod's hostname is its
+ *   name. An exec probe runs no shell, hence `sh -c` to expand $HOSTNAME.
+ * - `--timeout 10`: the reply wait (default 1 s) a busy gevent worker may need.
+ * - `grep -q pong`: only a reply passes; it does not rely on the CLI's exit code when no node
+ *   answers (69 since Celery 5.3's CeleryCommandException; the 5.0-5.2 CLI returned the code from
+ *   a click command, which exits 0: celery/celery celery/bin/control.py @ 01651d2f).
+ */
+export const CELERY_WORKER_PING: readonly string[] = [
+  "sh", "-c", 'celery -A celery_healthcheck.celery inspect ping -d "celery@$HOSTNAME" --timeout 10 --json | grep -q pong',
+];
+
 /** Resources of the api image (api, websocket, migration Job). */
 export const API_RESOURCES: ResourceDefaults = { cpuRequest: "500m", cpuLimit: "2", memoryRequest: "1Gi", memoryLimit: "2Gi" };
 
@@ -166,7 +188,10 @@ export const CATALOG: readonly ServiceSpec[] = [
     key: "worker",
     image: "api",
     mode: "worker", // §2: celery worker, all SELF_HOSTED queues unless CELERY_QUEUES is set
-    startupSeconds: 0,
+    startupSeconds: 300,
+    // A worker can stay up but stop consuming after a Redis restart or failover (celery/celery
+    // #4453, #8030, #10096): restart a pod whose own worker no longer answers a broadcast ping.
+    healthCommand: CELERY_WORKER_PING,
     writablePaths: [TMP],
     uid: 1001,
     gid: 1001,

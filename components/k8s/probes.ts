@@ -19,3 +19,30 @@ export function probeSet(port: string | number, healthPath: string | undefined, 
     livenessProbe: { ...handler, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
   };
 }
+
+/**
+ * ElastiCache Multi-AZ failover window the worker liveness probe rides out, seconds. Every
+ * worker's ping goes through the broker, so during a failover every probe fails at once; a
+ * restart must not follow. AWS states no upper bound for an unplanned failover (ElastiCache
+ * "Minimizing downtime ... by using Multi-AZ": detect, promote the replica, propagate DNS;
+ * planned replacements on engine >= 5.0.6 finish while serving writes, older engines see
+ * "a few seconds" of write interruption). Five minutes covers a routine failover with a wide
+ * margin; a broker outage longer than that is one where restarting the workers costs nothing more.
+ */
+export const BROKER_FAILOVER_TOLERANCE_SECONDS = 300;
+
+/**
+ * Probes for a service without a port, from an exec health check. No readiness probe (no
+ * Service). Startup allows `startupSeconds` for the process to come up; liveness then runs once
+ * a minute and restarts only after `BROKER_FAILOVER_TOLERANCE_SECONDS` of consecutive failures.
+ * timeoutSeconds 30 covers the CLI's own Python start-up plus its reply wait (Dify's compose
+ * healthcheck uses the same 30 s).
+ */
+export function execProbeSet(command: readonly string[], startupSeconds: number): Omit<ProbeSet, "readinessProbe"> {
+  const exec = { command: [...command] };
+  const periodSeconds = 60;
+  return {
+    startupProbe: { exec, periodSeconds: 15, timeoutSeconds: 30, failureThreshold: Math.max(3, Math.ceil(startupSeconds / 15)) },
+    livenessProbe: { exec, periodSeconds, timeoutSeconds: 30, failureThreshold: Math.ceil(BROKER_FAILOVER_TOLERANCE_SECONDS / periodSeconds) + 1 },
+  };
+}
