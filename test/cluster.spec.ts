@@ -4,6 +4,7 @@ import { DifyCluster, DifyClusterArgs, NodeArchitecture } from "../components/cl
 import { subnetLayout } from "../components/cluster/cidr";
 import { ADDON_VERSIONS_1_35, CLUSTER_AUTOSCALER_CHART, LB_CONTROLLER_CHART } from "../components/cluster/versions";
 import { MockRun, RecordedResource, resolve, runUnderMocks } from "../program/plan/monitor";
+import { evaluatePolicies } from "../policy/runner";
 
 const ADMIN = "arn:aws:iam::123456789012:role/platform-admin";
 const PROD: DifyClusterArgs = { publicAccessCidrs: ["203.0.113.0/24"], adminRoleArns: [ADMIN] };
@@ -213,6 +214,56 @@ describe("DifyCluster (prod)", () => {
     const del = lbPolicy.Statement.find((st: { Action: string[] }) => st.Action.includes("elasticloadbalancing:DeleteLoadBalancer"));
     assert.deepEqual(del.Condition, { Null: { "aws:ResourceTag/elbv2.k8s.aws/cluster": "false" } });
     for (const r of releases) assert.ok(r.provider?.includes("pulumi:providers:kubernetes"), "installed through the cluster's own provider");
+  });
+
+  // What each pinned chart renders from its values (the pack cannot see inside a Helm release):
+  // the chart's own defaults for the keys involved (values.yaml at the pinned version), merged with
+  // ours the way Helm merges maps, placed where templates/deployment.yaml puts them.
+  const CHART_POD = {
+    // aws/eks-charts stable/aws-load-balancer-controller 3.5.0 @ 5239609
+    [LB_CONTROLLER_CHART.chart]: {
+      defaults: { podSecurityContext: { fsGroup: 65534 }, securityContext: { readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false }, resources: {} },
+      pod: "podSecurityContext", container: "securityContext",
+    },
+    // kubernetes/autoscaler cluster-autoscaler-chart-9.59.0 @ 5a0b98e4
+    [CLUSTER_AUTOSCALER_CHART.chart]: {
+      defaults: { securityContext: {}, containerSecurityContext: {}, resources: {} },
+      pod: "securityContext", container: "containerSecurityContext",
+    },
+  };
+  const helmMerge = (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> => {
+    const out = { ...a };
+    for (const [k, v] of Object.entries(b)) {
+      const prev = out[k];
+      out[k] = v && prev && typeof v === "object" && typeof prev === "object" && !Array.isArray(v) ? helmMerge(prev as Record<string, unknown>, v as Record<string, unknown>) : v;
+    }
+    return out;
+  };
+
+  it("the LB controller and Cluster Autoscaler pods get resources and PSS-restricted security contexts through their charts' values", () => {
+    const releases = ofType(run, "kubernetes:helm.sh/v3:Release");
+    assert.equal(releases.length, 2);
+    for (const r of releases) {
+      const chart = String(r.inputs.chart);
+      const c = CHART_POD[chart];
+      assert.ok(c, chart);
+      const v = helmMerge(c.defaults, helmValues(r));
+      const nonEmpty = (x: unknown) => (x && Object.keys(x as object).length > 0 ? x : undefined);
+      const rendered = {
+        apiVersion: "apps/v1", kind: "Deployment", metadata: { name: chart, namespace: "kube-system" },
+        spec: { template: { spec: {
+          securityContext: nonEmpty(v[c.pod]),
+          containers: [{ name: chart, image: "registry.example/controller:v1.0.0", securityContext: nonEmpty(v[c.container]), resources: v.resources }],
+        } } },
+      };
+      const report = evaluatePolicies([{ urn: `urn:pulumi:prod::dify::kubernetes:apps/v1:Deployment::${chart}`, type: "kubernetes:apps/v1:Deployment", name: chart, props: rendered }], {});
+      const k8s = report.violations.filter((x) => x.policy.startsWith("k8s-")).map((x) => `${x.policy}: ${x.message}`);
+      assert.deepEqual(k8s, [], `${chart} pod as rendered`);
+      const sc = v[c.container] as { capabilities: { drop: string[] }; seccompProfile: { type: string } };
+      assert.deepEqual(sc.capabilities.drop, ["ALL"]);
+      assert.equal(sc.seccompProfile.type, "RuntimeDefault");
+      assert.equal((v[c.pod] as { fsGroup: number }).fsGroup, 65534, "the projected IRSA token stays readable by the non-root uid");
+    }
   });
 
   it("hands out a secret kubeconfig and the handles other components need", async () => {

@@ -35,6 +35,45 @@ export const INGRESS_CLASS_NAME = "alb";
 
 const SYSTEM_NODES = { [NODE_ROLE_LABEL]: NodeRole.System };
 
+/** Container hardening both charts get (PSS restricted, plus a read-only root filesystem). */
+const RESTRICTED_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+/**
+ * AWS Load Balancer Controller chart 3.5.0 (aws/eks-charts stable/aws-load-balancer-controller
+ * @ 5239609): templates/deployment.yaml renders `podSecurityContext` as the pod's securityContext,
+ * `securityContext` as the container's and `resources` as is; values.yaml defaults are
+ * podSecurityContext {fsGroup: 65534}, securityContext {readOnlyRootFilesystem, runAsNonRoot,
+ * allowPrivilegeEscalation: false} without drop ALL or seccomp, and resources {}. Helm merges
+ * maps, so the defaults stay and these add to them. fsGroup keeps the projected IRSA token
+ * readable by the image's non-root user. One Ingress: the controller stays small; the memory
+ * limit leaves room for its informer caches.
+ */
+export const LB_CONTROLLER_POD_VALUES = {
+  podSecurityContext: { fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+  securityContext: RESTRICTED_CONTAINER,
+  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+};
+
+/**
+ * Cluster Autoscaler chart 9.59.0 (kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0 @
+ * 5a0b98e4, cluster-autoscaler/charts/cluster-autoscaler): templates/deployment.yaml renders
+ * `securityContext` as the pod's securityContext and `containerSecurityContext` as the
+ * container's (each only when non-empty), `resources` as is; all three default to {}. The uid
+ * 65534 and the requests (100m / 300Mi) are the ones values.yaml suggests in its comments;
+ * fsGroup makes the projected IRSA token readable by that uid.
+ */
+export const CLUSTER_AUTOSCALER_POD_VALUES = {
+  securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+  containerSecurityContext: RESTRICTED_CONTAINER,
+  resources: { requests: { cpu: "100m", memory: "300Mi" }, limits: { cpu: "500m", memory: "600Mi" } },
+};
+
 export interface ControllerInputs {
   clusterName: pulumi.Output<string>;
   vpcId: pulumi.Output<string>;
@@ -80,6 +119,7 @@ export function createControllers(s: ClusterSettings, inp: ControllerInputs, par
     ingressClass: INGRESS_CLASS_NAME,
     createIngressClassResource: true,
     nodeSelector: SYSTEM_NODES,
+    ...LB_CONTROLLER_POD_VALUES,
     ...(chartImage(s, LB_CONTROLLER_IMAGE) ? { image: chartImage(s, LB_CONTROLLER_IMAGE) } : {}),
     // Closed network: the controller calls Shield and WAF on every reconcile and fails without
     // those endpoints (kubernetes-sigs/aws-load-balancer-controller#2797, #3035); Dify's Ingress
@@ -119,6 +159,7 @@ export function createControllers(s: ClusterSettings, inp: ControllerInputs, par
       "scale-down-unneeded-time": "10m",
     },
     nodeSelector: SYSTEM_NODES,
+    ...CLUSTER_AUTOSCALER_POD_VALUES,
   }, inp, ca.grants, parent);
 
   return [lbRelease, caRelease];
