@@ -16,13 +16,11 @@ import { backupMetricNamespace } from "../components/contracts";
 import { poolEnv, poolSettingsFor } from "../components/data";
 import { DifyDatabaseHAArgs } from "../components/data/args";
 import { DifyObservabilityArgs, resolveObservability } from "../components/observability";
-import { DifyStackConfig, NodeGroupConfig, Profile } from "./config";
+import { ArgumentError, formatProblem } from "../components/checks";
+import { ConfigError, DifyStackConfig, NodeGroupConfig, Profile } from "./config";
 
 /** The component name every child's name derives from (e.g. Deployment `dify-api`). */
 export const NAME = "dify";
-
-/** Placeholder handles: resolvePlan/validateBackupsArgs check plain settings, never connection values. */
-const PENDING = "pending";
 
 function nodeGroup(g: NodeGroupConfig, diskSizeGiB: number) {
   return { instanceTypes: g.instanceTypes, minSize: g.minSize, maxSize: g.maxSize, desiredSize: g.desiredSize, diskSizeGiB };
@@ -96,7 +94,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
   };
 
   // The pools DifyDatabaseHA sizes against max_connections, for the api image and the daemon.
-  const pool = poolEnv(poolSettingsFor(NAME, { vpcId: PENDING, subnetIds: [PENDING, PENDING], allowedCidrBlocks: privateCidrs, ...data }));
+  const pool = poolEnv(poolSettingsFor(NAME, data));
   const app: Omit<DifyAppArgs, "database" | "redis" | "storage" | "certificateArn"> = {
     namespace: c.namespace,
     difyVersion: c.difyVersion,
@@ -168,7 +166,13 @@ function settingsFor(c: DifyStackConfig, stack: string) {
 
 /** Replica ceilings the database's max_connections must hold (DifyDatabaseHA sizes pools from them). */
 function connectionBudget(c: DifyStackConfig) {
-  const plan = resolvePlan(NAME, placeholderApp(c));
+  const plan = resolvePlan(NAME, {
+    domain: c.domain,
+    services: c.services,
+    vpcCidrs: [c.cluster.vpcCidr],
+    dataCidrs: [c.cluster.vpcCidr],
+    ingressSourceCidrs: [c.cluster.vpcCidr],
+  });
   const max = (key: string) => {
     const s = plan.services.find((x) => x.spec.key === key);
     return s ? (s.hpa ? s.hpa.maxReplicas : s.replicas) : 0;
@@ -181,41 +185,99 @@ function connectionBudget(c: DifyStackConfig) {
   };
 }
 
-function placeholderApp(c: DifyStackConfig): DifyAppArgs {
-  return {
-    namespace: c.namespace,
-    difyVersion: c.difyVersion,
-    domain: c.domain,
-    services: c.services,
-    vpcCidrs: [c.cluster.vpcCidr],
-    dataCidrs: [c.cluster.vpcCidr],
-    ingressSourceCidrs: [c.cluster.vpcCidr],
-    database: { host: PENDING, readerHost: PENDING, port: 5432, database: PENDING, pluginDatabase: PENDING, username: PENDING, password: PENDING, sslMode: PENDING },
-    redis: { host: PENDING, port: 6379, password: PENDING, useTls: true },
-    storage: { bucketName: PENDING, pluginBucketName: PENDING, region: PENDING, roleArn: PENDING },
-  };
-}
-
 /** Every component's plain arguments for one stack. */
 export type StackSettings = ReturnType<typeof settingsFor>;
 
+const NODE_FIELD: Record<string, string> = { instanceTypes: "InstanceTypes", minSize: "MinSize", maxSize: "MaxSize", desiredSize: "DesiredSize" };
+const IMAGES: [RegExp, string][] = [[/^args\.(imageSource|images)\.registry/, "dify:imageRegistry"], [/^args\.(imageSource|images)(\.digests.*)?/, "dify:imageDigests"]];
 /**
- * Every component's plain arguments for `stack`, each validated by its component's own checks.
- * Throws (before anything is registered) when a component refuses its arguments.
+ * Which stack config key a component argument comes from (settingsFor above), so a problem a
+ * component finds is reported in the user's words: the key they set, not `args.services["api"]`.
+ */
+const CONFIG_ORIGIN: Record<string, [RegExp, string | ((m: RegExpExecArray) => string)][]> = {
+  DifyCluster: [
+    [/^args\.kubernetesVersion/, "dify:kubernetesVersion"], [/^args\.azCount/, "dify:azCount"], [/^args\.vpcCidr/, "dify:vpcCidr"],
+    [/^args\.existingVpc\.vpcId/, "dify:existingVpcId"], [/^args\.existingVpc\.privateSubnetIds.*/, "dify:existingPrivateSubnetIds"],
+    [/^args\.existingVpc\.publicSubnetIds.*/, "dify:existingPublicSubnetIds"], [/^args\.publicAccessCidrs.*/, "dify:apiPublicAccessCidrs"],
+    [/^args\.adminRoleArns.*/, "dify:adminRoleArns"], [/^args\.extraVpcEndpoints.*/, "dify:extraVpcEndpoints"],
+    [/^args\.(system|app|worker)Nodes\.(instanceTypes|minSize|maxSize|desiredSize)/, (m) => `dify:${m[1]}Node${NODE_FIELD[m[2]]}`],
+    [/^args\.dockerHubCredentialArn/, "dify:ecrDockerHubCredentialArn"], [/^args\.closedNetwork/, "dify:closedNetwork"], ...IMAGES,
+  ],
+  DifyApp: [
+    [/^args\.services\["([^"]+)"\](.*)/, (m) => `dify:services.${m[1]}${m[2]}`], [/^args\.namespace/, "dify:namespace"],
+    [/^args\.domain/, "dify:domain"], [/^args\.difyVersion/, "dify:difyVersion"], [/^args\.certificateArn/, "dify:certificateArn"],
+    [/^args\.egressAllowedDomains.*/, "dify:egressAllowedDomains"], [/^args\.egressUpstreamProxy/, "dify:egressUpstreamProxy"],
+    [/^args\.pipMirrorUrl/, "dify:pipMirrorUrl"], [/^args\.mail\.secret/, "dify:mailSecret"],
+    [/^args\.mail\.(type|from)/, (m) => `dify:mail${m[1][0].toUpperCase()}${m[1].slice(1)}`], [/^args\.mail\.(smtp\w+)/, (m) => `dify:${m[1]}`], ...IMAGES,
+  ],
+  DifyDatabaseHA: [
+    [/^args\.postgres\.instanceClass/, "dify:dbInstanceClass"], [/^args\.postgres\.readerCount/, "dify:dbReaderCount"],
+    [/^args\.postgres\.backupRetentionDays/, "dify:dbBackupRetentionDays"], [/^args\.redis\.nodeType/, "dify:redisNodeType"],
+    [/^args\.redis\.replicaCount/, "dify:redisReplicaCount"], [/^args\.redis\.snapshotRetentionDays/, "dify:redisSnapshotRetentionDays"],
+    [/^args\.databaseName/, "dify:dbName"], [/^args\.pluginDatabaseName/, "dify:pluginDbName"], ...IMAGES,
+  ],
+  DifyBackups: [
+    [/^args\.retentionDays/, "dify:backupRetentionDays"], [/^args\.schedule/, "dify:backupSchedule"],
+    [/^args\.verifySchedule/, "dify:restoreVerifySchedule"], [/^args\.(copyRegion|replicaRegion)/, "dify:backupCopyRegion"], ...IMAGES,
+  ],
+  DifyObservability: [
+    [/^args\.region/, "aws:region"], [/^args\.(appNamespace|namespace)/, "dify:namespace"], [/^args\.logRetentionDays/, "dify:logRetentionDays"],
+    [/^args\.cloudwatchAddonVersion/, "dify:cloudwatchAddonVersion"], [/^args\.alarmEmails.*/, "dify:alarmEmails"],
+    [/^args\.alarmThresholds(.*)/, (m) => `dify:alarmThresholds${m[1]}`], ...IMAGES,
+  ],
+};
+
+/** The config key an argument of `component` comes from, or undefined. */
+function configKeyOf(component: string, argPath: string): string | undefined {
+  for (const [re, key] of CONFIG_ORIGIN[component] ?? []) {
+    const m = re.exec(argPath);
+    if (m) return typeof key === "string" ? key : key(m);
+  }
+  return undefined;
+}
+
+/**
+ * Runs `validate` (a component's own argument checks) and turns what it refuses into stack
+ * config problems: each names the config key the argument comes from (or, for a value the
+ * program derives, the component argument), what was given and what is allowed.
+ */
+function asConfigProblems(component: string, validate: () => void, problems: string[]): void {
+  try {
+    validate();
+  } catch (e) {
+    if (e instanceof ArgumentError) {
+      for (const p of e.problems) {
+        const key = configKeyOf(component, p.path);
+        problems.push(key
+          ? formatProblem({ ...p, path: key })
+          : `${formatProblem(p).replace(/^args\./, `${component} argument `)} (derived from the stack config by program/settings.ts)`);
+      }
+    } else if (e instanceof Error) {
+      // A component not on the shared collector yet: its message names the argument.
+      const keys = [...new Set([...e.message.matchAll(/args\.[\w.[\]"-]+/g)].map((m) => configKeyOf(component, m[0])).filter((k): k is string => !!k))];
+      problems.push(`${keys.length ? keys.join(", ") : `${component} arguments derived from the stack config`}: ${e.message}`);
+    } else {
+      throw e;
+    }
+  }
+}
+
+/**
+ * Every component's plain arguments for `stack`, each validated by its component's own checks
+ * before the first resource is registered. Throws a ConfigError (every problem, each naming the
+ * config key) when a component refuses what the config produced.
  */
 export function stackSettings(c: DifyStackConfig, stack: string): StackSettings {
-  const s = settingsFor(c, stack);
-  // Validate every component's arguments before the first resource is registered.
-  resolveClusterArgs(NAME, s.cluster);
-  resolvePlan(NAME, { ...placeholderApp(c), ...s.app });
-  validateBackupsArgs(NAME, {
-    ...s.backups,
-    database: placeholderApp(c).database,
-    auroraClusterArn: PENDING,
-    oidcProvider: { arn: PENDING, issuer: PENDING },
-  });
-  if (c.observability.enabled) {
-    resolveObservability(NAME, { ...s.observability, clusterName: PENDING, oidcProvider: { arn: PENDING, issuer: PENDING }, databaseClusterIdentifier: PENDING, redisReplicationGroupId: PENDING });
-  }
-  return s;
+  const problems: string[] = [];
+  let s: StackSettings | undefined;
+  asConfigProblems("DifyApp", () => { s = settingsFor(c, stack); }, problems);
+  if (!s) throw new ConfigError(problems);
+  const settings = s;
+  asConfigProblems("DifyCluster", () => resolveClusterArgs(NAME, settings.cluster), problems);
+  asConfigProblems("DifyDatabaseHA", () => poolSettingsFor(NAME, settings.data), problems);
+  asConfigProblems("DifyApp", () => resolvePlan(NAME, settings.app), problems);
+  asConfigProblems("DifyBackups", () => validateBackupsArgs(NAME, settings.backups), problems);
+  if (c.observability.enabled) asConfigProblems("DifyObservability", () => resolveObservability(NAME, settings.observability), problems);
+  if (problems.length) throw new ConfigError([...new Set(problems)]);
+  return settings;
 }

@@ -45,8 +45,8 @@ describe("DifyApp mail", () => {
 
   it("refuses incomplete mail settings", async () => {
     for (const [mail, re] of [
-      [{ type: MailType.Smtp, from: "a@b.io", secret: "x" }, /args\.mail\.smtpServer must be a host name/],
-      [{ type: MailType.Resend, from: "nobody", secret: "x" }, /args\.mail\.from must be an e-mail address/],
+      [{ type: MailType.Smtp, from: "a@b.io", secret: "x" }, /args\.mail\.smtpServer: got nothing, allowed a host name/],
+      [{ type: MailType.Resend, from: "nobody", secret: "x" }, /args\.mail\.from: got "nobody", allowed an e-mail address/],
     ] as const) {
       const r = await runRefused({ mail });
       assert.match(r.message, re);

@@ -46,22 +46,24 @@ describe("DifyApp upgrades", () => {
 
 describe("DifyApp refuses bad args before creating anything", () => {
   const cases: [string, Partial<DifyAppArgs>, RegExp][] = [
-    ["unknown service", { services: { apii: { replicas: 2 } } }, /args\.services has unknown service "apii"; allowed: api, worker/],
-    ["replicas at the PDB minimum", { services: { api: { replicas: 2, minReplicas: 2, pdbMinAvailable: 2 } } }, /replicas\/minReplicas \(2\) must be greater than pdbMinAvailable \(2\)/],
-    ["minReplicas above maxReplicas", { services: { web: { minReplicas: 5, maxReplicas: 4, replicas: 5 } } }, /minReplicas \(5\) must not exceed maxReplicas \(4\)/],
-    ["two beats", { services: { "worker-beat": { replicas: 2 } } }, /args\.services\["worker-beat"\]\.replicas must be exactly 1.*got 2/],
-    ["domain with a scheme", { domain: "https://dify.example.com" }, /args\.domain must be a lowercase host name.*got "https:\/\/dify\.example\.com"/],
-    ["single-label domain", { domain: "localhost" }, /args\.domain must be a lowercase host name/],
-    ["unknown version", { difyVersion: "1.2.3" }, /args\.difyVersion must be one of 1\.16\.1.*got "1\.2\.3"/],
-    ["bad quantity", { services: { api: { memoryLimit: "2GB" } } }, /args\.services\["api"\]\.memoryLimit must be a Kubernetes quantity.*got "2GB"/],
-    ["request above limit", { services: { worker: { cpuRequest: "3", cpuLimit: "2" } } }, /cpuRequest 3 must not exceed cpuLimit 2/],
-    ["HPA knob on a fixed service", { services: { sandbox: { maxReplicas: 4 } } }, /maxReplicas is only allowed for autoscaled services/],
-    ["credential in extraEnv", { extraEnv: { MAIL_PASSWORD: "x" } }, /args\.extraEnv\["MAIL_PASSWORD"\] looks like a credential/],
-    ["bad CIDR", { dataCidrs: ["10.0.0.0/33"] }, /args\.dataCidrs must contain IPv4 CIDRs.*"10\.0\.0\.0\/33"/],
-    ["no data CIDRs", { dataCidrs: [] }, /args\.dataCidrs must list at least one IPv4 CIDR/],
-    ["unpinned image", { difyVersion: "x", extraVersions: { x: { ...NEXT_SET, web: "langgenius/dify-web:latest" } } }, /image "web" of Dify x must be pinned/],
-    ["agent backend", { enableAgentBackend: true }, /enableAgentBackend=true is not supported yet/],
-    ["namespace not a DNS label", { namespace: "Dify_Prod" }, /args\.namespace must be a DNS label.*got "Dify_Prod"/],
+    ["unknown service", { services: { apii: { replicas: 2 } } }, /args\.services\["apii"\]: got \{"replicas":2\}, allowed a service of api, worker/],
+    ["replicas at the PDB minimum", { services: { api: { replicas: 2, minReplicas: 2, pdbMinAvailable: 2 } } }, /args\.services\["api"\]\.pdbMinAvailable: got 2, allowed 0 to 1, below the 2 replica\(s\)/],
+    ["minReplicas above maxReplicas", { services: { web: { minReplicas: 5, maxReplicas: 4, replicas: 5 } } }, /args\.services\["web"\]\.minReplicas: got 5, allowed at most maxReplicas 4/],
+    ["two beats", { services: { "worker-beat": { replicas: 2 } } }, /args\.services\["worker-beat"\]\.replicas: got 2, allowed only 1 \(worker-beat is a singleton/],
+    ["domain with a scheme", { domain: "https://dify.example.com" }, /args\.domain: got "https:\/\/dify\.example\.com", allowed a DNS host name/],
+    ["single-label domain", { domain: "localhost" }, /args\.domain: got "localhost", allowed a DNS host name/],
+    ["unknown version", { difyVersion: "1.2.3" }, /args\.difyVersion: got "1\.2\.3", allowed one of 1\.16\.1/],
+    ["bad quantity", { services: { api: { memoryLimit: "2GB" } } }, /args\.services\["api"\]\.memoryLimit: got "2GB", allowed a memory quantity/],
+    ["memory as CPU", { services: { api: { cpuLimit: "1Gi" } } }, /args\.services\["api"\]\.cpuLimit: got "1Gi", allowed a CPU quantity such as "500m" or "2"/],
+    ["request above limit", { services: { worker: { cpuRequest: "3", cpuLimit: "2" } } }, /args\.services\["worker"\]\.cpuRequest: got "3", allowed at most cpuLimit "2"/],
+    ["request above the default limit", { services: { worker: { memoryRequest: "64Gi" } } }, /args\.services\["worker"\]\.memoryRequest: got "64Gi", allowed at most memoryLimit "[^"]+" \(DifyApp's default for this service; set memoryLimit too\)/],
+    ["HPA knob on a fixed service", { services: { sandbox: { maxReplicas: 4 } } }, /args\.services\["sandbox"\]\.maxReplicas: got 4, allowed nothing: only autoscaled services/],
+    ["credential in extraEnv", { extraEnv: { MAIL_PASSWORD: "x" } }, /args\.extraEnv\["MAIL_PASSWORD"\]: got "MAIL_PASSWORD", allowed a plain setting: this name looks like a credential/],
+    ["bad CIDR", { dataCidrs: ["10.0.0.0/33"] }, /args\.dataCidrs\[0\]: got "10\.0\.0\.0\/33", allowed an IPv4 CIDR/],
+    ["no data CIDRs", { dataCidrs: [] }, /args\.dataCidrs: got \[\], allowed at least 1 item/],
+    ["unpinned image", { difyVersion: "x", extraVersions: { x: { ...NEXT_SET, web: "langgenius/dify-web:latest" } } }, /args\.extraVersions\["x"\]\.web: got "langgenius\/dify-web:latest", allowed an image pinned/],
+    ["agent backend", { enableAgentBackend: true }, /args\.enableAgentBackend: got true, allowed false/],
+    ["namespace not a DNS label", { namespace: "Dify_Prod" }, /args\.namespace: got "Dify_Prod", allowed a DNS-1123 label/],
   ];
   for (const [what, over, msg] of cases) {
     it(`refuses ${what}`, async () => {
@@ -71,6 +73,14 @@ describe("DifyApp refuses bad args before creating anything", () => {
       assert.equal(r.resources.length, 0, "nothing was registered");
     });
   }
+
+  it("reports every problem at once", async () => {
+    const r = await runRefused({ namespace: "Dify_Prod", domain: "localhost", services: { api: { cpuRequest: "1Gi", replicas: 0 } } });
+    for (const path of ["args.namespace", "args.domain", 'args.services["api"].cpuRequest', 'args.services["api"].replicas']) {
+      assert.ok(r.message.includes(`${path}: got `), `${path} in: ${r.message}`);
+    }
+    assert.equal(r.resources.length, 0);
+  });
 
   it("accepts a dev profile: single replicas, no PDBs, queue groups", async () => {
     const rs = (await runApp({

@@ -6,6 +6,7 @@
 import { strict as assert } from "assert";
 import { helmImage, imageRef, registryPrefixProblem } from "../components/k8s/images";
 import { resolveClusterArgs } from "../components/cluster/args";
+import { Problems } from "../components/checks";
 import { resolveEgress } from "../components/app/egress";
 import { squidConf } from "../components/app/squid";
 import { validateBackupsArgs } from "../components/backups/args";
@@ -62,20 +63,23 @@ describe("component arguments for closed networks", () => {
 
   it("DifyApp refuses an empty allow-list in closed mode, bad domains and a proxy that is not host:port", () => {
     const base = {} as DifyAppArgs;
-    assert.throws(() => resolveEgress("prod", { ...base, closedNetwork: true }), /DifyApp "prod": args\.egressAllowedDomains must name at least one domain with closedNetwork/);
-    assert.throws(() => resolveEgress("prod", { ...base, closedNetwork: true, egressAllowedDomains: [] }), /must name at least one domain/);
-    assert.throws(() => resolveEgress("prod", { ...base, egressAllowedDomains: ["*.openai.com"] }), /lowercase DNS names.*got "\*\.openai\.com"/);
-    assert.throws(() => resolveEgress("prod", { ...base, egressUpstreamProxy: "http://proxy:3128" }), /args\.egressUpstreamProxy must be "host:port"/);
-    assert.throws(() => resolveEgress("prod", { ...base, pipMirrorUrl: "https://user:pw@pypi.corp/simple" }), /args\.pipMirrorUrl must be an http\(s\) URL .* without credentials/);
-    const e = resolveEgress("prod", { ...base, closedNetwork: true, egressAllowedDomains: [".openai.com"], pipMirrorUrl: "https://pypi.corp.example/simple" });
+    const egress = (a: DifyAppArgs) => {
+      const p = new Problems('DifyApp "prod"');
+      const plan = resolveEgress(p, a);
+      p.throwIfAny();
+      return plan;
+    };
+    assert.throws(() => egress({ ...base, closedNetwork: true }), /DifyApp "prod": args\.egressAllowedDomains: got nothing, allowed at least one domain with closedNetwork/);
+    assert.throws(() => egress({ ...base, closedNetwork: true, egressAllowedDomains: [] }), /allowed at least one domain/);
+    assert.throws(() => egress({ ...base, egressAllowedDomains: ["*.openai.com"] }), /args\.egressAllowedDomains\[0\]: got "\*\.openai\.com", allowed a lowercase DNS name/);
+    assert.throws(() => egress({ ...base, egressUpstreamProxy: "http://proxy:3128" }), /args\.egressUpstreamProxy: got "http:\/\/proxy:3128", allowed "host:port"/);
+    assert.throws(() => egress({ ...base, pipMirrorUrl: "https://user:pw@pypi.corp/simple" }), /args\.pipMirrorUrl: got .*, allowed an http\(s\) URL .* without credentials/);
+    const e = egress({ ...base, closedNetwork: true, egressAllowedDomains: [".openai.com"], pipMirrorUrl: "https://pypi.corp.example/simple" });
     assert.deepEqual(e.allowedDomains, [".openai.com", "pypi.corp.example"], "the pip mirror host joins the allow-list");
   });
 
   it("DifyBackups refuses a bad registry prefix before anything is created", () => {
     assert.throws(() => validateBackupsArgs("prod", {
-      database: { host: "h", readerHost: "h", port: 5432, database: "dify", pluginDatabase: "dify_plugin", username: "dify", password: "x", sslMode: "require" },
-      auroraClusterArn: "arn:aws:rds:us-east-1:123456789012:cluster:x",
-      oidcProvider: { arn: "a", issuer: "i" },
       imageSource: { registry: "myorg" },
     }), /args\.imageSource\.registry must be a registry host/);
   });

@@ -86,7 +86,7 @@ describe("stack config", () => {
   });
 
   it("refuses inconsistent values", () => {
-    refused("prod", { "dify:services": { api: { minReplicas: 5, maxReplicas: 2 } } }, "dify:services.api.minReplicas", /allowed minReplicas <= maxReplicas/);
+    refused("prod", { "dify:services": { api: { minReplicas: 5, maxReplicas: 2 } } }, "dify:services.api.minReplicas", /got 5, allowed at most maxReplicas 2/);
     refused("prod", { "dify:services": { web: { replicas: 2, pdbMinAvailable: 2 } } }, "dify:services.web.pdbMinAvailable", /allowed 0 to 1/);
     refused("prod", { "dify:workerNodeMinSize": 5, "dify:workerNodeMaxSize": 4 }, "dify:workerNodeMinSize", /allowed min <= max/);
     refused("prod", { "dify:services": { "worker-beat": { replicas: 2 } } }, "dify:services.worker-beat.replicas", /singleton/);
@@ -118,9 +118,20 @@ describe("stack config", () => {
   });
 
   it("refuses unknown services and fields inside dify:services", () => {
-    refused("prod", { "dify:services": { apix: { replicas: 2 } } }, "dify:services.apix", /unknown service, allowed one of api, worker/);
-    refused("prod", { "dify:services": { api: { cpu: "1" } } }, "dify:services.api.cpu", /unknown field/);
+    refused("prod", { "dify:services": { apix: { replicas: 2 } } }, "dify:services.apix", /allowed a service of api, worker/);
+    refused("prod", { "dify:services": { api: { cpu: "1" } } }, "dify:services.api.cpu", /got "1", allowed only the settings replicas, minReplicas/);
     refused("prod", { "dify:services": { api: { memoryLimit: "2GB" } } }, "dify:services.api.memoryLimit", /memory quantity/);
+    refused("prod", { "dify:services": { api: { cpuLimit: "1Gi" } } }, "dify:services.api.cpuLimit", /got "1Gi", allowed a CPU quantity/);
+  });
+
+  it("checks dify:services with DifyApp's own rules, and says when the conflicting value came from the preset", () => {
+    // dev's preset caps api at maxReplicas 3: 5 replicas conflict with a value the user never wrote.
+    refused("dev", { "dify:services": { api: { replicas: 5 } } }, "dify:services.api.replicas",
+      /got 5, allowed from minReplicas 1 \(the dev preset's value; set minReplicas too\) to maxReplicas 3 \(the dev preset's value; set maxReplicas too\)/);
+    // A request above the catalog's limit names the default it conflicts with.
+    refused("prod", { "dify:services": { api: { cpuRequest: "64" } } }, "dify:services.api.cpuRequest", /got "64", allowed at most cpuLimit "[^"]+" \(DifyApp's default for this service; set cpuLimit too\)/);
+    // The user's own limit below the dev preset's request: the user's key is named, the preset's value cited.
+    refused("dev", { "dify:services": { api: { cpuLimit: "100m" } } }, "dify:services.api.cpuLimit", /got "100m", allowed at least cpuRequest "250m" \(the dev preset's value; set cpuRequest too\)/);
   });
 
   it("refuses bad observability settings (retention CloudWatch rejects, unknown or out-of-range thresholds, bad e-mail, alarms without observability)", () => {

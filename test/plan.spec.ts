@@ -172,6 +172,34 @@ describe("offline plan", function () {
     assert.ok(!/\n\s+at /.test(r.stderr), "no stack trace");
     assert.equal(r.stdout, "", "nothing was planned");
   });
+
+  /** The real CLI entry (scripts/plan.js) with `--config` overrides. */
+  const cli = (stack: string, ...config: string[]) =>
+    spawnSync(process.execPath, ["scripts/plan.js", "--stack", stack, ...config.flatMap((c) => ["--config", c])], { cwd: PROJECT_ROOT, encoding: "utf8" });
+
+  it("a service override that conflicts with the preset exits 2 naming the config key and the preset's value", () => {
+    const r = cli("dev", 'dify:services={"api":{"replicas":5}}');
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^\s+dify:services\.api\.replicas: got 5, allowed from minReplicas 1 \(the dev preset's value; set minReplicas too\) to maxReplicas 3 \(the dev preset's value; set maxReplicas too\)$/m);
+    assert.ok(!r.stderr.includes("args."), "no component argument the user never wrote");
+    assert.ok(!/\n\s+at /.test(r.stderr), "no stack trace");
+  });
+
+  it("a CPU request above its limit, or memory given as CPU, exits 2 naming the config key", () => {
+    const r = cli("prod", 'dify:services={"api":{"cpuRequest":"3","cpuLimit":"2"},"worker":{"cpuLimit":"1Gi"}}');
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^\s+dify:services\.api\.cpuRequest: got "3", allowed at most cpuLimit "2"$/m);
+    assert.match(r.stderr, /^\s+dify:services\.worker\.cpuLimit: got "1Gi", allowed a CPU quantity such as "500m" or "2"/m);
+  });
+
+  it("a value the config table accepts but a component refuses exits 2 naming the config key, not the argument", () => {
+    // dify:namespace passes the table's DNS-label check (63), but DifyApp keeps room for "<ns>-sandbox" (55).
+    const ns = `d${"x".repeat(58)}`;
+    const r = cli("dev", `dify:namespace=${ns}`);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^\\s+dify:namespace: got "${ns}", allowed a DNS-1123 label.*at most 55 characters$`, "m"));
+    assert.ok(!/\n\s+at /.test(r.stderr), "no stack trace");
+  });
 });
 
 describe("restoring: one config change points Dify at a restored database", function () {

@@ -135,3 +135,6 @@ export interface DifyAppArgs {
   /** Protect the namespace (deleting it deletes everything in it) and the generated keys (SECRET_KEY, ...) from deletion and replacement. Recommended true in prod. Default false. */
   protect?: boolean;
 }
+
+/** What DifyApp validates before registering anything: its args without the connection handles (Outputs, checked by their types). */
+export type DifyAppSettings = Omit<DifyAppArgs, "database" | "redis" | "storage">;

@@ -4,7 +4,8 @@
  * a closed network usable (a Python package mirror for plugin installs, the marketplace switch).
  * Validated before anything is registered.
  */
-import { DifyAppArgs } from "./args";
+import { Problems } from "../checks";
+import { DifyAppSettings } from "./args";
 
 /** Egress settings, resolved. */
 export interface EgressPlan {
@@ -24,41 +25,39 @@ export interface EgressPlan {
 const DOMAIN = /^\.?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
 const HOST_PORT = /^((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?):(\d{1,5})$/;
 
-/** Validates the egress args of DifyApp `name`; throws an Error naming the argument. */
-export function resolveEgress(name: string, args: DifyAppArgs): EgressPlan {
-  const fail = (msg: string): never => { throw new Error(`DifyApp "${name}": ${msg}`); };
+/** Validates the egress args of DifyApp; problems go to `p`. */
+export function resolveEgress(p: Problems, args: DifyAppSettings): EgressPlan {
   const closedNetwork = args.closedNetwork ?? false;
   let allowedDomains: string[] | undefined;
   if (args.egressAllowedDomains !== undefined) {
-    if (!Array.isArray(args.egressAllowedDomains)) fail(`args.egressAllowedDomains must be a list of domains, got ${JSON.stringify(args.egressAllowedDomains)}`);
-    for (const d of args.egressAllowedDomains) {
-      if (typeof d !== "string" || !DOMAIN.test(d)) {
-        fail(`args.egressAllowedDomains entries must be lowercase DNS names ("api.openai.com", or ".openai.com" for the domain and its subdomains; no scheme, port, path or wildcard "*"), got ${JSON.stringify(d)}`);
-      }
+    if (p.items("args.egressAllowedDomains", args.egressAllowedDomains, (d) => (DOMAIN.test(d) ? undefined : 'a lowercase DNS name ("api.openai.com", or ".openai.com" for the domain and its subdomains; no scheme, port, path or wildcard "*")'))) {
+      allowedDomains = [...new Set(args.egressAllowedDomains)];
+    } else {
+      allowedDomains = [];
     }
-    allowedDomains = [...new Set(args.egressAllowedDomains)];
   }
-  if (closedNetwork && (allowedDomains === undefined || allowedDomains.length === 0)) {
-    fail("args.egressAllowedDomains must name at least one domain with closedNetwork: the SSRF proxy is the only way out and Dify must reach an LLM provider " +
+  if (closedNetwork && (args.egressAllowedDomains ?? []).length === 0) {
+    p.add("args.egressAllowedDomains", args.egressAllowedDomains, "at least one domain with closedNetwork: the SSRF proxy is the only way out and Dify must reach an LLM provider " +
       '(e.g. ["bedrock-runtime.us-east-1.amazonaws.com"] through its VPC endpoint, or ["api.openai.com"] through egressUpstreamProxy)');
   }
   let upstreamProxy: EgressPlan["upstreamProxy"];
   if (args.egressUpstreamProxy !== undefined) {
     const m = HOST_PORT.exec(args.egressUpstreamProxy);
     const port = m ? Number(m[2]) : 0;
-    if (!m || port < 1 || port > 65535) fail(`args.egressUpstreamProxy must be "host:port" (a lowercase host name or IPv4 address and a port 1-65535, no scheme), got ${JSON.stringify(args.egressUpstreamProxy)}`);
-    upstreamProxy = { host: m![1], port };
+    if (!m || port < 1 || port > 65535) p.add("args.egressUpstreamProxy", args.egressUpstreamProxy, '"host:port" (a lowercase host name or IPv4 address and a port 1-65535, no scheme)');
+    else upstreamProxy = { host: m[1], port };
   }
   let pipMirrorUrl: string | undefined;
   if (args.pipMirrorUrl !== undefined) {
     let u: URL | undefined;
     try { u = new URL(args.pipMirrorUrl); } catch { /* reported below */ }
     if (!u || !/^https?:$/.test(u.protocol) || u.username || u.password) {
-      fail(`args.pipMirrorUrl must be an http(s) URL of a Python package index without credentials (e.g. "https://pypi.corp.example/simple"), got ${JSON.stringify(args.pipMirrorUrl)}`);
+      p.add("args.pipMirrorUrl", args.pipMirrorUrl, 'an http(s) URL of a Python package index without credentials (e.g. "https://pypi.corp.example/simple")');
+    } else {
+      pipMirrorUrl = args.pipMirrorUrl;
+      // Plugin installs reach the mirror through the proxy: allow its host when a list is in force.
+      if (allowedDomains && !allowedDomains.includes(u.hostname)) allowedDomains.push(u.hostname);
     }
-    pipMirrorUrl = args.pipMirrorUrl;
-    // Plugin installs reach the mirror through the proxy: allow its host when a list is in force.
-    if (allowedDomains && !allowedDomains.includes(u!.hostname)) allowedDomains.push(u!.hostname);
   }
   return { allowedDomains, upstreamProxy, pipMirrorUrl, marketplaceEnabled: args.marketplaceEnabled ?? true, closedNetwork };
 }

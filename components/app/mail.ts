@@ -6,6 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Problem } from "../checks";
 
 /** Mail provider (Dify's MAIL_TYPE). */
 export enum MailType {
@@ -56,16 +57,17 @@ const SECRET_ENV: Record<MailType, string> = {
 };
 
 /** Validation problems of the mail args (empty when fine), each naming the argument. */
-export function mailProblems(m: DifyMailArgs | undefined): string[] {
+export function mailProblems(m: DifyMailArgs | undefined): Problem[] {
   if (!m) return [];
-  const p: string[] = [];
-  if (!Object.values(MailType).includes(m.type)) p.push(`args.mail.type must be one of ${Object.values(MailType).join(", ")}, got "${m.type}"`);
-  if (typeof m.from !== "string" || !/@[^@\s]+\.[^@\s]+>?$/.test(m.from.trim())) p.push(`args.mail.from must be an e-mail address (optionally "Name <address>"), got "${m.from}"`);
-  if (m.secret === undefined || m.secret === "") p.push("args.mail.secret is required (the SMTP password or the provider's API key, as a secret)");
+  const p: Problem[] = [];
+  const bad = (path: string, got: unknown, allowed: string) => p.push({ path: `args.mail.${path}`, got, allowed });
+  if (!Object.values(MailType).includes(m.type)) bad("type", m.type, `one of ${Object.values(MailType).join(", ")}`);
+  if (typeof m.from !== "string" || !/@[^@\s]+\.[^@\s]+>?$/.test(m.from.trim())) bad("from", m.from, 'an e-mail address (optionally "Name <address>")');
+  if (m.secret === undefined || m.secret === "") bad("secret", undefined, "the SMTP password or the provider's API key, as a secret");
   if (m.type === MailType.Smtp) {
-    if (!m.smtpServer || !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(m.smtpServer)) p.push(`args.mail.smtpServer must be a host name for smtp, got "${m.smtpServer ?? ""}"`);
-    if (m.smtpPort !== undefined && (!Number.isInteger(m.smtpPort) || m.smtpPort < 1 || m.smtpPort > 65535)) p.push(`args.mail.smtpPort must be a port from 1 to 65535, got ${m.smtpPort}`);
-    if (m.smtpTls !== undefined && !Object.values(SmtpTls).includes(m.smtpTls)) p.push(`args.mail.smtpTls must be one of ${Object.values(SmtpTls).join(", ")}, got "${m.smtpTls}"`);
+    if (!m.smtpServer || !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(m.smtpServer)) bad("smtpServer", m.smtpServer, "a host name (required for smtp)");
+    if (m.smtpPort !== undefined && (!Number.isInteger(m.smtpPort) || m.smtpPort < 1 || m.smtpPort > 65535)) bad("smtpPort", m.smtpPort, "a port from 1 to 65535");
+    if (m.smtpTls !== undefined && !Object.values(SmtpTls).includes(m.smtpTls)) bad("smtpTls", m.smtpTls, `one of ${Object.values(SmtpTls).join(", ")}`);
   }
   return p;
 }

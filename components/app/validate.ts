@@ -1,13 +1,14 @@
 /**
  * Argument validation and defaulting, run before the component registers anything so that bad
- * input never half-creates a stack. Every message names the component, the argument, what was
- * given and what is allowed.
+ * input never half-creates a stack. Every problem is collected (components/checks) and reported
+ * at once, naming the argument, what was given and what is allowed.
  */
 import { mailProblems } from "./mail";
-import { DifyAppArgs, ServiceSettings } from "./args";
+import { DifyAppSettings, ServiceSettings } from "./args";
 import { CATALOG, HpaDefaults, ResourceDefaults, SERVICE_KEYS, ServiceSpec } from "./catalog";
 import { DEFAULT_DIFY_VERSION, DIFY_VERSIONS, DifyImageSet } from "./versions";
 import { imageRef, validateImageSource } from "../k8s/images";
+import { cidr, cpuQuantity, dnsLabel, envName, celeryQueue, hostname, memoryQuantity, parseQuantity, Problems, show } from "../checks";
 import { EgressPlan, resolveEgress } from "./egress";
 
 /** A catalog row with the user's overrides applied: what the builder instantiates. */
@@ -41,196 +42,236 @@ export const DEFAULT_PRIVATE_CIDRS: readonly string[] = [
   "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16",
 ];
 
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
-const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Names that hold credentials: they belong in Secrets, never in `extraEnv`. */
 const CREDENTIAL_NAME = /(PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE|_KEY$|_KEY_|^KEY$|API_KEY|BROKER_URL|DSN$|_URL_WITH_AUTH)/i;
 
-const SUFFIX: Record<string, number> = {
-  m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-};
+/** Every setting a service override may carry (ServiceSettings). */
+export const SERVICE_SETTING_FIELDS: readonly (keyof ServiceSettings)[] = [
+  "replicas", "minReplicas", "maxReplicas", "cpuRequest", "cpuLimit", "memoryRequest", "memoryLimit",
+  "targetCpuUtilization", "targetMemoryUtilization", "pdbMinAvailable",
+];
 
-/** Parses a Kubernetes quantity ("500m", "1Gi") to a number, or undefined when malformed. */
-export function parseQuantity(q: string): number | undefined {
-  const m = QUANTITY.exec(q);
-  if (!m) return undefined;
-  return parseFloat(m[1]) * (m[3] ? SUFFIX[m[3]] : 1);
+/** How service problems are named: the argument path, and where a value came from. */
+export interface ServiceCheckContext {
+  /** Path of one service's settings, e.g. `args.services["api"]` or `dify:services.api`. */
+  path(service: string): string;
+  /**
+   * Where a field's value came from when the user did not write it there (e.g. "the dev
+   * preset"); cited in messages so the user knows what else to set. Default: the caller.
+   */
+  origin?(service: string, field: string): string | undefined;
 }
 
-function fail(name: string, msg: string): never {
-  throw new Error(`DifyApp "${name}": ${msg}`);
-}
+const ARGS_CONTEXT: ServiceCheckContext = { path: (s) => `args.services["${s}"]` };
 
-function intIn(name: string, arg: string, v: number | undefined, min: number, max: number): void {
-  if (v === undefined) return;
-  if (!Number.isInteger(v) || v < min || v > max) fail(name, `${arg} must be an integer from ${min} to ${max}, got ${v}`);
-}
-
-function checkCidrs(name: string, arg: string, v: string[] | undefined, required: boolean): void {
-  if (v === undefined || v.length === 0) {
-    if (required) fail(name, `${arg} must list at least one IPv4 CIDR (e.g. "10.0.0.0/16"), got ${JSON.stringify(v)}`);
-    return;
+/**
+ * THE validator of per-service settings (DifyApp's args and the program's `dify:services`): every
+ * problem of `o` for catalog row `spec` goes to `p`; returns the service with defaults applied
+ * (invalid values fall back to the catalog's, so checking can go on).
+ */
+export function resolveService(p: Problems, spec: ServiceSpec, o: ServiceSettings, suffix: string, extraEnv: Record<string, string>, ctx: ServiceCheckContext = ARGS_CONTEXT): ResolvedService {
+  const base = ctx.path(suffix);
+  const at = (f: string) => `${base}.${f}`;
+  /** Where a field's value came from when the caller did not write it: a preset, or the catalog. */
+  const originOf = (f: keyof ServiceSettings) => ((o as Record<string, unknown>)[f] !== undefined ? ctx.origin?.(suffix, f) : "DifyApp's default for this service");
+  /** The caller wrote `f` (not a preset, not a default). */
+  const fromCaller = (f: keyof ServiceSettings) => (o as Record<string, unknown>)[f] !== undefined && !ctx.origin?.(suffix, f);
+  /** `maxReplicas 3 (the dev preset's value; set maxReplicas too)`. */
+  const cite = (f: keyof ServiceSettings, v: unknown) => {
+    const from = originOf(f);
+    return `${f} ${show(v)}${from ? ` (${from}; set ${f} too)` : ""}`;
+  };
+  /** Of two conflicting fields, the one to report: the caller's own, else the first. */
+  const blame = <F extends keyof ServiceSettings>(a: F, b: F): [F, F] => (fromCaller(a) || !fromCaller(b) ? [a, b] : [b, a]);
+  if (typeof o !== "object" || o === null || Array.isArray(o)) {
+    p.add(base, o, `a map of ${SERVICE_SETTING_FIELDS.join(", ")}`);
+    o = {};
   }
-  for (const c of v) if (!CIDR.test(c)) fail(name, `${arg} must contain IPv4 CIDRs like "10.0.0.0/16", got "${c}"`);
-}
-
-function resolveService(name: string, spec: ServiceSpec, o: ServiceSettings, suffix: string, extraEnv: Record<string, string>): ResolvedService {
-  const arg = `args.services["${spec.key}"]`;
-  for (const [k, v] of Object.entries({ cpuRequest: o.cpuRequest, cpuLimit: o.cpuLimit, memoryRequest: o.memoryRequest, memoryLimit: o.memoryLimit })) {
-    if (v !== undefined && parseQuantity(v) === undefined) {
-      fail(name, `${arg}.${k} must be a Kubernetes quantity like "500m", "2" or "1Gi", got "${v}"`);
+  for (const k of Object.keys(o)) {
+    if (!(SERVICE_SETTING_FIELDS as readonly string[]).includes(k)) p.add(at(k), (o as Record<string, unknown>)[k], `only the settings ${SERVICE_SETTING_FIELDS.join(", ")}`);
+  }
+  const quantity = (f: keyof ResourceDefaults, check: typeof cpuQuantity): string => {
+    const v = o[f];
+    if (v === undefined) return spec.resources[f];
+    return p.check(at(f), v, check) ? v : spec.resources[f];
+  };
+  const resources: ResourceDefaults = {
+    cpuRequest: quantity("cpuRequest", cpuQuantity),
+    cpuLimit: quantity("cpuLimit", cpuQuantity),
+    memoryRequest: quantity("memoryRequest", memoryQuantity),
+    memoryLimit: quantity("memoryLimit", memoryQuantity),
+  };
+  for (const [req, lim] of [["cpuRequest", "cpuLimit"], ["memoryRequest", "memoryLimit"]] as const) {
+    if (parseQuantity(resources[req])! > parseQuantity(resources[lim])!) {
+      const [bad, other] = blame(req, lim);
+      p.add(at(bad), resources[bad], `${bad === req ? "at most" : "at least"} ${cite(other, resources[other])}`);
     }
   }
-  const resources: ResourceDefaults = {
-    cpuRequest: o.cpuRequest ?? spec.resources.cpuRequest,
-    cpuLimit: o.cpuLimit ?? spec.resources.cpuLimit,
-    memoryRequest: o.memoryRequest ?? spec.resources.memoryRequest,
-    memoryLimit: o.memoryLimit ?? spec.resources.memoryLimit,
+  const int = (f: keyof ServiceSettings, min: number, unit = ""): number | undefined => {
+    const v = o[f];
+    if (v === undefined) return undefined;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > 100) {
+      p.add(at(f), v, `an integer from ${min} to 100${unit}`);
+      return undefined;
+    }
+    return v;
   };
-  if (parseQuantity(resources.cpuRequest)! > parseQuantity(resources.cpuLimit)!) {
-    fail(name, `${arg}: cpuRequest ${resources.cpuRequest} must not exceed cpuLimit ${resources.cpuLimit}`);
-  }
-  if (parseQuantity(resources.memoryRequest)! > parseQuantity(resources.memoryLimit)!) {
-    fail(name, `${arg}: memoryRequest ${resources.memoryRequest} must not exceed memoryLimit ${resources.memoryLimit}`);
-  }
-  intIn(name, `${arg}.replicas`, o.replicas, 1, 100);
-  intIn(name, `${arg}.minReplicas`, o.minReplicas, 1, 100);
-  intIn(name, `${arg}.maxReplicas`, o.maxReplicas, 1, 100);
-  intIn(name, `${arg}.pdbMinAvailable`, o.pdbMinAvailable, 0, 100);
-  intIn(name, `${arg}.targetCpuUtilization`, o.targetCpuUtilization, 1, 100);
-  intIn(name, `${arg}.targetMemoryUtilization`, o.targetMemoryUtilization, 1, 100);
+  const given = {
+    replicas: int("replicas", 1),
+    minReplicas: int("minReplicas", 1),
+    maxReplicas: int("maxReplicas", 1),
+    pdbMinAvailable: int("pdbMinAvailable", 0),
+    targetCpuUtilization: int("targetCpuUtilization", 1, " (percent of the CPU request)"),
+    targetMemoryUtilization: int("targetMemoryUtilization", 1, " (percent of the memory request)"),
+  };
 
   if (spec.singleton) {
-    if (o.replicas !== undefined && o.replicas !== 1) {
-      fail(name, `${arg}.replicas must be exactly 1 (Celery beat is a singleton: two beats run every schedule twice), got ${o.replicas}`);
+    if (given.replicas !== undefined && given.replicas !== 1) {
+      p.add(at("replicas"), given.replicas, `only 1 (${spec.key} is a singleton: two Celery beats run every schedule twice)`);
     }
-    if (o.minReplicas !== undefined || o.maxReplicas !== undefined || o.pdbMinAvailable) {
-      fail(name, `${arg}: ${spec.key} is a singleton; minReplicas, maxReplicas and pdbMinAvailable are not allowed`);
+    for (const f of ["minReplicas", "maxReplicas", "pdbMinAvailable"] as const) {
+      if (o[f] !== undefined && !(f === "pdbMinAvailable" && o[f] === 0)) p.add(at(f), o[f], `nothing (${spec.key} is a singleton)`);
     }
   }
   if (!spec.hpa) {
-    for (const k of ["minReplicas", "maxReplicas", "targetCpuUtilization", "targetMemoryUtilization"] as const) {
-      if (o[k] !== undefined) fail(name, `${arg}.${k} is only allowed for autoscaled services (api, web, worker), got it for "${spec.key}"`);
+    for (const f of ["minReplicas", "maxReplicas", "targetCpuUtilization", "targetMemoryUtilization"] as const) {
+      if (o[f] !== undefined) p.add(at(f), o[f], `nothing: only autoscaled services (${CATALOG.filter((s) => s.hpa).map((s) => s.key).join(", ")}) take it`);
     }
   }
-  const replicas = o.replicas ?? spec.replicas;
-  const minReplicas = o.minReplicas ?? replicas;
+  const replicas = spec.singleton ? 1 : given.replicas ?? spec.replicas;
+  const minReplicas = given.minReplicas ?? replicas;
   let hpa: HpaDefaults | undefined;
   if (spec.hpa) {
     hpa = {
-      maxReplicas: o.maxReplicas ?? Math.max(spec.hpa.maxReplicas, replicas),
-      targetCpu: o.targetCpuUtilization ?? spec.hpa.targetCpu,
-      targetMemory: o.targetMemoryUtilization ?? spec.hpa.targetMemory,
+      maxReplicas: given.maxReplicas ?? Math.max(spec.hpa.maxReplicas, replicas),
+      targetCpu: given.targetCpuUtilization ?? spec.hpa.targetCpu,
+      targetMemory: given.targetMemoryUtilization ?? spec.hpa.targetMemory,
     };
-    if (minReplicas > hpa.maxReplicas) fail(name, `${arg}: minReplicas (${minReplicas}) must not exceed maxReplicas (${hpa.maxReplicas})`);
-    if (replicas < minReplicas || replicas > hpa.maxReplicas) {
-      fail(name, `${arg}.replicas (${replicas}) must lie between minReplicas (${minReplicas}) and maxReplicas (${hpa.maxReplicas})`);
+    if (minReplicas > hpa.maxReplicas) {
+      if (given.minReplicas !== undefined) {
+        const value = { minReplicas, maxReplicas: hpa.maxReplicas };
+        const [bad, other] = blame("minReplicas", "maxReplicas");
+        p.add(at(bad), value[bad], `${bad === "minReplicas" ? "at most" : "at least"} ${cite(other, value[other])}`);
+      } else {
+        p.add(at("maxReplicas"), hpa.maxReplicas, `at least ${cite("replicas", replicas)}`);
+      }
+    } else if (replicas < minReplicas || replicas > hpa.maxReplicas) {
+      p.add(at("replicas"), replicas, `from ${cite("minReplicas", minReplicas)} to ${cite("maxReplicas", hpa.maxReplicas)}`);
     }
   }
   const floor = Math.min(replicas, minReplicas);
-  const pdbMinAvailable = o.pdbMinAvailable ?? Math.min(spec.pdbMinAvailable, floor - 1);
+  const pdbMinAvailable = given.pdbMinAvailable ?? Math.min(spec.pdbMinAvailable, floor - 1);
   if (pdbMinAvailable > 0 && floor <= pdbMinAvailable) {
-    fail(name, `${arg}: replicas/minReplicas (${floor}) must be greater than pdbMinAvailable (${pdbMinAvailable}), ` +
-      `otherwise no pod can ever be evicted and node drains hang`);
+    p.add(at("pdbMinAvailable"), pdbMinAvailable, `0 to ${floor - 1}, below the ${floor} replica(s) (a PodDisruptionBudget that keeps every replica blocks node drains and upgrades)`);
   }
   return { spec, name: suffix, replicas, minReplicas, pdbMinAvailable, hpa, resources, extraLiteralEnv: extraEnv };
 }
 
-/** Validates args and applies defaults; throws before anything is registered. */
-export function resolvePlan(name: string, args: DifyAppArgs): ResolvedPlan {
-  if (!args) fail(name, "args are required");
-  const namespace = args.namespace ?? "dify";
-  if (!DNS_LABEL.test(namespace) || namespace.length > 55) {
-    fail(name, `args.namespace must be a DNS label of at most 55 characters (the sandbox gets "<namespace>-sandbox"), got "${namespace}"`);
+/**
+ * Checks a whole map of per-service overrides (unknown services included) with resolveService.
+ * `extraServices` are accepted keys beyond the catalog (queue groups: `worker-<group>`).
+ */
+export function checkServiceOverrides(p: Problems, overrides: Record<string, unknown>, ctx: ServiceCheckContext, extraServices: readonly string[] = []): void {
+  for (const [key, o] of Object.entries(overrides)) {
+    const spec = CATALOG.find((s) => s.key === key) ?? (extraServices.includes(key) ? CATALOG.find((s) => s.key === "worker") : undefined);
+    if (!spec) {
+      p.add(ctx.path(key), o, `a service of ${[...SERVICE_KEYS, ...extraServices].join(", ")}`);
+      continue;
+    }
+    resolveService(p, spec, o as ServiceSettings, key, {}, ctx);
   }
-  validateObservability(name, args);
+}
+
+/** Validates args and applies defaults; throws (every problem at once) before anything is registered. */
+export function resolvePlan(name: string, args: DifyAppSettings): ResolvedPlan {
+  const p = new Problems(`DifyApp "${name}"`);
+  if (!args) {
+    p.add("args", args, "the arguments of DifyApp");
+    p.throwIfAny();
+  }
+  const namespace = args.namespace ?? "dify";
+  // The sandbox gets "<namespace>-sandbox": 55 + 8 = 63.
+  p.check("args.namespace", namespace, dnsLabel(55));
+  validateObservability(p, args);
   const versions = { ...DIFY_VERSIONS, ...(args.extraVersions ?? {}) };
   const version = args.difyVersion ?? DEFAULT_DIFY_VERSION;
-  const images = versions[version];
-  if (!images) fail(name, `args.difyVersion must be one of ${Object.keys(versions).join(", ")} (or a key of args.extraVersions), got "${version}"`);
+  const images = versions[version] ?? DIFY_VERSIONS[DEFAULT_DIFY_VERSION];
+  if (!versions[version]) p.add("args.difyVersion", version, `one of ${Object.keys(versions).join(", ")} (or a key of args.extraVersions)`);
   for (const [k, v] of Object.entries(images)) {
     if (typeof v !== "string" || !/^[^\s:]+(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/.test(v) || (!v.includes(":") && !v.includes("@")) || /:latest$/.test(v)) {
-      fail(name, `image "${k}" of Dify ${version} must be pinned to an exact tag or digest (not "latest"), got "${v}"`);
+      p.add(`args.extraVersions["${version}"].${k}`, v, "an image pinned to an exact tag or digest (not \"latest\")");
     }
   }
-  validateImageSource(`DifyApp "${name}"`, "args.imageSource", args.imageSource);
+  p.absorb(() => validateImageSource(`DifyApp "${name}"`, "args.imageSource", args.imageSource), "args.imageSource", args.imageSource);
   const pulled = {} as DifyImageSet;
   for (const k of Object.keys(images) as (keyof DifyImageSet)[]) {
-    try { pulled[k] = imageRef(images[k], args.imageSource); } catch (e) { fail(name, `image "${k}" of Dify ${version}: ${(e as Error).message}`); }
+    try { pulled[k] = imageRef(images[k], args.imageSource); } catch (e) { p.add(`args.imageSource (image "${k}")`, images[k], (e as Error).message); pulled[k] = images[k]; }
   }
-  const egress = resolveEgress(name, args);
-  if (typeof args.domain !== "string" || !HOSTNAME.test(args.domain)) {
-    fail(name, `args.domain must be a lowercase host name like "dify.example.com" (no scheme, port or path), got "${args.domain}"`);
-  }
+  const egress = resolveEgress(p, args);
+  p.check("args.domain", args.domain, hostname);
   if (args.enableAgentBackend) {
-    fail(name, "args.enableAgentBackend=true is not supported yet (the agent backend and local sandbox are not in the catalog); leave it false");
+    p.add("args.enableAgentBackend", true, "false (the agent backend and local sandbox are not in the catalog yet)");
   }
   const ingressClassName = args.ingressClassName ?? "alb";
-  if (!DNS_LABEL.test(ingressClassName)) fail(name, `args.ingressClassName must be a DNS label, got "${ingressClassName}"`);
-  checkCidrs(name, "args.vpcCidrs", args.vpcCidrs, true);
-  checkCidrs(name, "args.dataCidrs", args.dataCidrs, true);
-  checkCidrs(name, "args.ingressSourceCidrs", args.ingressSourceCidrs, true);
-  checkCidrs(name, "args.privateCidrs", args.privateCidrs, false);
-  for (const problem of mailProblems(args.mail)) fail(name, problem);
+  p.check("args.ingressClassName", ingressClassName, dnsLabel(63));
+  for (const [arg, v, required] of [["vpcCidrs", args.vpcCidrs, true], ["dataCidrs", args.dataCidrs, true], ["ingressSourceCidrs", args.ingressSourceCidrs, true], ["privateCidrs", args.privateCidrs, false]] as const) {
+    if (v === undefined && !required) continue;
+    p.items(`args.${arg}`, v, cidr, required ? 1 : 0);
+  }
+  for (const m of mailProblems(args.mail)) p.add(m.path, m.got, m.allowed);
   for (const [argName, env] of [["args.extraEnv", args.extraEnv], ["args.extraWebEnv", args.extraWebEnv], ["args.extraPluginDaemonEnv", args.extraPluginDaemonEnv]] as const) {
     for (const k of Object.keys(env ?? {})) {
-      if (!ENV_NAME.test(k)) fail(name, `${argName} key must be an environment variable name, got "${k}"`);
-      if (CREDENTIAL_NAME.test(k)) {
-        fail(name, `${argName}["${k}"] looks like a credential; credentials go in Kubernetes Secrets, not plain settings`);
-      }
+      if (!p.check(`${argName} key`, k, envName)) continue;
+      if (CREDENTIAL_NAME.test(k)) p.add(`${argName}["${k}"]`, k, "a plain setting: this name looks like a credential, and credentials go in Kubernetes Secrets");
     }
   }
 
   const overrides = args.services ?? {};
   const groups = args.workerQueueGroups ?? [];
   const groupNames = new Set<string>();
-  for (const g of groups) {
-    if (!g || !DNS_LABEL.test(g.name) || g.name.length > 40) fail(name, `args.workerQueueGroups[].name must be a DNS label of at most 40 characters, got "${g?.name}"`);
-    if (groupNames.has(g.name)) fail(name, `args.workerQueueGroups has the name "${g.name}" twice`);
+  groups.forEach((g, i) => {
+    const at = `args.workerQueueGroups[${i}]`;
+    if (!g || !p.check(`${at}.name`, g.name, dnsLabel(40))) return;
+    if (groupNames.has(g.name)) p.add(`${at}.name`, g.name, "a name no other group has");
     groupNames.add(g.name);
-    if (!Array.isArray(g.queues) || g.queues.length === 0 || g.queues.some((q) => !/^[a-z0-9_]+$/.test(q))) {
-      fail(name, `args.workerQueueGroups["${g.name}"].queues must be a non-empty list of Celery queue names, got ${JSON.stringify(g.queues)}`);
-    }
-  }
-  const allowed = new Set([...SERVICE_KEYS, ...[...groupNames].map((g) => `worker-${g}`)]);
-  for (const key of Object.keys(overrides)) {
-    if (!allowed.has(key)) fail(name, `args.services has unknown service "${key}"; allowed: ${[...allowed].join(", ")}`);
-  }
+    p.items(`${at}.queues`, g.queues, celeryQueue, 1);
+  });
+  const groupKeys = [...groupNames].map((g) => `worker-${g}`);
+  checkServiceOverrides(p, overrides, ARGS_CONTEXT, groupKeys);
 
   const enabled = CATALOG.filter((s) => !s.optional || (s.optional === "websocket" && args.enableWebsocketApi === true));
   const services: ResolvedService[] = [];
+  // Already checked above: resolve quietly into a scratch collector.
+  const quiet = new Problems("");
   for (const spec of enabled) {
     if (spec.key === "worker" && groups.length > 0) {
       for (const g of groups) {
         const o = { ...(overrides.worker ?? {}), ...(overrides[`worker-${g.name}`] ?? {}) };
-        services.push(resolveService(name, spec, o, `worker-${g.name}`, { CELERY_QUEUES: g.queues.join(",") }));
+        services.push(resolveService(p, spec, o, `worker-${g.name}`, { CELERY_QUEUES: (g.queues ?? []).join(",") }));
       }
     } else {
-      services.push(resolveService(name, spec, overrides[spec.key] ?? {}, spec.key, {}));
+      services.push(resolveService(quiet, spec, overrides[spec.key] ?? {}, spec.key, {}));
     }
   }
+  p.throwIfAny();
   const privateCidrs = args.privateCidrs ?? [...new Set([...DEFAULT_PRIVATE_CIDRS, ...args.vpcCidrs])];
   return { namespace, version, images: pulled, egress, services, privateCidrs, nodePlacement: args.nodePlacement ?? true, ingressClassName };
 }
 
-/** `loadBalancerName` and `observability` (issue 9). */
-function validateObservability(name: string, args: DifyAppArgs): void {
+/** `loadBalancerName` and `observability`. */
+function validateObservability(p: Problems, args: DifyAppSettings): void {
   const lb = args.loadBalancerName;
   if (lb !== undefined && (!/^[A-Za-z0-9]([-A-Za-z0-9]{0,30}[A-Za-z0-9])?$/.test(lb) || lb.startsWith("internal-"))) {
-    fail(name, `args.loadBalancerName must be 1-32 letters, digits or '-' (no leading/trailing '-', not "internal-..."), got ${JSON.stringify(lb)}`);
+    p.add("args.loadBalancerName", lb, "1-32 letters, digits or '-' (no leading or trailing '-', not \"internal-...\")");
   }
   const o = args.observability;
   if (!o) return;
-  if (!/^https?:\/\/[^\s/]+(:\d+)?$/.test(o.otlpEndpoint)) fail(name, `args.observability.otlpEndpoint must be a base URL like "http://collector.ns.svc:4318" (no path), got ${JSON.stringify(o.otlpEndpoint)}`);
-  if (!DNS_LABEL.test(o.collectorNamespace)) fail(name, `args.observability.collectorNamespace must be a namespace name, got ${JSON.stringify(o.collectorNamespace)}`);
-  if (Object.keys(o.collectorPodLabels ?? {}).length === 0) fail(name, "args.observability.collectorPodLabels must select the collector pods (at least one label)");
+  if (!/^https?:\/\/[^\s/]+(:\d+)?$/.test(o.otlpEndpoint)) p.add("args.observability.otlpEndpoint", o.otlpEndpoint, 'a base URL such as "http://collector.ns.svc:4318" (no path)');
+  p.check("args.observability.collectorNamespace", o.collectorNamespace, dnsLabel(63));
+  if (Object.keys(o.collectorPodLabels ?? {}).length === 0) p.add("args.observability.collectorPodLabels", o.collectorPodLabels, "at least one label selecting the collector pods");
   const rate = o.samplingRate ?? 0.1;
-  if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) fail(name, `args.observability.samplingRate must be from 0 to 1, got ${JSON.stringify(o.samplingRate)}`);
+  if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) p.add("args.observability.samplingRate", o.samplingRate, "a number from 0 to 1");
   if (o.accessLogPrefix !== undefined && (!/^[a-zA-Z0-9!_.*'()-]+(\/[a-zA-Z0-9!_.*'()-]+)*$/.test(o.accessLogPrefix) || o.accessLogPrefix.includes("AWSLogs"))) {
-    fail(name, `args.observability.accessLogPrefix must be an S3 key prefix without "AWSLogs" or a trailing "/", got ${JSON.stringify(o.accessLogPrefix)}`);
+    p.add("args.observability.accessLogPrefix", o.accessLogPrefix, 'an S3 key prefix without "AWSLogs" or a trailing "/"');
   }
 }

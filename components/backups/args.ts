@@ -141,16 +141,23 @@ function pulled(c: string, img: string, src: ImageSource | undefined): string {
   return imageRef(img, src);
 }
 
+/** What DifyBackups validates before registering anything: its args without the handles to other resources. */
+export type DifyBackupsSettings = Omit<DifyBackupsArgs, "database" | "restoreLogin" | "auroraClusterArn" | "oidcProvider">;
+
+/** DifyBackups' handles to the database and the cluster must be given (from JavaScript or YAML they may be missing). */
+export function requireBackupsHandles(name: string, args: DifyBackupsArgs): void {
+  for (const f of ["database", "auroraClusterArn", "oidcProvider"] as const) {
+    if (args?.[f] === undefined || args?.[f] === null) throw new Error(`DifyBackups "${name}": args.${f} is required`);
+  }
+}
+
 /** Validates and resolves the args; throws an Error naming the argument. */
-export function validateBackupsArgs(name: string, args: DifyBackupsArgs): ResolvedBackupsArgs {
+export function validateBackupsArgs(name: string, args: DifyBackupsSettings): ResolvedBackupsArgs {
   const c = `DifyBackups "${name}"`;
   if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) {
     throw new Error(`${c}: the name becomes part of S3 bucket and IAM names, so it must be 1-31 lowercase letters, digits or '-', got "${name}"`);
   }
   if (!args) throw new Error(`${c}: args are required`);
-  for (const f of ["database", "auroraClusterArn", "oidcProvider"] as const) {
-    if (args[f] === undefined || args[f] === null) throw new Error(`${c}: args.${f} is required`);
-  }
   const namespace = args.namespace ?? "dify-backups";
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
     throw new Error(`${c}: args.namespace must be a DNS-1123 label, got ${JSON.stringify(args.namespace)}`);

@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { componentType } from "../contracts";
 import { standardLabels } from "../k8s/labels";
 import { customerKey, secureBucket } from "../aws/secureBucket";
-import { DifyBackupsArgs, validateBackupsArgs } from "./args";
+import { DifyBackupsArgs, requireBackupsHandles, validateBackupsArgs } from "./args";
 import { awsBackup } from "./awsBackup";
 import { backupRoles } from "./iam";
 import { backupJobs } from "./jobs";
@@ -45,6 +45,7 @@ export class DifyBackups extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
 
   constructor(name: string, args: DifyBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    requireBackupsHandles(name, args);
     const r = validateBackupsArgs(name, args);
     super(componentType("DifyBackups"), name, {}, opts);
     const tags = { ...r.tags, "dify-aws/component": "backups" };

@@ -6,8 +6,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PostgresConnection, RedisConnection } from "../contracts";
-import { DifyDatabaseHAArgs, PoolSettings } from "./args";
-import { resolveArgs } from "./validate";
+import { PoolSettings } from "./args";
+import { DifyDatabaseHASettings, resolveArgs } from "./validate";
 
 /** Structural view of a DifyDatabaseHA (avoids an import cycle; any object with these outputs works). */
 export interface DataTierOutputs {
@@ -49,7 +49,7 @@ export function redisConnectionOf(db: DataTierOutputs): RedisConnection {
  * The pool settings DifyDatabaseHA would output, as plain values (for places that need strings
  * at construction time, e.g. DifyApp's `extraEnv`). Validates the args the same way.
  */
-export function poolSettingsFor(name: string, args: DifyDatabaseHAArgs): PoolSettings {
+export function poolSettingsFor(name: string, args: DifyDatabaseHASettings): PoolSettings {
   return resolveArgs(name, args).pool;
 }
 

@@ -48,7 +48,7 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
 
   constructor(name: string, args: DifyDatabaseHAArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: bad input never half-creates a stack.
-    const cfg = resolveArgs(name, args);
+    const cfg = resolveArgs(name, args, args);
     const k8sProvider = cfg.bootstrap.enabled ? findKubernetesProvider(opts) : undefined;
     super(componentType("DifyDatabaseHA"), name, {}, opts);
 

@@ -133,7 +133,12 @@ function pulledImage(c: Checker, image: string, src: ImageSource | undefined): s
 }
 
 /** Applies defaults and validates; throws one Error naming every bad argument. */
-export function resolveArgs(name: string, args: DifyDatabaseHAArgs): ResolvedConfig {
+/** What DifyDatabaseHA validates without its network (the subnets and who may connect, often Outputs). */
+export type DifyDatabaseHASettings = Omit<DifyDatabaseHAArgs, "vpcId" | "subnetIds" | "allowedSecurityGroupIds" | "allowedCidrBlocks" | "availabilityZones">;
+/** The network arguments, checked when given. */
+export type DifyDatabaseHANetwork = Pick<DifyDatabaseHAArgs, "vpcId" | "subnetIds" | "allowedSecurityGroupIds" | "allowedCidrBlocks" | "availabilityZones">;
+
+export function resolveArgs(name: string, args: DifyDatabaseHASettings, network?: DifyDatabaseHANetwork): ResolvedConfig {
   const c = new Checker(`DifyDatabaseHA "${name}"`);
   const protect = args.protect ?? true;
   const pg = args.postgres ?? {};
@@ -145,21 +150,23 @@ export function resolveArgs(name: string, args: DifyDatabaseHAArgs): ResolvedCon
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name) || name.length > 20) {
     c.fail("name", name, "1-20 lower-case letters, digits and single hyphens, starting with a letter (it prefixes AWS identifiers)");
   }
-  if (!Array.isArray(args.subnetIds) || args.subnetIds.length < 2) {
-    c.fail("args.subnetIds", Array.isArray(args.subnetIds) ? `${args.subnetIds.length} subnet(s)` : args.subnetIds,
-      "an array of at least 2 private subnet ids in different AZs (RDS subnet groups need two AZs)");
-  }
-  if (args.availabilityZones !== undefined && args.availabilityZones.length !== args.subnetIds?.length) {
-    c.fail("args.availabilityZones", `${args.availabilityZones.length} zone(s)`, `one zone per subnet (${args.subnetIds?.length ?? 0})`);
-  }
-  const sgCount = args.allowedSecurityGroupIds?.length ?? 0;
-  const cidrCount = args.allowedCidrBlocks?.length ?? 0;
-  if (sgCount + cidrCount === 0) {
-    c.fail("args.allowedSecurityGroupIds/allowedCidrBlocks", [], "at least one security group or CIDR block (otherwise nothing can reach the databases)");
-  }
-  for (const cidr of args.allowedCidrBlocks ?? []) {
-    if (typeof cidr === "string" && (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr) || cidr === "0.0.0.0/0")) {
-      c.fail("args.allowedCidrBlocks[]", cidr, "an IPv4 CIDR narrower than 0.0.0.0/0");
+  if (network) {
+    if (!Array.isArray(network.subnetIds) || network.subnetIds.length < 2) {
+      c.fail("args.subnetIds", Array.isArray(network.subnetIds) ? `${network.subnetIds.length} subnet(s)` : network.subnetIds,
+        "an array of at least 2 private subnet ids in different AZs (RDS subnet groups need two AZs)");
+    }
+    if (network.availabilityZones !== undefined && network.availabilityZones.length !== network.subnetIds?.length) {
+      c.fail("args.availabilityZones", `${network.availabilityZones.length} zone(s)`, `one zone per subnet (${network.subnetIds?.length ?? 0})`);
+    }
+    const sgCount = network.allowedSecurityGroupIds?.length ?? 0;
+    const cidrCount = network.allowedCidrBlocks?.length ?? 0;
+    if (sgCount + cidrCount === 0) {
+      c.fail("args.allowedSecurityGroupIds/allowedCidrBlocks", [], "at least one security group or CIDR block (otherwise nothing can reach the databases)");
+    }
+    for (const cidr of network.allowedCidrBlocks ?? []) {
+      if (typeof cidr === "string" && (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr) || cidr === "0.0.0.0/0")) {
+        c.fail("args.allowedCidrBlocks[]", cidr, "an IPv4 CIDR narrower than 0.0.0.0/0");
+      }
     }
   }
 

@@ -142,8 +142,11 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // A pragmatic check (SNS validates for real): one @, no spaces, a dot in the domain.
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
+/** What DifyObservability validates before registering anything: its args without the handles to other resources. */
+export type DifyObservabilitySettings = Omit<DifyObservabilityArgs, "clusterName" | "oidcProvider" | "databaseClusterIdentifier" | "redisReplicationGroupId" | "loadBalancerReady">;
+
 /** Validates `args` and applies defaults; throws an Error naming the argument. */
-export function resolveObservability(name: string, args: DifyObservabilityArgs): ObservabilitySettings {
+export function resolveObservability(name: string, args: DifyObservabilitySettings): ObservabilitySettings {
   const fail = (msg: string): never => { throw new Error(`DifyObservability "${name}": ${msg}`); };
   const int = (v: number | undefined, arg: string, def: number, min: number, max: number): number => {
     const x = v ?? def;
