@@ -103,8 +103,10 @@ export function networkPolicies(c: NetworkContext): k8s.networking.v1.NetworkPol
     out.push(np(c.namespaceOf(s.key), `${s.key}-flows`, {
       podSelector: { matchLabels: { [SERVICE_LABEL]: s.key } },
       policyTypes: ["Ingress", "Egress"],
-      ingress,
-      egress,
+      // An empty rule list is left out, not sent as []: with its policyType listed it denies the
+      // same, and the API server drops an empty list, so [] would show as a change on every apply.
+      ingress: ingress.length ? ingress : undefined,
+      egress: egress.length ? egress : undefined,
     }));
   }
   return out;

@@ -87,7 +87,8 @@ export function createBootstrap(name: string, b: BootstrapInputs, provider: k8s.
       spec: {
         podSelector: { matchLabels: selector },
         policyTypes: ["Ingress", "Egress"],
-        ingress: [],
+        // No ingress rules: policyType Ingress alone admits nothing (an empty `ingress: []` would be
+        // dropped by the API server and show as a change on every apply).
         egress: [
           { ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
           { ports: [{ protocol: "TCP", port: cfg.postgres.port }] },

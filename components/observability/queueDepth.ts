@@ -57,7 +57,8 @@ export function queueDepthProbe(c: ProbeContext): aws.cloudwatch.LogMetricFilter
     spec: {
       podSelector: { matchLabels: { "app.kubernetes.io/name": "celery-queue-probe" } },
       policyTypes: ["Ingress", "Egress"],
-      ingress: [],
+      // No ingress rules: policyType Ingress alone admits nothing (an empty `ingress: []` would be
+      // dropped by the API server and show as a change on every apply).
       egress: [{ to: s.dataCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: c.redis.port }] }],
     },
   }, kopts);

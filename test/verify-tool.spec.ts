@@ -1,0 +1,114 @@
+/**
+ * The pure parts of the real-cluster check (npm run verify:cluster): node shapes from the
+ * stack's node groups with EKS's reserved share, which objects are applied or skipped, and the
+ * pass/fail bar. The control plane itself runs in `.ci/run`, not here.
+ */
+import { strict as assert } from "assert";
+import { allocatableOf, kubeReservedCpuMilli, simulatedNodes } from "../verify/nodes";
+import { Manifest, partitionServed, selectObjects, StackObjects, stackObjects } from "../verify/objects";
+import { applyOrder } from "../verify/apply";
+import { failures, Report, servicesHeld } from "../verify/report";
+
+const stacks: Record<string, StackObjects> = {};
+async function objectsOf(stack: "dev" | "prod"): Promise<StackObjects> {
+  stacks[stack] ??= await stackObjects(stack);
+  return stacks[stack];
+}
+
+describe("verify:cluster node shapes", () => {
+  it("reserves CPU as the EKS AL2023 AMI's nodeadm does (6 % / 1 % / 0.5 % / 0.25 % by core)", () => {
+    assert.deepEqual([1, 2, 4, 8, 16].map(kubeReservedCpuMilli), [60, 70, 80, 90, 110]);
+  });
+
+  it("gives an m7g.xlarge the allocatable of an EKS node (kube-reserved 11 MiB x 58 pods + 255 MiB, eviction 100Mi)", () => {
+    // 16 GiB less 7.5 % = 15155 MiB; less 893 MiB kube-reserved and 100 MiB eviction threshold.
+    assert.deepEqual(allocatableOf("m7g.xlarge"), { cpuMilli: 3920, memoryMiB: 14162, pods: 58 });
+    assert.equal(allocatableOf("t4g.medium").pods, 17);
+  });
+
+  it("refuses an instance type it has no row for, naming the type and the table", () => {
+    assert.throws(() => allocatableOf("x9z.huge"), /unknown instance type "x9z\.huge": verify\/nodes\.ts knows .*m7g\.xlarge/);
+  });
+
+  it("creates prod's nodes per node group and zone, with the workers taint and role labels", async () => {
+    const o = await objectsOf("prod");
+    const nodes = simulatedNodes(o.nodeGroups, "desired", o.region, o.clusterName);
+    const byRole = (r: string) => nodes.filter((n) => n.role === r);
+    assert.deepEqual(byRole("app").map((n) => n.zone).sort(), ["us-east-1a", "us-east-1b", "us-east-1c"]);
+    assert.deepEqual(byRole("system").map((n) => n.zone), ["us-east-1a", "us-east-1b"], "the multi-AZ system group spreads its 2 nodes");
+    assert.equal(byRole("workers").length, 2);
+    for (const w of byRole("workers")) assert.deepEqual(w.taints, [{ key: "dify-aws/workers", value: "true", effect: "NoSchedule" }]);
+    for (const n of nodes) {
+      assert.equal(n.labels["dify-aws/node-role"], n.role);
+      assert.equal(n.labels["topology.kubernetes.io/zone"], n.zone);
+      assert.equal(n.labels["kubernetes.io/arch"], "arm64");
+    }
+    const max = simulatedNodes(o.nodeGroups, "max", o.region, o.clusterName);
+    assert.ok(max.length > nodes.length);
+  });
+});
+
+describe("verify:cluster object selection", () => {
+  it("applies every Kubernetes object of the prod plan and lists each Helm release as skipped with why", async () => {
+    const o = await objectsOf("prod");
+    assert.ok(o.manifests.length > 60);
+    assert.deepEqual(o.skipped.map((s) => s.kind), ["HelmRelease", "HelmRelease"]);
+    for (const s of o.skipped) assert.match(s.why, /Helm/);
+    const secret = o.manifests.find((m) => m.kind === "Secret" && m.metadata.name === "dify-credentials")!;
+    assert.ok(!JSON.stringify(secret).includes("[secret]"), "secrets are revealed, as the provider would send them");
+  });
+
+  it("skips objects of APIs the server does not serve (e.g. KEDA's ScaledObject), saying why", () => {
+    const so: Manifest = { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "api", namespace: "dify" } };
+    const cm: Manifest = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "dify" } };
+    const r = partitionServed([so, cm], new Set(["v1/ConfigMap"]));
+    assert.deepEqual(r.served, [cm]);
+    assert.equal(r.skipped[0].name, "dify/api");
+    assert.match(r.skipped[0].why, /custom resource.*CRD/);
+  });
+
+  it("maps Pulumi Kubernetes types to API versions and drops unset (null) inputs", () => {
+    const r = selectObjects([{ type: "kubernetes:core/v1:ConfigMap", name: "x", custom: true, rawInputs: { metadata: { name: "x", labels: null }, data: { a: "[unknown]" } } }]);
+    assert.deepEqual(r.manifests[0], { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: { a: "[unknown]" } });
+    assert.deepEqual(r.unknowns, ["ConfigMap/x.data.a"]);
+  });
+
+  it("applies namespaces first and workloads after their PDBs", () => {
+    const m = (kind: string): Manifest => ({ apiVersion: "v1", kind, metadata: { name: kind } });
+    const order = applyOrder(["Deployment", "PodDisruptionBudget", "Namespace", "Secret"].map(m)).map((g) => g[0].kind);
+    assert.deepEqual(order, ["Namespace", "Secret", "PodDisruptionBudget", "Deployment"]);
+  });
+
+  for (const stack of ["dev", "prod"] as const) {
+    // Found by the real API server: it stores an empty list as absent, and the NetworkPolicy
+    // strategy compares specs with plain reflect.DeepEqual (not the nil-equals-empty semantic
+    // one Deployments use), so `ingress: []` bumped the generation on every apply.
+    it(`${stack}: renders no NetworkPolicy with an empty rule list (every apply would change it)`, async () => {
+      const empty: string[] = [];
+      for (const m of (await objectsOf(stack)).manifests.filter((x) => x.kind === "NetworkPolicy")) {
+        const spec = m.spec as Record<string, unknown>;
+        for (const k of ["ingress", "egress"]) if (Array.isArray(spec[k]) && (spec[k] as unknown[]).length === 0) empty.push(`${m.metadata.name}.spec.${k}`);
+      }
+      assert.deepEqual(empty, []);
+    });
+  }
+});
+
+describe("verify:cluster pass/fail bar", () => {
+  it("holds a service to max(PDB minAvailable, 1) Ready, except the singleton worker-beat", () => {
+    assert.deepEqual(servicesHeld({ "dify-api": { ready: 1, min: 2 }, "dify-web": { ready: 0, min: 0 }, "dify-worker-beat": { ready: 0, min: 0 }, "dify-worker": { ready: 1, min: 1 } }),
+      ["dify-api: 1 Ready, needs 2", "dify-web: 0 Ready, needs 1"]);
+  });
+
+  it("fails on the stack's refusals but only reports those of --extra manifests", () => {
+    const r: Report = {
+      kubernetes: "v1.35.4", stack: "prod",
+      objects: { applied: 1, rejected: [{ kind: "Pod", name: "dify/bad", reason: "violates PodSecurity" }], skipped: [] },
+      podSecurity: { rejectedPods: [{ namespace: "dify", owner: "Pod/bad", reason: "violates PodSecurity" }] },
+      pods: { expected: 1, scheduled: 1, ready: 1, pending: [] },
+      drills: [],
+    };
+    assert.deepEqual(failures(r, new Set(["Pod dify/bad"])), []);
+    assert.equal(failures(r, new Set()).length, 2);
+  });
+});
