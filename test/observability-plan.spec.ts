@@ -20,6 +20,19 @@ const inputs = (r: RecordedResource) => r.rawInputs as Inputs;
 describe("offline plan: observability", function () {
   this.timeout(120000);
 
+  it("the CloudWatch add-on is pinned and never auto-instruments our restricted namespaces (Application Signals auto-monitor off)", async () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const addon = ofType((await plan(stack)).recorded, "aws:eks/addon:Addon").find((a) => inputs(a).addonName === "amazon-cloudwatch-observability")!;
+      // Pinned next to the cluster's 1.35 add-on pins, not EKS's moving default.
+      assert.equal(inputs(addon).addonVersion, "v6.4.0-eksbuild.1", stack);
+      // Chart 6.4.0 _helpers.tpl keeps an explicit monitorAllServices; left unset it becomes true in
+      // supported regions and the operator annotates every Deployment a Service selects.
+      const config = JSON.parse(String(inputs(addon).configurationValues)) as { manager: { applicationSignals: { autoMonitor: Record<string, unknown> } } };
+      assert.equal(config.manager.applicationSignals.autoMonitor.monitorAllServices, false, stack);
+      assert.equal(config.manager.applicationSignals.autoMonitor.restartPods, false, stack);
+    }
+  });
+
   it("prod: log shipping, collector, dashboard panels, alarms to the topic, Dify and backups wired in", async () => {
     const rs = (await plan("prod")).recorded;
     assert.equal(inputs(ofType(rs, "aws:eks/addon:Addon").find((a) => inputs(a).addonName === "amazon-cloudwatch-observability")!).clusterName, "dify-prod");

@@ -41,6 +41,10 @@ export const ADDON_VERSIONS_1_35: AddonVersions = {
   metricsServer: "v0.8.0-eksbuild.6",
 };
 
+// The amazon-cloudwatch-observability add-on belongs to DifyObservability and is pinned there
+// (components/observability/logs.ts, CLOUDWATCH_OBSERVABILITY_ADDON_VERSION = v6.4.0-eksbuild.1):
+// bump it with these.
+
 /** Add-on versions known per Kubernetes minor; other minors need `addonVersions` passed explicitly. */
 export const KNOWN_ADDON_VERSIONS: Readonly<Record<string, AddonVersions>> = {
   "1.35": ADDON_VERSIONS_1_35,

@@ -85,7 +85,7 @@ export interface DifyObservabilityArgs {
   namespace?: string;
   /** Days CloudWatch keeps container logs, OTLP metrics logs and ALB access logs. One of LOG_RETENTION_DAYS. Default 30. */
   logRetentionDays?: number;
-  /** Version of the amazon-cloudwatch-observability EKS add-on. Default: EKS's default for the cluster's Kubernetes version. */
+  /** Version of the amazon-cloudwatch-observability EKS add-on. Default: CLOUDWATCH_OBSERVABILITY_ADDON_VERSION (v6.4.0-eksbuild.1). */
   cloudwatchAddonVersion?: string;
   /** OpenTelemetry Collector (contrib) image, pinned by tag or digest. Default COLLECTOR_IMAGE. */
   collectorImage?: string;

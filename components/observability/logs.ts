@@ -88,6 +88,31 @@ export function logGroups(s: ObservabilitySettings, clusterName: pulumi.Input<st
   return groups;
 }
 
+/**
+ * amazon-cloudwatch-observability add-on build, pinned like the cluster's add-ons
+ * (components/cluster/versions.ts, ADDON_VERSIONS_1_35). v6.4.0-eksbuild.1 is the build several
+ * independent public 1.34-1.36 configurations pin (2026) and the one whose chart was read for the
+ * configuration below: aws-observability/helm-charts tag amazon-cloudwatch-observability-6.4.0
+ * (f4ad2e3a). Check `aws eks describe-addon-versions --kubernetes-version 1.35 --addon-name
+ * amazon-cloudwatch-observability` and `aws eks describe-addon-configuration` before bumping.
+ */
+export const CLOUDWATCH_OBSERVABILITY_ADDON_VERSION = "v6.4.0-eksbuild.1";
+
+/**
+ * The add-on's configurationValues. Application Signals auto-monitoring off: with the chart's
+ * default the operator resolves `manager.applicationSignals.autoMonitor.monitorAllServices` to true
+ * in supported regions (templates/_helpers.tpl "manager.modify-auto-monitor-config" and
+ * "manager.monitorAllServices", chart 6.4.0; an explicit value is kept as given), and then annotates
+ * every Deployment a Service selects for Java/Python/.NET/Node.js auto-instrumentation whenever its
+ * pod template changes (aws/amazon-cloudwatch-agent-operator pkg/instrumentation/auto/monitor.go,
+ * isWorkloadAutoMonitored / MutateObject). The injected init container has no securityContext, so
+ * the next rollout in a namespace enforcing PSS restricted (dify, dify-observability, ...) has its
+ * pods refused. Dify's traces go through the project's own OpenTelemetry Collector instead.
+ */
+export const CLOUDWATCH_ADDON_CONFIGURATION = {
+  manager: { applicationSignals: { autoMonitor: { monitorAllServices: false, restartPods: false } } },
+};
+
 /** The add-on with its IRSA role; created after the log groups so the agents find them. */
 export function cloudwatchAddon(
   s: ObservabilitySettings,
@@ -110,7 +135,8 @@ export function cloudwatchAddon(
   return new aws.eks.Addon(`${s.name}-cloudwatch-observability`, {
     clusterName: a.clusterName,
     addonName: "amazon-cloudwatch-observability",
-    addonVersion: a.version,
+    addonVersion: a.version ?? CLOUDWATCH_OBSERVABILITY_ADDON_VERSION,
+    configurationValues: JSON.stringify(CLOUDWATCH_ADDON_CONFIGURATION),
     serviceAccountRoleArn: role.arn,
     resolveConflictsOnCreate: "OVERWRITE",
     resolveConflictsOnUpdate: "OVERWRITE",

@@ -10,6 +10,7 @@ import {
 import { DEFAULT_KUBERNETES_VERSION, KNOWN_ADDON_VERSIONS } from "../../components/cluster/versions";
 import { DEFAULT_DIFY_VERSION, DIFY_VERSIONS } from "../../components/app/versions";
 import { ALARM_THRESHOLD_DEFAULTS } from "../../components/observability/args";
+import { CLOUDWATCH_OBSERVABILITY_ADDON_VERSION } from "../../components/observability/logs";
 
 /** Dify versions this package has a verified, matching image set for (DifyApp's version table). */
 export const SUPPORTED_DIFY_VERSIONS: readonly string[] = Object.keys(DIFY_VERSIONS);
@@ -98,7 +99,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "alarms", type: "boolean", description: "Create the CloudWatch alarms (and their SNS topic); needs dify:observability.", default: { dev: false, prod: true } },
   { key: "alarmEmails", type: "array", description: "E-mail addresses subscribed to the alarm topic (each must confirm the subscription mail).", check: checkEmail, default: [] },
   { key: "alarmThresholds", type: "object", description: `Alarm thresholds by name, e.g. {alb5xxPercent: 2, dbCpuPercent: 70}. Names (default, unit): ${Object.entries(ALARM_THRESHOLD_DEFAULTS).map(([k, d]) => `${k} (${d.value} ${d.unit})`).join(", ")}.`, default: {} },
-  { key: "cloudwatchAddonVersion", type: "string", description: "Version of the amazon-cloudwatch-observability EKS add-on (aws eks describe-addon-versions --addon-name amazon-cloudwatch-observability). Unset: EKS's default for the cluster's Kubernetes version.", check: (v) => (/^v\d+\.\d+\.\d+-eksbuild\.\d+$/.test(v) ? undefined : "an add-on version such as v4.5.0-eksbuild.1") },
+  { key: "cloudwatchAddonVersion", type: "string", description: "Version of the amazon-cloudwatch-observability EKS add-on (aws eks describe-addon-versions --addon-name amazon-cloudwatch-observability). Default: the build this package pins and tested its configuration against.", default: CLOUDWATCH_OBSERVABILITY_ADDON_VERSION, check: (v) => (/^v\d+\.\d+\.\d+-eksbuild\.\d+$/.test(v) ? undefined : "an add-on version such as v4.5.0-eksbuild.1") },
 
   // ---- backups ----
   { key: "backupRetentionDays", type: "integer", description: "How long database dumps, AWS Backup recovery points and old file versions are kept.", unit: "days", min: 1, max: 3650, default: { dev: 7, prod: 30 } },
