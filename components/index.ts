@@ -10,3 +10,4 @@ export * from "./storage";
 export * from "./app";
 export * from "./backups";
 export * from "./observability";
+export * from "./edge";

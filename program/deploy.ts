@@ -12,6 +12,7 @@ import { DifyCluster } from "../components/cluster";
 import { DifyDatabaseHA, postgresConnectionOf, redisConnectionOf } from "../components/data";
 import { DifyStorage } from "../components/storage";
 import { DifyObservability } from "../components/observability";
+import { DifyEdge } from "../components/edge";
 import { COLLECTOR_LABELS, otlpHttpEndpoint } from "../components/observability/collector";
 import { DifyStackConfig } from "./config";
 import { DifyStackOutputs, stackOutputs } from "./outputs";
@@ -66,6 +67,14 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
     loadBalancerReady: pulumi.output(new Promise<pulumi.Output<string>>((resolve) => { ingressReady = resolve; })),
   }, { providers: { kubernetes }, dependsOn: [cluster] }) : undefined;
 
+  // The certificate (validated) and the web ACL exist before the Ingress asks the controller for
+  // them; the domain's alias record waits for the ALB.
+  let albReady: (hostname: pulumi.Output<string>) => void = () => undefined;
+  const edge = new DifyEdge(NAME, {
+    ...s.edge,
+    loadBalancerReady: pulumi.output(new Promise<pulumi.Output<string>>((resolve) => { albReady = resolve; })),
+  });
+
   const app = new DifyApp(NAME, {
     ...s.app,
     observability: obs ? {
@@ -74,7 +83,8 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
       collectorPodLabels: COLLECTOR_LABELS,
       accessLogBucket: obs.accessLogBucketName,
     } : undefined,
-    certificateArn: c.certificateArn,
+    certificateArn: c.certificateArn ?? (c.hostedZone ? edge.certificateArn : undefined),
+    webAclArn: c.waf ? edge.webAclArn : undefined,
     mail: c.mail && {
       type: c.mail.type as MailType,
       from: c.mail.from,
@@ -95,6 +105,7 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
     },
   }, { provider: kubernetes, dependsOn: [cluster, data] });
   ingressReady(app.loadBalancerHostname);
+  albReady(app.loadBalancerHostname);
 
   const alarmsOn = obs !== undefined && c.observability.alarms;
   const backups = new DifyBackups(NAME, {
@@ -108,5 +119,5 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
     oidcProvider,
   }, { providers: { kubernetes }, dependsOn: [cluster, data] });
 
-  return stackOutputs({ cluster, data, storage, app, backups, observability: obs });
+  return stackOutputs({ cluster, data, storage, app, backups, observability: obs, edge });
 }

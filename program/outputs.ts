@@ -8,6 +8,7 @@ import { DifyBackups } from "../components/backups";
 import { DifyCluster } from "../components/cluster";
 import { DifyDatabaseHA } from "../components/data";
 import { DifyObservability } from "../components/observability";
+import { DifyEdge } from "../components/edge";
 import { DifyStorage } from "../components/storage";
 
 /** Stack outputs (a secret kubeconfig, never a Provider). */
@@ -33,8 +34,12 @@ export interface DifyStackOutputs {
   backupBucket: pulumi.Output<string>;
   backupVaultArn: pulumi.Output<string>;
   backupNamespace: pulumi.Output<string>;
-  /** DNS name of the load balancer: point dify:domain at it (CNAME or alias). */
+  /** DNS name of the load balancer (with dify:hostedZoneId the domain already points at it; otherwise point it there: CNAME or alias). */
   loadBalancerHostname: pulumi.Output<string>;
+  /** WAF web ACL on the load balancer ("" without WAF). */
+  webAclArn: pulumi.Output<string>;
+  /** CloudWatch log group of the requests the WAF blocked or counted ("" without WAF). */
+  wafLogGroup: pulumi.Output<string>;
   /** CloudWatch dashboard of the stack ("" with dify:observability false). */
   dashboardName: pulumi.Output<string>;
   /** SNS topic the alarms notify ("" when alarms are off). */
@@ -49,6 +54,7 @@ export interface DeployedComponents {
   app: DifyApp;
   backups: DifyBackups;
   observability?: DifyObservability;
+  edge: DifyEdge;
 }
 
 /** The stack outputs of a deployed stack. */
@@ -74,6 +80,8 @@ export function stackOutputs(d: DeployedComponents): DifyStackOutputs {
     backupVaultArn: backups.vaultArn,
     backupNamespace: backups.namespace,
     loadBalancerHostname: app.loadBalancerHostname,
+    webAclArn: d.edge.webAclArn,
+    wafLogGroup: d.edge.wafLogGroupName,
     dashboardName: obs ? obs.dashboardName : pulumi.output(""),
     alarmTopicArn: obs ? obs.alarmTopicArn.apply((a) => a ?? "") : pulumi.output(""),
   };

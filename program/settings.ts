@@ -17,6 +17,7 @@ import { poolEnv, poolSettingsFor } from "../components/data";
 import { DifyDatabaseHAArgs } from "../components/data/args";
 import { DifyObservabilityArgs, resolveObservability } from "../components/observability";
 import { ArgumentError, formatProblem } from "../components/checks";
+import { DifyEdgeArgs, validateEdgeArgs } from "../components/edge";
 import { ConfigError, DifyStackConfig, NodeGroupConfig, Profile } from "./config";
 
 /** The component name every child's name derives from (e.g. Deployment `dify-api`). */
@@ -160,7 +161,15 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     forceDestroy: !c.deletionProtection,
     tags,
   };
-  return { cluster, data, app, backups, storage, observability };
+  // In front of the ALB: DNS and TLS from the hosted zone, and the WAF (components/edge).
+  const edge: Omit<DifyEdgeArgs, "loadBalancerReady"> = {
+    domain: c.domain,
+    loadBalancerName,
+    ...(c.hostedZone ? { hostedZone: { zoneId: c.hostedZone.id, zoneName: c.hostedZone.name }, issueCertificate: c.certificateArn === undefined } : {}),
+    ...(c.waf ? { waf: { rateLimit: c.waf.rateLimit, allowedCidrs: c.waf.allowedCidrs, logRetentionDays: c.observability.logRetentionDays } } : {}),
+    tags,
+  };
+  return { cluster, data, app, backups, storage, observability, edge };
 }
 
 
@@ -220,6 +229,10 @@ const CONFIG_ORIGIN: Record<string, [RegExp, string | ((m: RegExpExecArray) => s
     [/^args\.retentionDays/, "dify:backupRetentionDays"], [/^args\.schedule/, "dify:backupSchedule"],
     [/^args\.verifySchedule/, "dify:restoreVerifySchedule"], [/^args\.(copyRegion|replicaRegion)/, "dify:backupCopyRegion"], ...IMAGES,
   ],
+  DifyEdge: [
+    [/^args\.domain/, "dify:domain"], [/^args\.hostedZone\.zoneId/, "dify:hostedZoneId"], [/^args\.hostedZone\.zoneName/, "dify:hostedZoneName"],
+    [/^args\.waf\.rateLimit/, "dify:wafRateLimit"], [/^args\.waf\.allowedCidrs.*/, "dify:wafAllowedCidrs"], [/^args\.waf\.logRetentionDays/, "dify:logRetentionDays"],
+  ],
   DifyObservability: [
     [/^args\.region/, "aws:region"], [/^args\.(appNamespace|namespace)/, "dify:namespace"], [/^args\.logRetentionDays/, "dify:logRetentionDays"],
     [/^args\.cloudwatchAddonVersion/, "dify:cloudwatchAddonVersion"], [/^args\.alarmEmails.*/, "dify:alarmEmails"],
@@ -278,6 +291,7 @@ export function stackSettings(c: DifyStackConfig, stack: string): StackSettings 
   asConfigProblems("DifyApp", () => resolvePlan(NAME, settings.app), problems);
   asConfigProblems("DifyBackups", () => validateBackupsArgs(NAME, settings.backups), problems);
   if (c.observability.enabled) asConfigProblems("DifyObservability", () => resolveObservability(NAME, settings.observability), problems);
+  asConfigProblems("DifyEdge", () => validateEdgeArgs(NAME, settings.edge), problems);
   if (problems.length) throw new ConfigError([...new Set(problems)]);
   return settings;
 }

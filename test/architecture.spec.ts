@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from "../program/plan/stack";
 
 const COMPONENTS = path.join(PROJECT_ROOT, "components");
 /** The component folders: peers, none imports another. */
-const COMPONENT_FOLDERS = new Set(["cluster", "data", "storage", "app", "backups", "observability"]);
+const COMPONENT_FOLDERS = new Set(["cluster", "data", "storage", "app", "backups", "observability", "edge"]);
 /** The ground floor: shared by every component, importing none of them. */
 const GROUND_FLOOR = new Set(["aws", "k8s", "contracts", "testing", "checks"]);
 /** The package entry re-exports every component. */

@@ -164,7 +164,9 @@ describe("closed network and private registries (prod plan)", function () {
     const changed = [...on.keys()].filter((u) => off.has(u) && off.get(u) !== on.get(u)).map(type);
     const uniq = (a: string[]) => [...new Set(a)].sort();
     assert.deepEqual(uniq(added), ["aws:ec2/securityGroup:SecurityGroup", "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ecr/pullThroughCacheRule:PullThroughCacheRule", "aws:iam/rolePolicy:RolePolicy"]);
-    assert.deepEqual(uniq(removed), ["aws:ec2/eip:Eip", "aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/route:Route"]);
+    // The WAF goes too: the ALB turns internal and the controller runs without its WAF integration.
+    assert.deepEqual(uniq(removed), ["aws:cloudwatch/logGroup:LogGroup", "aws:ec2/eip:Eip", "aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/route:Route",
+      "aws:wafv2/webAcl:WebAcl", "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"]);
     // Changed: workloads (images), ConfigMaps (squid allow-list, marketplace, pip mirror),
     // NetworkPolicies (443 to the endpoints), the controllers' chart values, the internal ALB,
     // node groups (wait for the endpoints) and the bootstrap Job (image in its name hash).

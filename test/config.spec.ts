@@ -72,7 +72,9 @@ describe("stack config", () => {
   });
 
   it("refuses a missing required key in prod but not in dev", () => {
-    refused("prod", { "dify:certificateArn": undefined }, "dify:certificateArn", /required in prod/);
+    // A certificate, or the hosted zone the program issues one from (components/edge).
+    refused("prod", { "dify:hostedZoneId": undefined, "dify:hostedZoneName": undefined }, "dify:certificateArn", /required in prod unless dify:hostedZoneId/);
+    assert.deepEqual(problems("prod", { "dify:hostedZoneId": undefined, "dify:hostedZoneName": undefined, "dify:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000000" }), []);
     assert.deepEqual(problems("dev", { "dify:certificateArn": undefined }), []);
     refused("dev", { "dify:profile": undefined }, "dify:profile", /required, allowed one of dev, prod/);
   });

@@ -197,6 +197,10 @@ describe("component package: schema (what `pulumi package add` generates SDKs fr
         redis: { host: pulumi.output("master.dify.abc.use1.cache.amazonaws.com"), port: 6379, password: pulumi.secret("redis-token"), useTls: true },
         dataCidrs: ["10.40.0.0/16"], alarmEmails: ["oncall@example.com"], protect: false, forceDestroy: true,
       }),
+      DifyEdge: () => ({
+        domain: "dify.example.com", hostedZone: { zoneId: "Z0EXAMPLE1234567890AB", zoneName: "example.com" }, loadBalancerName: "dify-dev",
+        waf: { rateLimit: 2000, allowedCidrs: ["203.0.113.0/24"] },
+      }),
     };
     /** Components exported by the package beyond the five the issue promises (constructed too). */
     const EXTRA = Object.keys(INPUTS).filter((c) => !COMPONENTS.includes(c) && pluginComponents().some((k) => k.name === c));

@@ -182,7 +182,7 @@ export class DifyApp extends pulumi.ComponentResource {
 
     const ingress = buildIngress({
       name, namespace: plan.namespace, labels: labels("ingress"), domain: args.domain, ingressClassName: plan.ingressClassName,
-      certificateArn: args.certificateArn, internal: args.internalLoadBalancer === true,
+      certificateArn: args.certificateArn, webAclArn: args.webAclArn, internal: args.internalLoadBalancer === true,
       loadBalancerName: args.loadBalancerName,
       accessLogs: args.observability?.accessLogBucket !== undefined
         ? { bucket: args.observability.accessLogBucket, prefix: args.observability.accessLogPrefix ?? "alb" } : undefined,

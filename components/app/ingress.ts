@@ -18,6 +18,8 @@ export interface IngressContext {
   domain: string;
   ingressClassName: string;
   certificateArn?: pulumi.Input<string>;
+  /** WAFv2 web ACL the controller associates with the ALB. */
+  webAclArn?: pulumi.Input<string>;
   internal: boolean;
   annotations: Record<string, string>;
   /** Explicit ALB name (load-balancer-name annotation). */
@@ -34,7 +36,7 @@ export interface IngressContext {
 export const ALB_IDLE_TIMEOUT_SECONDS = 600;
 
 /** Default ALB annotations; user annotations win, "" removes one. */
-export function ingressAnnotations(c: Pick<IngressContext, "certificateArn" | "internal" | "annotations" | "loadBalancerName" | "accessLogs">): Record<string, pulumi.Input<string>> {
+export function ingressAnnotations(c: Pick<IngressContext, "certificateArn" | "webAclArn" | "internal" | "annotations" | "loadBalancerName" | "accessLogs">): Record<string, pulumi.Input<string>> {
   const a: Record<string, pulumi.Input<string>> = {
     "alb.ingress.kubernetes.io/scheme": c.internal ? "internal" : "internet-facing",
     "alb.ingress.kubernetes.io/target-type": "ip",
@@ -57,6 +59,7 @@ export function ingressAnnotations(c: Pick<IngressContext, "certificateArn" | "i
   } else {
     a["alb.ingress.kubernetes.io/listen-ports"] = '[{"HTTP":80}]';
   }
+  if (c.webAclArn !== undefined) a["alb.ingress.kubernetes.io/wafv2-acl-arn"] = c.webAclArn;
   for (const [k, v] of Object.entries(c.annotations)) {
     if (v === "") delete a[k];
     else a[k] = v;

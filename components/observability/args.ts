@@ -2,6 +2,7 @@
  * The typed arguments of DifyObservability and their validation (run before anything is
  * registered, so a bad value never half-creates a stack).
  */
+import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../aws/logRetention";
 import * as pulumi from "@pulumi/pulumi";
 import { OidcProvider, RedisConnection } from "../contracts";
 import { ImageSource, validateImageSource } from "../k8s/images";
@@ -48,7 +49,7 @@ export const ALARM_THRESHOLD_DEFAULTS: Readonly<Record<keyof AlarmThresholds, { 
 };
 
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy). */
-export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+export const LOG_RETENTION_DAYS: readonly number[] = CLOUDWATCH_LOG_RETENTION_DAYS;
 
 /** The 16 Celery queues a SELF_HOSTED Dify worker consumes (api/docker/entrypoint.sh `-Q`; shared/dify-reference.md §2). */
 export const DEFAULT_CELERY_QUEUES: readonly string[] = [

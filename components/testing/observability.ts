@@ -17,6 +17,8 @@ export const calls: Record<string, CallRule> = {
       arnSuffix,
       name,
       dnsName: `${name}-123456789.${region}.elb.amazonaws.com`,
+      // The canonical hosted zone of ALBs in us-east-1 (ELB endpoints table); alias records use it.
+      zoneId: "Z35SXDOTRQ7X7K",
       loadBalancerType: "application",
     };
   },

@@ -1,4 +1,5 @@
 import { parseCron } from "../../components/backups/cron";
+import { HOSTED_ZONE_ID } from "../../components/edge/args";
 import { registryPrefixProblem } from "../../components/k8s/images";
 
 /**
@@ -75,6 +76,9 @@ export const checkVpcCidr = (v: string) => {
   return c.bits >= 16 && c.bits <= 20 ? undefined : "a VPC CIDR from /16 to /20 (room for 3 AZs of public and private subnets)";
 };
 export const checkRegion = (v: string) => (/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(v) ? undefined : "an AWS region code such as us-east-1");
+export const checkHostedZoneId = (v: string) =>
+  (HOSTED_ZONE_ID.test(v) ? undefined : "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (\"Z\" and upper-case letters and digits, no /hostedzone/ prefix)");
+export const checkZoneName = (v: string) => (HOSTNAME.test(v.replace(/\.$/, "")) ? undefined : "a DNS zone name such as example.com (lower case; a trailing dot is allowed)");
 export const checkAcmArn = (v: string) =>
   /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/.test(v) ? undefined : "an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)";
 export const checkRoleArn = (v: string) => (/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(v) ? undefined : "an IAM role ARN (arn:aws:iam::<account>:role/<name>)");

@@ -8,6 +8,7 @@ import { ByProfile, isByProfile, KeySpec, parseCidr, Profile } from "./keys";
 import { CONFIG_KEYS } from "./table";
 import { checkServices, ServiceOverride } from "./services";
 import { ALARM_THRESHOLD_DEFAULTS, AlarmThresholds, LOG_RETENTION_DAYS } from "../../components/observability/args";
+import { DEFAULT_WAF_RATE_LIMIT, inZone } from "../../components/edge/args";
 
 export const NAMESPACE = "dify";
 
@@ -32,6 +33,10 @@ export interface DifyStackConfig {
   region: string;
   domain: string;
   certificateArn?: string;
+  /** Route 53 public hosted zone of the domain: alias record, and a certificate unless certificateArn. */
+  hostedZone?: { id: string; name: string };
+  /** The WAF web ACL on the load balancer, when on. */
+  waf?: { rateLimit: number; allowedCidrs: string[] };
   difyVersion: string;
   namespace: string;
   internalLoadBalancer: boolean;
@@ -203,6 +208,8 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
     region: region as string,
     domain: get("domain"),
     certificateArn: get("certificateArn"),
+    hostedZone: get<string | undefined>("hostedZoneId") ? { id: get("hostedZoneId"), name: get<string>("hostedZoneName").replace(/\.$/, "") } : undefined,
+    waf: wafOn(get, profile) ? { rateLimit: get<number | undefined>("wafRateLimit") ?? DEFAULT_WAF_RATE_LIMIT, allowedCidrs: get<string[] | undefined>("wafAllowedCidrs") ?? [] } : undefined,
     difyVersion: get("difyVersion"),
     namespace: get("namespace"),
     internalLoadBalancer: get<boolean | undefined>("internalLoadBalancer") ?? get<boolean>("closedNetwork"),
@@ -314,6 +321,7 @@ function crossChecks(get: <T>(key: string) => T, given: (key: string) => boolean
   }
   closedNetworkChecks(get, region, problems);
   observabilityChecks(get, problems);
+  edgeChecks(get, given, profile, problems);
   if (profile === Profile.Prod) {
     // The prod profile's promise: the data tier survives the loss of an AZ.
     for (const [key, what] of [["dbReaderCount", "an Aurora reader in another AZ is the failover target"], ["redisReplicaCount", "a replica in another AZ is what ElastiCache fails over to"]] as const) {
@@ -333,6 +341,41 @@ function crossChecks(get: <T>(key: string) => T, given: (key: string) => boolean
   }
   const copy = get<string | undefined>("backupCopyRegion");
   if (copy && copy === region) problems.push(`${k("backupCopyRegion")}: got ${JSON.stringify(copy)}, the same as aws:region; allowed a different region (or unset)`);
+}
+
+/** Internal load balancer: dify:internalLoadBalancer, defaulting to dify:closedNetwork. */
+function internalLb(get: <T>(key: string) => T): boolean {
+  return get<boolean | undefined>("internalLoadBalancer") ?? get<boolean | undefined>("closedNetwork") === true;
+}
+
+/** dify:waf, or its default: on in prod in front of an internet-facing load balancer. */
+function wafOn(get: <T>(key: string) => T, profile: Profile): boolean {
+  return get<boolean | undefined>("waf") ?? (profile === Profile.Prod && !internalLb(get));
+}
+
+/** Hosted zone, certificate and WAF rules (components/edge). */
+function edgeChecks(get: <T>(key: string) => T, given: (key: string) => boolean, profile: Profile, problems: string[]): void {
+  const k = (key: string) => `${NAMESPACE}:${key}`;
+  const zoneId = get<string | undefined>("hostedZoneId");
+  const zoneName = get<string | undefined>("hostedZoneName");
+  const domain = get<string | undefined>("domain");
+  if (zoneId && !zoneName) problems.push(`${k("hostedZoneName")}: required with ${k("hostedZoneId")}, allowed the zone's name, e.g. ${domain ? domain.split(".").slice(-2).join(".") : "example.com"}`);
+  if (zoneName && !zoneId) problems.push(`${k("hostedZoneId")}: required with ${k("hostedZoneName")}, allowed the zone's id (aws route53 list-hosted-zones-by-name --dns-name ${zoneName})`);
+  if (zoneName && domain && !inZone(domain, zoneName)) {
+    problems.push(`${k("domain")}: got ${JSON.stringify(domain)}, not inside ${k("hostedZoneName")} ${JSON.stringify(zoneName)}; allowed ${zoneName.replace(/\.$/, "")} or a name ending in .${zoneName.replace(/\.$/, "")}`);
+  }
+  if (profile === Profile.Prod && !get("certificateArn") && !zoneId) {
+    problems.push(`${k("certificateArn")}: required in prod unless ${k("hostedZoneId")} and ${k("hostedZoneName")} are set (the program then issues a DNS-validated certificate); allowed an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)`);
+  }
+  const closed = get<boolean | undefined>("closedNetwork") === true;
+  if (get<boolean | undefined>("waf") === true && closed) {
+    problems.push(`${k("waf")}: true with ${k("closedNetwork")}; the load balancer is internal there and the AWS Load Balancer Controller runs without its WAF integration (no WAF endpoint in a closed VPC); allowed false or unset`);
+  }
+  if (!wafOn(get, profile)) {
+    for (const key of ["wafRateLimit", "wafAllowedCidrs"]) {
+      if (given(key)) problems.push(`${k(key)}: set, but the WAF is off (${k("waf")} ${get<boolean | undefined>("waf") === false ? "false" : `unset, and off by default ${profile === Profile.Prod ? "with an internal load balancer" : "in dev"}`}); allowed only with ${k("waf")} true`);
+    }
+  }
 }
 
 /** Private registry and closed-network rules (docs/closed-networks.md). */

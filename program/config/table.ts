@@ -5,12 +5,13 @@
 import {
   checkAcmArn, checkCacheNodeType, checkCidr, checkCron, checkDbClass, checkHostname, checkInstanceType,
   checkPgIdentifier, CRON_ALLOWED, checkRegion, checkRoleArn, checkSubnetId, checkVpcCidr, checkVpcId, KeySpec, Profile,
-  checkEmail, checkEgressDomain, checkEndpointService, checkHostPort, checkHttpUrl, checkRegistryPrefix, checkSecretsManagerPtcArn,
+  checkEmail, checkHostedZoneId, checkZoneName, checkEgressDomain, checkEndpointService, checkHostPort, checkHttpUrl, checkRegistryPrefix, checkSecretsManagerPtcArn,
 } from "./keys";
 import { DEFAULT_KUBERNETES_VERSION, KNOWN_ADDON_VERSIONS } from "../../components/cluster/versions";
 import { DEFAULT_DIFY_VERSION, DIFY_VERSIONS } from "../../components/app/versions";
 import { ALARM_THRESHOLD_DEFAULTS } from "../../components/observability/args";
 import { CLOUDWATCH_OBSERVABILITY_ADDON_VERSION } from "../../components/observability/logs";
+import { DEFAULT_WAF_RATE_LIMIT, WAF_RATE_LIMIT_MAX, WAF_RATE_LIMIT_MIN } from "../../components/edge/args";
 
 /** Dify versions this package has a verified, matching image set for (DifyApp's version table). */
 export const SUPPORTED_DIFY_VERSIONS: readonly string[] = Object.keys(DIFY_VERSIONS);
@@ -36,7 +37,9 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   // ---- general ----
   { key: "profile", type: "string", description: "Preset the other defaults come from: dev (small, cheap, disposable) or prod (HA across 3 AZs, protected data).", enum: [P.Dev, P.Prod], requiredIn: [P.Dev, P.Prod] },
   { key: "domain", type: "string", description: "Public host name of the Dify install; every Dify URL is derived from it. Point its DNS at the load balancer after the first deploy.", check: checkHostname, requiredIn: [P.Dev, P.Prod] },
-  { key: "certificateArn", type: "string", description: "ACM certificate for dify:domain (same region). Required in prod; without it dev serves plain HTTP.", check: checkAcmArn, requiredIn: [P.Prod] },
+  { key: "certificateArn", type: "string", description: "ACM certificate for dify:domain (same region). Required in prod unless dify:hostedZoneId is set (the program then issues one); without either, dev serves plain HTTP.", check: checkAcmArn },
+  { key: "hostedZoneId", type: "string", description: "Route 53 public hosted zone of dify:domain (set dify:hostedZoneName too): the program points the domain at the load balancer (alias record) and, without dify:certificateArn, issues a DNS-validated ACM certificate for it. Nothing to do by hand between pulumi up and https://<domain>.", check: checkHostedZoneId },
+  { key: "hostedZoneName", type: "string", description: "Name of the dify:hostedZoneId zone, e.g. example.com; dify:domain must be it or a name inside it. Checked against the zone at deploy time.", check: checkZoneName },
   { key: "difyVersion", type: "string", description: "Dify release; selects a matching set of api, worker, web, sandbox and plugin-daemon images.", enum: SUPPORTED_DIFY_VERSIONS, default: DEFAULT_DIFY_VERSION },
   { key: "namespace", type: "string", description: "Kubernetes namespace of the Dify services.", default: "dify", check: (v) => (/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v) ? undefined : "a DNS-1123 label (lower case letters, digits, '-')") },
   { key: "internalLoadBalancer", type: "boolean", description: "Make the load balancer internal (reachable only from the VPC and peered networks). Unset: false, or true with dify:closedNetwork." },
@@ -79,6 +82,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
 
   // ---- Dify services ----
   { key: "services", type: "object", description: "Per-service overrides, e.g. {api: {replicas: 4, maxReplicas: 12, cpuLimit: \"2\"}}. Services: api, worker, worker-beat, web, sandbox, plugin-daemon, ssrf-proxy, api-websocket. Fields: replicas, minReplicas, maxReplicas, cpuRequest, cpuLimit, memoryRequest, memoryLimit, targetCpuUtilization, targetMemoryUtilization, pdbMinAvailable.", default: {} },
+
+  // ---- web application firewall (components/edge/waf.ts) ----
+  { key: "waf", type: "boolean", description: "A regional AWS WAF web ACL on the load balancer: AWS managed rules (Common, Known bad inputs, Amazon IP reputation), a rate limit per client IP, logs of blocked and counted requests in CloudWatch (aws-waf-logs-<alb>, dify:logRetentionDays). Unset: true in prod with an internet-facing load balancer, else false. Not available with dify:closedNetwork." },
+  { key: "wafRateLimit", type: "integer", description: `Requests one client IP may make in any 5 minutes before the WAF blocks it (every path, webhooks and /v1 included; raise it for offices behind one NAT or busy server-to-server clients). Unset: ${DEFAULT_WAF_RATE_LIMIT}.`, unit: "requests per 5 minutes", min: WAF_RATE_LIMIT_MIN, max: WAF_RATE_LIMIT_MAX },
+  { key: "wafAllowedCidrs", type: "array", description: "Only these client CIDRs may reach Dify at all (the WAF blocks every other address, webhook senders included). Unset: everyone.", check: checkCidr },
 
   // ---- private registries and closed networks (docs/closed-networks.md) ----
   { key: "imageRegistry", type: "string", description: "Pull every image (Dify, add-ons, charts, jobs) from this registry prefix instead of the public registries, e.g. <account>.dkr.ecr.<region>.amazonaws.com (with dify:ecrPullThroughCache) or a mirror; images map to <prefix>/docker-hub/..., <prefix>/ecr-public/..., <prefix>/k8s/.... Unset: public images.", allowed: "a registry host[:port][/path] such as 123456789012.dkr.ecr.us-east-1.amazonaws.com or harbor.example.com/dify", check: checkRegistryPrefix },
