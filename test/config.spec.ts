@@ -4,6 +4,7 @@ import * as path from "path";
 import { ConfigError, CONFIG_KEYS, parseStackConfig, Profile } from "../program/config";
 import { renderProjectFile, renderReadme } from "../scripts/config-docs";
 import { loadStackConfig, PROJECT_ROOT } from "../program/plan/stack";
+import { evaluatePolicies, loadPolicyConfig } from "../policy/runner";
 
 /** The problem lines for `stack` with `overrides`, or [] when valid. */
 function problems(stack: string, overrides: Record<string, unknown>): string[] {
@@ -55,6 +56,25 @@ describe("stack config", () => {
     const c = parseStackConfig(loadStackConfig("prod", { "dify:dbReaderCount": "2", "dify:internalLoadBalancer": "true", "dify:adminRoleArns": "[]" }));
     assert.equal(c.database.readerCount, 2);
     assert.equal(c.internalLoadBalancer, true);
+  });
+
+  it("config and policy pack agree: a value the config accepts passes the stack's pack config; below its threshold the config refuses it with the pack's reason", () => {
+    // Issue: dify:dbBackupRetentionDays=3 was accepted, then the plan failed on rds-backup-retention.
+    for (const stack of ["dev", "prod"] as const) {
+      for (let days = 1; days <= 35; days++) {
+        const accepted = problems(stack, { "dify:dbBackupRetentionDays": days }).length === 0;
+        const report = evaluatePolicies([{ urn: `urn:pulumi:${stack}::dify::aws:rds/cluster:Cluster::pg`, type: "aws:rds/cluster:Cluster", name: "pg",
+          props: { storageEncrypted: true, kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/k", backupRetentionPeriod: days, deletionProtection: true } }],
+        { config: loadPolicyConfig(stack) });
+        const packPasses = !report.violations.some((v) => v.level === "mandatory");
+        assert.equal(accepted, packPasses, `${stack} dbBackupRetentionDays=${days}: config ${accepted ? "accepts" : "refuses"}, pack ${packPasses ? "passes" : "fails"}`);
+      }
+      refused(stack, { "dify:dbBackupRetentionDays": 3 }, "dify:dbBackupRetentionDays", /got 3, allowed 7 to 35 in (dev|prod): the dify-aws-policy policy rds-backup-retention \(mandatory, minimumRetentionDays 7 in policy\/config\/(dev|prod)\.json\)/);
+    }
+    // Removing the PDB of a replicated prod service fails k8s-pdb-for-replicated-deployments (mandatory in prod).
+    refused("prod", { "dify:services": { api: { pdbMinAvailable: 0 } } }, "dify:services.api.pdbMinAvailable", /allowed 1 to 2 while the service runs 3 or more replicas: the dify-aws-policy policy k8s-pdb-for-replicated-deployments \(mandatory, minReplicas 2/);
+    assert.deepEqual(problems("dev", { "dify:services": { api: { replicas: 2, pdbMinAvailable: 0 } } }), [], "advisory in dev: the plan does not fail");
+    assert.deepEqual(problems("prod", { "dify:services": { "worker-beat": { pdbMinAvailable: 0 } } }), [], "a singleton never has a PDB");
   });
 
   it("refuses a wrong type", () => {

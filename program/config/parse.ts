@@ -4,6 +4,7 @@
  * problem naming the key, what was given and what is allowed; nothing is registered before this
  * has passed.
  */
+import { packLimits } from "./policyLimits";
 import { ByProfile, isByProfile, KeySpec, parseCidr, Profile } from "./keys";
 import { CONFIG_KEYS } from "./table";
 import { checkServices, ServiceOverride } from "./services";
@@ -193,7 +194,7 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
   const get = <T>(key: string) => values.get(key) as T;
   const given = (key: string) => raw[k(key)] !== undefined;
   crossChecks(get, given, profile, region as string, problems);
-  const services = checkServices(values.get("services") as Record<string, unknown> | undefined, profile, `${k("services")}`, problems);
+  const services = checkServices(values.get("services") as Record<string, unknown> | undefined, profile, `${k("services")}`, problems, packLimits(profile).pdbFromReplicas);
   if (problems.length) throw new ConfigError(problems);
 
   const group = (g: string): NodeGroupConfig => ({
@@ -300,6 +301,12 @@ function crossChecks(get: <T>(key: string) => T, given: (key: string) => boolean
       const from = given(`${g}NodeDesiredSize`) ? "" : ` (the ${profile} preset's value; set it too)`;
       problems.push(`${k(`${g}NodeDesiredSize`)}: got ${desired}${from}, allowed a value from ${k(`${g}NodeMinSize`)} (${min}) to ${k(`${g}NodeMaxSize`)} (${max})`);
     }
+  }
+  const limits = packLimits(profile);
+  const retention = get<number | undefined>("dbBackupRetentionDays");
+  if (limits.dbBackupRetentionDays && retention !== undefined && retention < limits.dbBackupRetentionDays.value) {
+    const from = given("dbBackupRetentionDays") ? "" : ` (the ${profile} preset's value)`;
+    problems.push(`${k("dbBackupRetentionDays")}: got ${retention}${from}, allowed ${limits.dbBackupRetentionDays.value} to 35 in ${profile}: ${limits.dbBackupRetentionDays.reason}`);
   }
   const cidrs = get<string[] | undefined>("apiPublicAccessCidrs");
   if (cidrs?.some((c) => parseCidr(c)?.bits === 0)) {

@@ -4,10 +4,11 @@
  * production (HA) settings; dev scales everything down to one replica on small requests.
  */
 import { ServiceSettings } from "../../components/app/args";
-import { SERVICE_KEYS } from "../../components/app/catalog";
+import { CATALOG, SERVICE_KEYS } from "../../components/app/catalog";
 import { checkServiceOverrides } from "../../components/app/validate";
 import { formatProblem, Problems } from "../../components/checks";
 import { Profile } from "./keys";
+import { PackLimit } from "./policyLimits";
 
 /** Overrides for one Dify service: exactly DifyApp's per-service settings. */
 export type ServiceOverride = ServiceSettings;
@@ -40,7 +41,7 @@ export const HA_SERVICES: readonly string[] = ["api", "worker", "web", "sandbox"
  * validator (one set of rules), and returns the merged map. Problems are appended to `problems`,
  * each naming `<key>.<service>.<field>`; a value that came from the preset is cited as such.
  */
-export function checkServices(raw: Record<string, unknown> | undefined, profile: Profile, key: string, problems: string[]): Record<string, ServiceOverride> {
+export function checkServices(raw: Record<string, unknown> | undefined, profile: Profile, key: string, problems: string[], pdbFromReplicas?: PackLimit): Record<string, ServiceOverride> {
   const p = new Problems("stack config");
   const preset = SERVICE_PRESETS[profile];
   const merged: Record<string, ServiceOverride> = {};
@@ -64,6 +65,19 @@ export function checkServices(raw: Record<string, unknown> | undefined, profile:
         if (typeof n === "number" && n < 2) {
           p.add(`${key}.${svc}.${field}`, n, "2 or more in prod (one replica does not survive a node or zone loss; use profile dev for a single-replica install)");
         }
+      }
+    }
+  }
+  if (pdbFromReplicas) {
+    // pdbMinAvailable 0 removes a service's PodDisruptionBudget; the pack then fails every
+    // Deployment it still runs with pdbFromReplicas or more replicas.
+    for (const spec of CATALOG) {
+      const o = merged[spec.key] ?? {};
+      if (spec.singleton || o.pdbMinAvailable !== 0 || !userGave(spec.key, "pdbMinAvailable")) continue;
+      const replicas = o.replicas ?? spec.replicas;
+      const floor = Math.min(replicas, o.minReplicas ?? replicas);
+      if (floor >= pdbFromReplicas.value) {
+        p.add(`${key}.${spec.key}.pdbMinAvailable`, 0, `1 to ${floor - 1} while the service runs ${floor} or more replicas: ${pdbFromReplicas.reason}`);
       }
     }
   }

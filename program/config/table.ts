@@ -12,11 +12,15 @@ import { DEFAULT_DIFY_VERSION, DIFY_VERSIONS } from "../../components/app/versio
 import { ALARM_THRESHOLD_DEFAULTS } from "../../components/observability/args";
 import { CLOUDWATCH_OBSERVABILITY_ADDON_VERSION } from "../../components/observability/logs";
 import { DEFAULT_WAF_RATE_LIMIT, WAF_RATE_LIMIT_MAX, WAF_RATE_LIMIT_MIN } from "../../components/edge/args";
+import { packLimits } from "./policyLimits";
 
 /** Dify versions this package has a verified, matching image set for (DifyApp's version table). */
 export const SUPPORTED_DIFY_VERSIONS: readonly string[] = Object.keys(DIFY_VERSIONS);
 
 const P = Profile;
+
+/** The pack's minimum Aurora backup retention for a profile (1 when no mandatory policy sets one). */
+const minRetention = (profile: Profile) => packLimits(profile).dbBackupRetentionDays?.value ?? 1;
 
 /** Node group keys: <group>NodeInstanceTypes / MinSize / MaxSize / DesiredSize. */
 function nodeGroupKeys(
@@ -70,7 +74,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   // ---- database (Aurora PostgreSQL) ----
   { key: "dbInstanceClass", type: "string", description: "Aurora PostgreSQL instance class (writer and readers).", check: checkDbClass, default: { dev: "db.t4g.medium", prod: "db.r7g.large" } },
   { key: "dbReaderCount", type: "integer", description: "Aurora readers in other AZs (automatic failover targets).", unit: "instances", min: 0, max: 15, default: { dev: 0, prod: 1 } },
-  { key: "dbBackupRetentionDays", type: "integer", description: "Aurora automated backup retention.", unit: "days", min: 1, max: 35, default: { dev: 7, prod: 30 } },
+  { key: "dbBackupRetentionDays", type: "integer", description: `Aurora automated backup retention; at least the policy pack's rds-backup-retention minimum (${minRetention(P.Dev)} days in dev, ${minRetention(P.Prod)} in prod: policy/config/<profile>.json), which the config enforces.`, unit: "days", min: 1, max: 35, default: { dev: 7, prod: 30 } },
   { key: "dbName", type: "string", description: "Database of the Dify api. Change it to point Dify at a restored database (docs/backups.md).", default: "dify", check: checkPgIdentifier },
   { key: "pluginDbName", type: "string", description: "Database of the plugin daemon. Change it together with dify:dbName after a restore.", default: "dify_plugin", check: checkPgIdentifier },
   { key: "deletionProtection", type: "boolean", description: "Protect stateful resources (database, cache, buckets, keys) from deletion: provider deletion protection plus Pulumi protect.", default: { dev: false, prod: true } },
