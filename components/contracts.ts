@@ -54,17 +54,25 @@ export interface ObjectStorage {
   /** AWS region of both buckets. */
   region: pulumi.Input<string>;
   /**
-   * IAM role the S3-using workloads assume through IRSA (annotation `eks.amazonaws.com/role-arn`
-   * on their ServiceAccounts). Its trust policy must admit `DIFY_S3_SERVICE_ACCOUNTS`.
+   * IAM role the api, worker and beat assume through IRSA (annotation `eks.amazonaws.com/role-arn`
+   * on their ServiceAccounts): the uploads bucket. Its trust policy must admit `DIFY_APP_S3_SERVICE_ACCOUNTS`.
    */
   roleArn: pulumi.Input<string>;
+  /**
+   * IAM role of the plugin daemon (ServiceAccount `DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT`): the plugin
+   * bucket. The daemon starts every installed plugin as a subprocess with its own environment, IRSA
+   * token included, so every plugin can do whatever this role allows: keep it to the plugin bucket
+   * (plus deliberate grants such as Bedrock models).
+   */
+  pluginRoleArn: pulumi.Input<string>;
 }
 
-/**
- * The ServiceAccounts (in DifyApp's namespace) whose pods read and write S3. The storage role
- * trusts exactly these; DifyApp creates exactly these names.
- */
-export const DIFY_S3_SERVICE_ACCOUNTS: readonly string[] = ["dify-api", "dify-worker", "dify-worker-beat", "dify-plugin-daemon"];
+/** The ServiceAccounts (in DifyApp's namespace) of the api image that use the uploads bucket; the storage role trusts exactly these. */
+export const DIFY_APP_S3_SERVICE_ACCOUNTS: readonly string[] = ["dify-api", "dify-worker", "dify-worker-beat"];
+/** The plugin daemon's ServiceAccount; the plugin role trusts exactly it. */
+export const DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT = "dify-plugin-daemon";
+/** Every ServiceAccount with an IRSA role from DifyStorage; DifyApp creates exactly these names. */
+export const DIFY_S3_SERVICE_ACCOUNTS: readonly string[] = [...DIFY_APP_S3_SERVICE_ACCOUNTS, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT];
 
 /** The cluster-side handles for IAM roles for service accounts (IRSA). */
 export interface OidcProvider {

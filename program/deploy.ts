@@ -6,6 +6,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import * as aws from "@pulumi/aws";
+import { bedrockInvokePolicy } from "../components/aws/bedrock";
 import { DifyApp, MailType, SmtpTls } from "../components/app";
 import { DifyBackups } from "../components/backups";
 import { DifyCluster } from "../components/cluster";
@@ -51,7 +53,12 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
     allowedSecurityGroupIds: [cluster.nodeSecurityGroupId],
   }, { providers: { kubernetes } });
 
-  const storage = new DifyStorage(NAME, { ...s.storage, oidcProvider });
+  // Bedrock models for the plugin daemon's role (and so for every plugin it runs): components/aws/bedrock.ts.
+  const pluginDaemonPolicy = c.bedrockModels.length > 0
+    ? pulumi.all([aws.getCallerIdentityOutput().accountId, aws.getPartitionOutput().partition])
+      .apply(([accountId, partition]) => bedrockInvokePolicy(c.bedrockModels, { partition, region: c.region, accountId }))
+    : undefined;
+  const storage = new DifyStorage(NAME, { ...s.storage, oidcProvider, pluginDaemonPolicy });
 
   const database = postgresConnectionOf(data);
   // Observability first: DifyApp's ALB needs the access-log bucket. Its ALB lookup waits for the
@@ -102,6 +109,7 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
       pluginBucketName: storage.pluginBucketName,
       region: c.region,
       roleArn: storage.roleArn,
+      pluginRoleArn: storage.pluginRoleArn,
     },
   }, { provider: kubernetes, dependsOn: [cluster, data] });
   ingressReady(app.loadBalancerHostname);

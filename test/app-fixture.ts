@@ -28,7 +28,7 @@ export function prodArgs(over: Partial<DifyAppArgs> = {}): DifyAppArgs {
       sslMode: "require",
     },
     redis: { host: "master.dify.abc.use1.cache.amazonaws.com", port: 6379, password: pulumi.secret(REDIS_PASSWORD), useTls: true },
-    storage: { bucketName: "dify-files", pluginBucketName: "dify-plugins", region: "us-east-1", roleArn: "arn:aws:iam::123456789012:role/dify-storage" },
+    storage: { bucketName: "dify-files", pluginBucketName: "dify-plugins", region: "us-east-1", roleArn: "arn:aws:iam::123456789012:role/dify-storage", pluginRoleArn: "arn:aws:iam::123456789012:role/dify-plugin-storage" },
     vpcCidrs: ["10.0.0.0/16"],
     dataCidrs: DATA_CIDRS,
     ingressSourceCidrs: ALB_CIDRS,

@@ -217,6 +217,10 @@ esac
     const sas = rs.filter((r) => r.type === "kubernetes:core/v1:ServiceAccount").map((r) => r.rawInputs as { metadata: { name: string; annotations?: Record<string, string> } });
     const withRole = sas.filter((s) => s.metadata.annotations?.["eks.amazonaws.com/role-arn"]).map((s) => s.metadata.name).sort();
     assert.deepEqual(withRole, [...DIFY_S3_SERVICE_ACCOUNTS].sort());
+    // The plugin daemon's own role: whatever it grants, every plugin it runs can use.
+    const roleOf = (n: string) => sas.find((s) => s.metadata.name === n)!.metadata.annotations!["eks.amazonaws.com/role-arn"];
+    assert.equal(roleOf("dify-plugin-daemon"), "arn:aws:iam::123456789012:role/dify-plugin-storage");
+    for (const n of ["dify-api", "dify-worker", "dify-worker-beat"]) assert.equal(roleOf(n), "arn:aws:iam::123456789012:role/dify-storage", n);
     for (const x of ws) {
       const s3 = ["dify-api", "dify-worker", "dify-worker-beat", "dify-plugin-daemon"].includes(x.pod.serviceAccountName!);
       const usesS3 = ["dify-api", "dify-worker", "dify-worker-beat", "dify-plugin-daemon", "dify-migrate-1-16-1"].includes(x.name);

@@ -204,7 +204,7 @@ describe("DifyDatabaseHA connection settings", () => {
         domain: "dify.example.com",
         database: postgresConnectionOf(db),
         redis: redisConnectionOf(db),
-        storage: { bucketName: "files", pluginBucketName: "plugins", region: "us-east-1", roleArn: "arn:aws:iam::123456789012:role/s3" },
+        storage: { bucketName: "files", pluginBucketName: "plugins", region: "us-east-1", roleArn: "arn:aws:iam::123456789012:role/s3", pluginRoleArn: "arn:aws:iam::123456789012:role/s3-plugins" },
         vpcCidrs: ["10.0.0.0/16"],
         dataCidrs: ["10.0.32.0/20"],
         ingressSourceCidrs: ["10.0.0.0/20"],

@@ -55,11 +55,14 @@ describe("edge in the offline plan", function () {
 
   it("the plan CLI refuses bad edge config with exit 2, every problem at once, naming the key", () => {
     const r = spawnSync(process.execPath, ["scripts/plan.js", "--stack", "prod",
-      "--config", "dify:hostedZoneId=/hostedzone/Z0EXAMPLE", "--config", "dify:hostedZoneName=example.org", "--config", "dify:wafRateLimit=5"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+      "--config", "dify:hostedZoneId=/hostedzone/Z0EXAMPLE", "--config", "dify:hostedZoneName=example.org", "--config", "dify:wafRateLimit=5",
+      "--config", 'dify:bedrockModels=["claude-3-sonnet"]'], { cwd: PROJECT_ROOT, encoding: "utf8" });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /^\s+dify:hostedZoneId: got "\/hostedzone\/Z0EXAMPLE", allowed a Route 53 hosted zone id/m);
     assert.match(r.stderr, /^\s+dify:domain: got "dify\.example\.com", not inside dify:hostedZoneName "example\.org"/m);
     assert.match(r.stderr, /^\s+dify:wafRateLimit: got 5, allowed an integer from 10 to 2000000000$/m);
+    assert.match(r.stderr, /^\s+dify:bedrockModels: item "claude-3-sonnet" is invalid, allowed a Bedrock model id/m);
+    assert.equal(r.stderr.trim().split("\n").length, 5, "the four problems, each once, after the heading");
     assert.ok(!/\n\s+at /.test(r.stderr), "no stack trace");
     assert.equal(r.stdout, "", "nothing was planned");
   });

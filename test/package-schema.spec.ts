@@ -101,7 +101,7 @@ describe("component package: schema (what `pulumi package add` generates SDKs fr
     const expect: Record<string, string[]> = {
       DifyCluster: ["kubeconfig", "clusterName", "vpcId", "privateSubnetIds", "nodeSecurityGroupId", "oidcProviderArn", "oidcIssuer"],
       DifyDatabaseHA: ["postgres", "redis", "endpoints", "clusterArn", "masterLogin"],
-      DifyStorage: ["storage", "bucketName", "pluginBucketName", "roleArn"],
+      DifyStorage: ["storage", "bucketName", "pluginBucketName", "roleArn", "pluginRoleArn"],
       DifyApp: ["url", "namespace", "difyVersion", "migrationJobName"],
       DifyBackups: ["bucketName", "vaultArn", "planId", "namespace"],
     };
@@ -184,7 +184,7 @@ describe("component package: schema (what `pulumi package add` generates SDKs fr
       DifyApp: () => ({
         domain: "dify.example.com", database: PG(),
         redis: { host: pulumi.output("master.dify.abc.use1.cache.amazonaws.com"), port: 6379, password: pulumi.secret("redis-token"), useTls: true },
-        storage: { bucketName: pulumi.output("dify-files"), pluginBucketName: pulumi.output("dify-plugins"), region: "us-east-1", roleArn: pulumi.output("arn:aws:iam::123456789012:role/dify-s3") },
+        storage: { bucketName: pulumi.output("dify-files"), pluginBucketName: pulumi.output("dify-plugins"), region: "us-east-1", roleArn: pulumi.output("arn:aws:iam::123456789012:role/dify-s3"), pluginRoleArn: pulumi.output("arn:aws:iam::123456789012:role/dify-s3-plugins") },
         vpcCidrs: ["10.40.0.0/16"], dataCidrs: ["10.40.0.0/16"], ingressSourceCidrs: ["0.0.0.0/0"],
       }),
       DifyBackups: () => ({

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { DifyStorage, DifyStorageArgs } from "../components/storage";
-import { DIFY_S3_SERVICE_ACCOUNTS } from "../components/contracts";
+import { DIFY_APP_S3_SERVICE_ACCOUNTS, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT } from "../components/contracts";
 import { RecordedResource, resolve, runUnderMocks } from "../program/plan/monitor";
 import { evaluatePolicies } from "../policy/runner";
 
@@ -71,31 +71,45 @@ describe("DifyStorage", () => {
     }
   });
 
-  it("the role is assumable only by Dify's S3 ServiceAccounts in Dify's namespace, and reaches only the two buckets and the key", async () => {
-    const { run, of } = await plan(base);
-    const role = of("aws:iam/role:Role");
-    assert.equal(role.length, 1);
-    const [trust] = statements(role[0].rawInputs.assumeRolePolicy);
-    // IAM treats a one-element list and a plain string alike.
-    assert.deepEqual([trust.Action].flat(), ["sts:AssumeRoleWithWebIdentity"]);
-    assert.deepEqual([(trust.Principal as { Federated: unknown }).Federated].flat(), [OIDC.arn]);
-    assert.deepEqual(Object.keys(trust.Condition!), ["StringEquals"]);
-    assert.deepEqual(trust.Condition!.StringEquals[`${OIDC.issuer}:sub`].slice().sort(),
-      DIFY_S3_SERVICE_ACCOUNTS.map((sa) => `system:serviceaccount:dify:${sa}`).sort());
-    assert.deepEqual([trust.Condition!.StringEquals[`${OIDC.issuer}:aud`]].flat(), ["sts.amazonaws.com"]);
-
-    const bucketArns = of("aws:s3/bucket:Bucket").map((b) => `arn:aws:s3:::${b.name}-0000`).sort();
+  it("two roles: api/worker/beat reach only the uploads bucket, the plugin daemon (and so every plugin) only the plugin bucket", async () => {
+    const { of } = await plan(base);
+    const roles = of("aws:iam/role:Role");
+    assert.deepEqual(roles.map((r) => r.name).sort(), ["prod-plugin-storage", "prod-storage"]);
     const keyArn = "arn:aws:kms:us-east-1:123456789012:key/prod-storage-key";
-    const st = statements(of("aws:iam/rolePolicy:RolePolicy")[0].rawInputs.policy);
-    const actions = st.flatMap((s) => s.Action).sort();
-    assert.deepEqual(actions, ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
-    assert.ok(!actions.some((a) => a.includes("*") || a === "s3:CreateBucket"), "no wildcard actions, no CreateBucket");
-    const allowed = new Set([...bucketArns, ...bucketArns.map((a) => `${a}/*`), keyArn]);
-    for (const s of st) {
-      assert.equal(s.Effect, "Allow");
-      for (const res of s.Resource) assert.ok(allowed.has(res), `unexpected resource ${res}`);
+    const bucketArn = (kind: string) => `arn:aws:s3:::prod-${kind}-0000`;
+    const expect: Record<string, { sas: readonly string[]; bucket: string }> = {
+      "prod-storage": { sas: DIFY_APP_S3_SERVICE_ACCOUNTS, bucket: bucketArn("uploads") },
+      "prod-plugin-storage": { sas: [DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT], bucket: bucketArn("plugins") },
+    };
+    for (const role of roles) {
+      const want = expect[role.name];
+      const [trust] = statements(role.rawInputs.assumeRolePolicy);
+      // IAM treats a one-element list and a plain string alike.
+      assert.deepEqual([trust.Action].flat(), ["sts:AssumeRoleWithWebIdentity"]);
+      assert.deepEqual([(trust.Principal as { Federated: unknown }).Federated].flat(), [OIDC.arn]);
+      assert.deepEqual(Object.keys(trust.Condition!), ["StringEquals"]);
+      assert.deepEqual([trust.Condition!.StringEquals[`${OIDC.issuer}:sub`]].flat().sort(), want.sas.map((sa) => `system:serviceaccount:dify:${sa}`).sort(), role.name);
+      assert.deepEqual([trust.Condition!.StringEquals[`${OIDC.issuer}:aud`]].flat(), ["sts.amazonaws.com"]);
+      const policy = of("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === `${role.name}-access`)!;
+      const st = statements(policy.rawInputs.policy);
+      const actions = st.flatMap((x) => x.Action).sort();
+      assert.deepEqual(actions, ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+      const allowed = new Set([want.bucket, `${want.bucket}/*`, keyArn]);
+      for (const x of st) {
+        assert.equal(x.Effect, "Allow");
+        for (const res of x.Resource) assert.ok(allowed.has(res), `${role.name}: unexpected resource ${res}`);
+      }
     }
-    void run;
+    assert.equal(of("aws:iam/rolePolicy:RolePolicy").length, 2, "no extra grant unless pluginDaemonPolicy is given");
+  });
+
+  it("pluginDaemonPolicy (e.g. Bedrock) goes on the plugin daemon's role only", async () => {
+    const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["bedrock:InvokeModel"], Resource: ["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"] }] });
+    const { of } = await plan({ ...base, pluginDaemonPolicy: policy });
+    const extra = of("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "prod-plugin-daemon-extra")!;
+    assert.equal(extra.rawInputs.policy, policy);
+    assert.ok(extra.dependencies.some((d) => d.endsWith("::prod-plugin-storage")), "attached to the plugin daemon's role");
+    assert.ok(!extra.dependencies.some((d) => d.endsWith("::prod-storage")), "not to the api's");
   });
 
   it("produces the ObjectStorage handle DifyApp consumes", async () => {
@@ -106,6 +120,7 @@ describe("DifyStorage", () => {
       pluginBucketName: "prod-plugins-0000",
       region: "us-east-1",
       roleArn: "arn:aws:iam::123456789012:role/prod-storage",
+      pluginRoleArn: "arn:aws:iam::123456789012:role/prod-plugin-storage",
     });
   });
 

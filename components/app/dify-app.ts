@@ -7,7 +7,7 @@
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { componentType } from "../contracts";
+import { componentType, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT } from "../contracts";
 import { standardLabels } from "../k8s/labels";
 import { podSecurityNamespaceLabels } from "../k8s/security";
 import { DifyAppArgs } from "./args";
@@ -130,7 +130,8 @@ export class DifyApp extends pulumi.ComponentResource {
           name: k8sName(sa),
           namespace: ns,
           labels: labels(sa),
-          annotations: s3 ? { "eks.amazonaws.com/role-arn": args.storage.roleArn } : undefined,
+          // The daemon has its own role: every plugin it runs gets its credentials (contracts.ts).
+          annotations: s3 ? { "eks.amazonaws.com/role-arn": k8sName(sa) === DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT ? args.storage.pluginRoleArn : args.storage.roleArn } : undefined,
         },
         automountServiceAccountToken: false,
       }, nsOpts(ns)));

@@ -1,8 +1,12 @@
 /**
  * DifyStorage: Dify's object storage on S3. Two buckets (uploads for the api/worker, plugin
  * packages for the plugin daemon), each versioned with a noncurrent-version retention window so
- * a deleted or overwritten file can be recovered, encrypted with one customer KMS key, and one
- * IRSA role that exactly `DIFY_S3_SERVICE_ACCOUNTS` can assume.
+ * a deleted or overwritten file can be recovered, encrypted with one customer KMS key, and two
+ * IRSA roles: the api/worker/beat role (`DIFY_APP_S3_SERVICE_ACCOUNTS`) for the uploads bucket, and
+ * the plugin daemon's role for the plugin bucket. Two roles, because the daemon hands its
+ * environment (the IRSA token included) to every plugin it runs (langgenius/dify-plugin-daemon
+ * internal/core/local_runtime/subprocess.go, `cmd.Env = cmd.Environ()`, tag 0.6.3 54432d8a): with one
+ * shared role any installed plugin could read and delete every user upload.
  *
  * Two buckets, not one: the plugin daemon lists and rewrites whole key trees (`plugin/`,
  * `plugin_packages/`, `assets/`) and the api keeps user files; separate buckets let each be
@@ -10,7 +14,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { componentType, DIFY_S3_SERVICE_ACCOUNTS, ObjectStorage, OidcProvider } from "../contracts";
+import { componentType, DIFY_APP_S3_SERVICE_ACCOUNTS, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT, ObjectStorage, OidcProvider } from "../contracts";
 import { irsaRole } from "../aws/irsa";
 import { customerKey, secureBucket } from "../aws/secureBucket";
 
@@ -36,6 +40,11 @@ export interface DifyStorageArgs {
   forceDestroy?: boolean;
   /** Waiting period before a deleted KMS key is destroyed, in days. Integer 7..30. Default 30. */
   kmsKeyDeletionWindowDays?: number;
+  /**
+   * Extra IAM policy document (JSON) for the plugin daemon's role, e.g. Bedrock invoke rights from
+   * `bedrockInvokePolicy`. Every installed plugin gets whatever it allows. Default none.
+   */
+  pluginDaemonPolicy?: pulumi.Input<string>;
   /** Tags added to every AWS resource. Default {}. */
   tags?: { [key: string]: string };
 }
@@ -112,8 +121,10 @@ export class DifyStorage extends pulumi.ComponentResource {
   public readonly pluginBucketArn: pulumi.Output<string>;
   /** ARN of the customer KMS key encrypting both buckets. */
   public readonly kmsKeyArn: pulumi.Output<string>;
-  /** ARN of the IRSA role for `DIFY_S3_SERVICE_ACCOUNTS`. */
+  /** ARN of the IRSA role of the api, worker and beat (`DIFY_APP_S3_SERVICE_ACCOUNTS`): the uploads bucket. */
   public readonly roleArn: pulumi.Output<string>;
+  /** ARN of the plugin daemon's IRSA role: the plugin bucket (and `pluginDaemonPolicy`). */
+  public readonly pluginRoleArn: pulumi.Output<string>;
 
   constructor(name: string, args: DifyStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     const r = validateStorageArgs(name, args);
@@ -138,11 +149,22 @@ export class DifyStorage extends pulumi.ComponentResource {
     const { role } = irsaRole(`${name}-storage`, {
       oidc: args.oidcProvider,
       namespace: args.namespace,
-      serviceAccounts: DIFY_S3_SERVICE_ACCOUNTS,
-      policy: storagePolicy([uploads.bucket.arn, plugins.bucket.arn], key.arn, this),
-      description: `Dify ${name}: S3 access of ${DIFY_S3_SERVICE_ACCOUNTS.join(", ")}`,
+      serviceAccounts: DIFY_APP_S3_SERVICE_ACCOUNTS,
+      policy: storagePolicy([uploads.bucket.arn], key.arn, this),
+      description: `Dify ${name}: uploads bucket of ${DIFY_APP_S3_SERVICE_ACCOUNTS.join(", ")}`,
       tags,
     }, this);
+    const { role: pluginRole } = irsaRole(`${name}-plugin-storage`, {
+      oidc: args.oidcProvider,
+      namespace: args.namespace,
+      serviceAccounts: [DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT],
+      policy: storagePolicy([plugins.bucket.arn], key.arn, this),
+      description: `Dify ${name}: plugin bucket of ${DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT} (and of every plugin it runs)`,
+      tags,
+    }, this);
+    if (args.pluginDaemonPolicy !== undefined) {
+      new aws.iam.RolePolicy(`${name}-plugin-daemon-extra`, { role: pluginRole.id, policy: args.pluginDaemonPolicy }, { parent: this });
+    }
 
     const region = aws.getRegionOutput({}, { parent: this }).region;
     this.bucketName = uploads.bucket.bucket;
@@ -151,10 +173,11 @@ export class DifyStorage extends pulumi.ComponentResource {
     this.pluginBucketArn = plugins.bucket.arn;
     this.kmsKeyArn = key.arn;
     this.roleArn = role.arn;
+    this.pluginRoleArn = pluginRole.arn;
     // Consumers must not write before versioning and encryption are in place.
     const ready = pulumi.all([...uploads.config, ...plugins.config].map((c) => c.urn));
-    this.storage = pulumi.all([uploads.bucket.bucket, plugins.bucket.bucket, region, role.arn, ready])
-      .apply(([bucketName, pluginBucketName, reg, roleArn]) => ({ bucketName, pluginBucketName, region: reg, roleArn }));
+    this.storage = pulumi.all([uploads.bucket.bucket, plugins.bucket.bucket, region, role.arn, pluginRole.arn, ready])
+      .apply(([bucketName, pluginBucketName, reg, roleArn, pluginRoleArn]) => ({ bucketName, pluginBucketName, region: reg, roleArn, pluginRoleArn }));
     this.registerOutputs({
       storage: this.storage,
       bucketName: this.bucketName,
@@ -163,6 +186,7 @@ export class DifyStorage extends pulumi.ComponentResource {
       pluginBucketArn: this.pluginBucketArn,
       kmsKeyArn: this.kmsKeyArn,
       roleArn: this.roleArn,
+      pluginRoleArn: this.pluginRoleArn,
     });
   }
 }

@@ -58,6 +58,7 @@ const app = new DifyApp("dify", {
     pluginBucketName: storage.pluginBucketName,
     region,
     roleArn: storage.roleArn,
+    pluginRoleArn: storage.pluginRoleArn,
   },
   vpcCidrs: [vpcCidr],
   dataCidrs: [vpcCidr],

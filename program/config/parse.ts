@@ -36,6 +36,8 @@ export interface DifyStackConfig {
   certificateArn?: string;
   /** Route 53 public hosted zone of the domain: alias record, and a certificate unless certificateArn. */
   hostedZone?: { id: string; name: string };
+  /** Bedrock models (ids, profile ids or ARNs) the plugin daemon's role may invoke. */
+  bedrockModels: string[];
   /** The WAF web ACL on the load balancer, when on. */
   waf?: { rateLimit: number; allowedCidrs: string[] };
   difyVersion: string;
@@ -211,6 +213,7 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
     certificateArn: get("certificateArn"),
     hostedZone: get<string | undefined>("hostedZoneId") ? { id: get("hostedZoneId"), name: get<string>("hostedZoneName").replace(/\.$/, "") } : undefined,
     waf: wafOn(get, profile) ? { rateLimit: get<number | undefined>("wafRateLimit") ?? DEFAULT_WAF_RATE_LIMIT, allowedCidrs: get<string[] | undefined>("wafAllowedCidrs") ?? [] } : undefined,
+    bedrockModels: get("bedrockModels"),
     difyVersion: get("difyVersion"),
     namespace: get("namespace"),
     internalLoadBalancer: get<boolean | undefined>("internalLoadBalancer") ?? get<boolean>("closedNetwork"),
@@ -363,15 +366,15 @@ function wafOn(get: <T>(key: string) => T, profile: Profile): boolean {
 /** Hosted zone, certificate and WAF rules (components/edge). */
 function edgeChecks(get: <T>(key: string) => T, given: (key: string) => boolean, profile: Profile, problems: string[]): void {
   const k = (key: string) => `${NAMESPACE}:${key}`;
-  const zoneId = get<string | undefined>("hostedZoneId");
   const zoneName = get<string | undefined>("hostedZoneName");
   const domain = get<string | undefined>("domain");
-  if (zoneId && !zoneName) problems.push(`${k("hostedZoneName")}: required with ${k("hostedZoneId")}, allowed the zone's name, e.g. ${domain ? domain.split(".").slice(-2).join(".") : "example.com"}`);
-  if (zoneName && !zoneId) problems.push(`${k("hostedZoneId")}: required with ${k("hostedZoneName")}, allowed the zone's id (aws route53 list-hosted-zones-by-name --dns-name ${zoneName})`);
+  // Presence from the raw config: a malformed value is reported once, by its own check.
+  if (given("hostedZoneId") && !given("hostedZoneName")) problems.push(`${k("hostedZoneName")}: required with ${k("hostedZoneId")}, allowed the zone's name, e.g. ${domain ? domain.split(".").slice(-2).join(".") : "example.com"}`);
+  if (given("hostedZoneName") && !given("hostedZoneId")) problems.push(`${k("hostedZoneId")}: required with ${k("hostedZoneName")}, allowed the zone's id (aws route53 list-hosted-zones-by-name --dns-name ${zoneName})`);
   if (zoneName && domain && !inZone(domain, zoneName)) {
     problems.push(`${k("domain")}: got ${JSON.stringify(domain)}, not inside ${k("hostedZoneName")} ${JSON.stringify(zoneName)}; allowed ${zoneName.replace(/\.$/, "")} or a name ending in .${zoneName.replace(/\.$/, "")}`);
   }
-  if (profile === Profile.Prod && !get("certificateArn") && !zoneId) {
+  if (profile === Profile.Prod && !given("certificateArn") && !given("hostedZoneId")) {
     problems.push(`${k("certificateArn")}: required in prod unless ${k("hostedZoneId")} and ${k("hostedZoneName")} are set (the program then issues a DNS-validated certificate); allowed an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)`);
   }
   const closed = get<boolean | undefined>("closedNetwork") === true;
@@ -413,6 +416,9 @@ function closedNetworkChecks(get: <T>(key: string) => T, region: string, problem
     problems.push(`${k("egressAllowedDomains")}: ${domains ? "empty" : "unset"} with ${k("closedNetwork")}; Dify must reach an LLM provider through the SSRF proxy, allowed at least one domain (e.g. bedrock-runtime.${region}.amazonaws.com with ${k("extraVpcEndpoints")} [bedrock-runtime], or api.openai.com with ${k("egressUpstreamProxy")})`);
   }
   const extra = get<string[] | undefined>("extraVpcEndpoints") ?? [];
+  if (closed && (get<string[] | undefined>("bedrockModels") ?? []).length > 0 && !extra.includes("bedrock-runtime")) {
+    problems.push(`${k("bedrockModels")}: set with ${k("closedNetwork")} but ${k("extraVpcEndpoints")} has no bedrock-runtime; a closed VPC reaches Bedrock only through its interface endpoint, allowed with "bedrock-runtime" in ${k("extraVpcEndpoints")}`);
+  }
   if (extra.length > 0 && !closed) problems.push(`${k("extraVpcEndpoints")}: set without ${k("closedNetwork")}; allowed only in closed mode (open stacks reach AWS APIs through NAT)`);
 }
 

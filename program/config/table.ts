@@ -13,6 +13,7 @@ import { ALARM_THRESHOLD_DEFAULTS } from "../../components/observability/args";
 import { CLOUDWATCH_OBSERVABILITY_ADDON_VERSION } from "../../components/observability/logs";
 import { DEFAULT_WAF_RATE_LIMIT, WAF_RATE_LIMIT_MAX, WAF_RATE_LIMIT_MIN } from "../../components/edge/args";
 import { packLimits } from "./policyLimits";
+import { bedrockModel } from "../../components/aws/bedrock";
 
 /** Dify versions this package has a verified, matching image set for (DifyApp's version table). */
 export const SUPPORTED_DIFY_VERSIONS: readonly string[] = Object.keys(DIFY_VERSIONS);
@@ -91,6 +92,9 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "waf", type: "boolean", description: "A regional AWS WAF web ACL on the load balancer: AWS managed rules (Common, Known bad inputs, Amazon IP reputation), a rate limit per client IP, logs of blocked and counted requests in CloudWatch (aws-waf-logs-<alb>, dify:logRetentionDays). Unset: true in prod with an internet-facing load balancer, else false. Not available with dify:closedNetwork." },
   { key: "wafRateLimit", type: "integer", description: `Requests one client IP may make in any 5 minutes before the WAF blocks it (every path, webhooks and /v1 included; raise it for offices behind one NAT or busy server-to-server clients). Unset: ${DEFAULT_WAF_RATE_LIMIT}.`, unit: "requests per 5 minutes", min: WAF_RATE_LIMIT_MIN, max: WAF_RATE_LIMIT_MAX },
   { key: "wafAllowedCidrs", type: "array", description: "Only these client CIDRs may reach Dify at all (the WAF blocks every other address, webhook senders included). Unset: everyone.", check: checkCidr },
+
+  // ---- Amazon Bedrock through IAM (components/aws/bedrock.ts) ----
+  { key: "bedrockModels", type: "array", description: "Bedrock models Dify's Bedrock plugin may call with no keys (authentication \"IAM Role\"): model ids in aws:region (anthropic.claude-3-5-sonnet-20240620-v1:0), cross-region inference profile ids (us.anthropic.claude-3-5-sonnet-20241022-v2:0) or Bedrock ARNs. Granted to the plugin daemon's own IAM role, so EVERY installed plugin can invoke them. Unset: none.", check: bedrockModel, default: [] },
 
   // ---- private registries and closed networks (docs/closed-networks.md) ----
   { key: "imageRegistry", type: "string", description: "Pull every image (Dify, add-ons, charts, jobs) from this registry prefix instead of the public registries, e.g. <account>.dkr.ecr.<region>.amazonaws.com (with dify:ecrPullThroughCache) or a mirror; images map to <prefix>/docker-hub/..., <prefix>/ecr-public/..., <prefix>/k8s/.... Unset: public images.", allowed: "a registry host[:port][/path] such as 123456789012.dkr.ecr.us-east-1.amazonaws.com or harbor.example.com/dify", check: checkRegistryPrefix },
