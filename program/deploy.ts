@@ -91,7 +91,7 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
       accessLogBucket: obs.accessLogBucketName,
     } : undefined,
     certificateArn: c.certificateArn ?? (c.hostedZone ? edge.certificateArn : undefined),
-    webAclArn: c.waf ? edge.webAclArn : undefined,
+    ...(c.waf ? { webAclArn: edge.webAclArn } : {}),
     mail: c.mail && {
       type: c.mail.type as MailType,
       from: c.mail.from,

@@ -115,6 +115,11 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     pipMirrorUrl: c.network.pipMirrorUrl,
     marketplaceEnabled: c.network.marketplaceEnabled,
     networkTuning: c.network.networkTuning,
+    // Without the stack's WAF, "none": the controller keeps a web ACL association when the
+    // annotation is absent (aws-load-balancer-controller v3.5.0 docs/guide/ingress/annotations.md,
+    // wafv2-acl-arn), so turning dify:waf off would leave the ALB on a web ACL being deleted.
+    // Closed networks run the controller without its WAFv2 add-on: no annotation there.
+    ...(c.waf || closed ? {} : { webAclArn: "none" }),
   };
 
   const backups: Omit<DifyBackupsArgs, "database" | "restoreLogin" | "auroraClusterArn" | "oidcProvider"> = {

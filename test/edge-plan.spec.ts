@@ -48,9 +48,14 @@ describe("edge in the offline plan", function () {
   });
 
   it("dev: no WAF unless dify:waf is true (then the same web ACL settings as prod)", () => {
-    const dev = (over: Record<string, unknown> = {}) => stackSettings(parseStackConfig(loadStackConfig("dev", over)), "dev").edge;
-    assert.equal(dev().waf, undefined);
-    assert.deepEqual(dev({ "dify:waf": true, "dify:wafRateLimit": 10000 }).waf, { rateLimit: 10000, allowedCidrs: [], logRetentionDays: 7 });
+    const dev = (over: Record<string, unknown> = {}) => stackSettings(parseStackConfig(loadStackConfig("dev", over)), "dev");
+    assert.equal(dev().edge.waf, undefined);
+    // Explicitly none: the controller keeps an association when the annotation is absent, so a
+    // stack that turns its WAF off must detach it before the web ACL is deleted.
+    assert.equal(dev().app.webAclArn, "none");
+    const on = dev({ "dify:waf": true, "dify:wafRateLimit": 10000 });
+    assert.deepEqual(on.edge.waf, { rateLimit: 10000, allowedCidrs: [], logRetentionDays: 7 });
+    assert.equal(on.app.webAclArn, undefined, "the program passes DifyEdge's web ACL");
   });
 
   it("the plan CLI refuses bad edge config with exit 2, every problem at once, naming the key", () => {

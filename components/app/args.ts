@@ -64,7 +64,12 @@ export interface DifyAppArgs {
   domain: string;
   /** ACM certificate ARN for `domain`. When set the site is https-only (HTTP redirects). Default none (http). */
   certificateArn?: pulumi.Input<string>;
-  /** Regional WAFv2 web ACL for the ALB (annotation `alb.ingress.kubernetes.io/wafv2-acl-arn`, e.g. DifyEdge `webAclArn`). The controller must run with WAFv2 enabled (not in a closed network). Default none. */
+  /**
+   * Regional WAFv2 web ACL for the ALB (annotation `alb.ingress.kubernetes.io/wafv2-acl-arn`, e.g.
+   * DifyEdge `webAclArn`); "none" detaches any web ACL (the controller leaves an association alone
+   * when the annotation is absent). The controller must run with WAFv2 enabled (not in a closed
+   * network). Default unset (no annotation).
+   */
   webAclArn?: pulumi.Input<string>;
   /** IngressClass name. Default "alb" (AWS Load Balancer Controller). */
   ingressClassName?: string;
