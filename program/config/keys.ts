@@ -1,6 +1,7 @@
 import { parseCron } from "../../components/backups/cron";
 import { HOSTED_ZONE_ID } from "../../components/edge/args";
 import { registryPrefixProblem } from "../../components/k8s/images";
+import { regionProblem } from "./namespaces";
 
 /**
  * Every stack config key of the program, as data: type, range, per-profile default and
@@ -75,7 +76,7 @@ export const checkVpcCidr = (v: string) => {
   if (!c) return checkCidr(v);
   return c.bits >= 16 && c.bits <= 20 ? undefined : "a VPC CIDR from /16 to /20 (room for 3 AZs of public and private subnets)";
 };
-export const checkRegion = (v: string) => (/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(v) ? undefined : "an AWS region code such as us-east-1");
+export const checkRegion = (v: string) => regionProblem(v);
 export const checkHostedZoneId = (v: string) =>
   (HOSTED_ZONE_ID.test(v) ? undefined : "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (\"Z\" and upper-case letters and digits, no /hostedzone/ prefix)");
 export const checkZoneName = (v: string) => (HOSTNAME.test(v.replace(/\.$/, "")) ? undefined : "a DNS zone name such as example.com (lower case; a trailing dot is allowed)");

@@ -8,6 +8,7 @@ import { packLimits } from "./policyLimits";
 import { ByProfile, isByProfile, KeySpec, parseCidr, Profile } from "./keys";
 import { CONFIG_KEYS } from "./table";
 import { checkServices, ServiceOverride } from "./services";
+import { editDistance, namespaceProblems, regionProblem } from "./namespaces";
 import { ALARM_THRESHOLD_DEFAULTS, AlarmThresholds, LOG_RETENTION_DAYS } from "../../components/observability/args";
 import { DEFAULT_WAF_RATE_LIMIT, inZone } from "../../components/edge/args";
 
@@ -129,17 +130,6 @@ function checkValue(spec: KeySpec, value: unknown, profile: Profile | undefined)
   return undefined;
 }
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-    }
-  }
-  return d[a.length][b.length];
-}
-
 /**
  * Validates `raw` (keys like "dify:azCount", "aws:region") and returns the typed config.
  * Throws ConfigError listing every problem.
@@ -157,9 +147,10 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
     problems.push(`${full}: unknown key${near.length ? `; did you mean ${k(near[0])}?` : ""} (see the config table in README.md)`);
   }
 
+  problems.push(...namespaceProblems(raw, NAMESPACE));
   const region = raw["aws:region"];
   if (region === undefined) problems.push("aws:region: required, allowed an AWS region code such as us-east-1 (pulumi config set aws:region us-east-1)");
-  else if (typeof region !== "string" || !/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(region)) problems.push(`aws:region: got ${show(region)}, allowed an AWS region code such as us-east-1`);
+  else if (typeof region !== "string" || regionProblem(region)) problems.push(`aws:region: got ${show(region)}, allowed ${regionProblem(String(region))}`);
 
   // The profile decides the other defaults, so read it first.
   const profileSpec = specs.get("profile")!;

@@ -1,82 +1,42 @@
 /**
- * npm run plan -- --stack <name> [--json <file>] [--config key=value ...]
+ * npm run plan -- --stack <name> [--json <file>] [--diff <base.json> [--diff-json <file>]] [--config key=value ...]
  *
  * What `pulumi preview` would create for a stack, offline: no cloud account, no credentials, no
  * Pulumi CLI. Runs the real program under Pulumi's mocks and the policy pack over the result.
- * Exit 0 when clean, 1 on a mandatory policy violation, 2 on invalid config or usage.
+ * Exit codes: usage.ts (EXIT_CODES), also in README.md and --help.
  */
 import * as fs from "fs";
-import { ConfigError, Plan, planStack } from "./plan";
+import type { DiffDocument } from "./diff";
+import type { Plan } from "./plan";
 import { listStacks } from "./stack";
+import { parseArgs, PlanArgs, USAGE, UsageError } from "./usage";
 
-function usage(msg: string): never {
-  console.error(`${msg}\nusage: npm run plan -- --stack <${listStacks().join("|")}> [--json <file>] [--config dify:key=value ...]`);
-  process.exit(2);
+function fail(code: number, lines: string[]): never {
+  for (const l of lines) console.error(l);
+  process.exit(code);
 }
 
-function parseArgs(argv: string[]): { stack: string; json?: string; overrides: Record<string, unknown> } {
-  let stack: string | undefined;
-  let json: string | undefined;
-  const overrides: Record<string, unknown> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--stack" || a === "-s") stack = argv[++i];
-    else if (a.startsWith("--stack=")) stack = a.slice(8);
-    else if (a === "--json") json = argv[++i];
-    else if (a === "--config" || a === "-c") {
-      // Like `pulumi config set` for this run only: the value is a string (JSON for lists and maps).
-      const kv = argv[++i] ?? "";
-      const eq = kv.indexOf("=");
-      if (eq <= 0) usage(`--config takes key=value, got ${JSON.stringify(kv)}`);
-      overrides[kv.slice(0, eq)] = kv.slice(eq + 1);
-    }
-    else if (a.startsWith("--json=")) json = a.slice(7);
-    else usage(`unknown argument ${JSON.stringify(a)}`);
+/** Reads a plan saved with --json; anything else is a usage error naming the file. */
+function readBase(file: string): DiffDocument {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    fail(2, [`--diff ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not JSON (${(e as Error).message})`}`]);
   }
-  if (!stack) usage("missing --stack");
-  if (json === undefined && argv.includes("--json")) usage("--json needs a file name");
-  return { stack, json, overrides };
+  const d = doc as Partial<DiffDocument>;
+  if (!d || typeof d.stack !== "string" || !Array.isArray(d.resources) || d.resources.some((r) => typeof r?.urn !== "string" || typeof r.inputs !== "object")) {
+    fail(2, [`--diff ${file}: not a plan document (write one with npm run plan -- --stack <name> --json ${file})`]);
+  }
+  return { ...d, outputs: d.outputs ?? {} } as DiffDocument;
 }
 
-/** The component (top-level resource) a resource belongs to. */
-function topOf(urn: string, byUrn: Map<string, { parent: string | null; name: string; type: string }>): string {
-  let cur = byUrn.get(urn);
-  let label = cur ? `${cur.type.split(":").pop()} ${cur.name}` : urn;
-  while (cur?.parent && byUrn.has(cur.parent)) {
-    const p = byUrn.get(cur.parent)!;
-    label = `${p.type.split(":").pop()} ${p.name}`;
-    cur = p;
+function write(file: string, value: unknown): void {
+  try {
+    fs.writeFileSync(file, JSON.stringify(value, null, 2) + "\n");
+  } catch (e) {
+    fail(2, [`cannot write ${file}: ${(e as Error).message}`]);
   }
-  return label;
-}
-
-function summary(plan: Plan): string {
-  const d = plan.document;
-  const lines: string[] = [];
-  const byUrn = new Map(d.resources.map((r) => [r.urn, r]));
-  const groups = new Map<string, Map<string, number>>();
-  for (const r of d.resources) {
-    if (!r.custom && !r.type.startsWith("eks:")) continue;
-    const top = topOf(r.urn, byUrn);
-    const g = groups.get(top) ?? new Map<string, number>();
-    g.set(r.type, (g.get(r.type) ?? 0) + 1);
-    groups.set(top, g);
-  }
-  const total = d.resources.filter((r) => r.custom || r.type.startsWith("eks:")).length;
-  lines.push(`Plan for stack "${d.stack}" (profile ${plan.config.profile}, ${plan.config.region}): ${total} resources in ${groups.size} components`);
-  for (const [top, types] of [...groups].sort()) {
-    const n = [...types.values()].reduce((a, b) => a + b, 0);
-    lines.push(`\n  ${top} (${n})`);
-    for (const [t, c] of [...types].sort()) lines.push(`    ${String(c).padStart(3)}  ${t}`);
-  }
-  lines.push("\nOutputs:");
-  for (const [k, v] of Object.entries(d.outputs)) lines.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
-  const p = d.policy;
-  const mandatory = p.violations.filter((v) => v.level === "mandatory");
-  lines.push(`\nPolicy pack ${p.pack}: ${mandatory.length} mandatory, ${p.violations.length - mandatory.length} advisory violation(s), ${p.exceptions.length} exception(s)`);
-  for (const v of p.violations) lines.push(`  [${v.level}] ${v.policy}  ${v.urn.split("::").pop()}: ${v.message}`);
-  for (const e of p.exceptions) lines.push(`  [exception] ${e.policy}  ${e.urn.split("::").pop()}: ${e.reason}`);
-  return lines.join("\n");
 }
 
 async function main(): Promise<void> {
@@ -85,22 +45,45 @@ async function main(): Promise<void> {
   // under mocks nobody reads them, and they cost about a third of the run. PLAN_DEBUG=1 keeps them.
   // (scripts/plan.js sets this already when it is the entry.)
   if (!process.env.PLAN_DEBUG) Error.stackTraceLimit = 0;
-  const args = parseArgs(process.argv.slice(2));
-  if (!listStacks().includes(args.stack)) usage(`no stack "${args.stack}" (no Pulumi.${args.stack}.yaml)`);
+  let args: PlanArgs | undefined;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) fail(2, [e.message, "", USAGE]);
+    throw e;
+  }
+  if (!args) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const stacks = listStacks();
+  if (!stacks.includes(args.stack)) fail(2, [`no stack "${args.stack}" (no Pulumi.${args.stack}.yaml; stacks: ${stacks.join(", ")})`]);
+  const base = args.diff === undefined ? undefined : readBase(args.diff);
+  // Loaded only now (require, so the TypeScript hook applies): --help and bad arguments answer
+  // without loading the program and the provider SDKs.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { ConfigError, planStack } = require("./plan") as typeof import("./plan");
+  const { renderDetail, renderDiff, renderSummary } = require("./console") as typeof import("./console");
+  const { diffPlans } = require("./diff") as typeof import("./diff");
+  /* eslint-enable @typescript-eslint/no-require-imports */
   let plan: Plan;
   try {
     plan = await planStack(args.stack, { overrides: args.overrides });
   } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(`Stack "${args.stack}" has invalid config; nothing was planned:`);
-      for (const p of e.problems) console.error(`  ${p}`);
-      process.exit(2);
-    }
+    if (e instanceof ConfigError) fail(2, [`Stack "${args.stack}" has invalid config; nothing was planned:`, ...e.problems.map((p) => `  ${p}`)]);
     throw e;
   }
-  console.log(summary(plan));
-  if (args.json) fs.writeFileSync(args.json, JSON.stringify(plan.document, null, 2) + "\n");
-  const mandatory = plan.document.policy.violations.some((v) => v.level === "mandatory");
+  const doc = plan.document;
+  const ctx = { profile: plan.config.profile, region: plan.config.region, difyVersion: plan.config.difyVersion, verbose: args.verbose };
+  const out = [...renderSummary(doc, ctx), ...renderDetail(doc)];
+  if (base && args.diff !== undefined) {
+    const diff = diffPlans(base, doc);
+    out.push(...renderDiff(diff, new Set([...(base.knownAfterDeploy ?? []), ...doc.knownAfterDeploy]), args.diff));
+    if (args.diffJson) write(args.diffJson, diff);
+  }
+  console.log(out.join("\n"));
+  if (args.json) write(args.json, doc);
+  const mandatory = doc.policy.violations.some((v) => v.level === "mandatory");
   process.exit(mandatory ? 1 : 0);
 }
 

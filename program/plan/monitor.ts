@@ -62,6 +62,8 @@ interface RegisterRequest {
 
 class RecordingMonitor extends MockMonitor {
   readonly recorded: RecordedResource[] = [];
+  /** Values only the provider knows after deploy (ids, ARNs, endpoints), as the mocks made them up. */
+  readonly computed = new Set<string>();
   private seq = 0;
 
   constructor(private readonly region: string) {
@@ -82,6 +84,27 @@ class RecordingMonitor extends MockMonitor {
       qualified = `${parentType}$${type}`;
     }
     return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
+  }
+
+  /**
+   * Remembers the identifiers the mocks invented for this resource (its id and the computed outputs
+   * that differ from its inputs) so the console can show them as <known after deploy>. Never a
+   * secret: no random values, no additional secret outputs, nothing named like a credential, and
+   * only single-token strings (ids, ARNs, host names), never documents such as a kubeconfig.
+   */
+  private noteComputed(type: string, name: string, id: string | undefined, extras: Record<string, unknown>, inputs: Record<string, unknown>, secretOutputs: string[]): void {
+    if (type.startsWith("random:")) return;
+    const add = (v: unknown): void => {
+      if (typeof v === "string") {
+        if (v.length >= 8 && v.length <= 300 && v !== name && !/\s/.test(v)) this.computed.add(v);
+      } else if (Array.isArray(v)) v.forEach(add);
+      else if (v !== null && typeof v === "object" && !isSecretWire(v)) Object.values(v).forEach(add);
+    };
+    if (id) add(id);
+    for (const [k, v] of Object.entries(extras)) {
+      if (secretOutputs.includes(k) || /password|secret|token|result|kubeconfig|certificate|private/i.test(k)) continue;
+      if (JSON.stringify(v) !== JSON.stringify(inputs[k])) add(v);
+    }
   }
 
   override async registerResource(req: RegisterRequest, callback: (err: unknown, resp: unknown) => void): Promise<void> {
@@ -123,6 +146,7 @@ class RecordingMonitor extends MockMonitor {
       // Mock rules return plain JSON, which is its own wire form; undefined means "not set".
       const serialized: Record<string, unknown> = { ...wire };
       for (const [k, v] of Object.entries(extras)) if (v !== undefined) serialized[k] = v;
+      this.noteComputed(type, name, custom && !req.getImportid() ? id : undefined, extras, r.revealed as Record<string, unknown>, req.getAdditionalsecretoutputsList());
       // The engine marks these outputs secret; the SDK's MockMonitor does not, so do it here.
       for (const k of req.getAdditionalsecretoutputsList()) {
         if (k in serialized && !isSecretWire(serialized[k])) serialized[k] = secretWire(serialized[k]);
@@ -164,6 +188,8 @@ export interface MockRunOptions {
 export interface MockRun<T> {
   value: T;
   resources: RecordedResource[];
+  /** Values the mocks invented for what providers compute on deploy (ids, ARNs, endpoints), sorted. */
+  computed: string[];
 }
 
 let running = false;
@@ -207,7 +233,7 @@ export async function runUnderMocks<T>(fn: () => T, opts: MockRunOptions = {}): 
     const value = fn();
     await waitForRPCs();
     const resources = [...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-    return { value, resources };
+    return { value, resources, computed: [...monitor.computed].sort() };
   } finally {
     running = false;
   }

@@ -29,6 +29,11 @@ export interface PlanDocument {
   resources: PlanResource[];
   outputs: Record<string, unknown>;
   policy: PolicyReport;
+  /**
+   * Values that exist only after deploy (ids, ARNs, endpoints the providers compute), as the mocks
+   * stood them in. The document keeps them where they occur; the console shows <known after deploy>.
+   */
+  knownAfterDeploy: string[];
 }
 
 /** A plan plus what tests need beyond the document (revealed inputs, the parsed config). */
@@ -98,7 +103,7 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
           { config: loadPolicyConfig(config.profile), stack },
         );
   return {
-    document: { stack, project, resources, outputs: outputs.masked as Record<string, unknown>, policy },
+    document: { stack, project, resources, outputs: outputs.masked as Record<string, unknown>, policy, knownAfterDeploy: run.computed },
     recorded: run.resources,
     config,
     rawOutputs: outputs.revealed as Record<string, unknown>,

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { ConfigError } from "../config/parse";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -14,8 +15,21 @@ interface ProjectFile {
   config?: Record<string, unknown>;
 }
 
+/** Parses a YAML file; a syntax error is a ConfigError naming the file, line and column (exit 2, no stack trace). */
+function readYaml(file: string): unknown {
+  try {
+    return yaml.load(fs.readFileSync(file, "utf8"), { filename: file });
+  } catch (e) {
+    if (e instanceof yaml.YAMLException) {
+      const at = e.mark ? `:${e.mark.line + 1}:${e.mark.column + 1}` : "";
+      throw new ConfigError([`${path.relative(process.cwd(), file) || file}${at}: not valid YAML: ${e.reason}`]);
+    }
+    throw e;
+  }
+}
+
 export function readProject(root: string = PROJECT_ROOT): ProjectFile {
-  return yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
+  return readYaml(path.join(root, "Pulumi.yaml")) as ProjectFile;
 }
 
 /** Fully qualified config of `stack`, plus any overrides (applied last; `undefined` deletes a key). */
@@ -35,7 +49,7 @@ export function loadStackConfig(stack: string, overrides: Record<string, unknown
   }
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`no stack file ${path.relative(process.cwd(), file)} (known stacks: ${listStacks(root).join(", ")})`);
-  const doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const doc = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
   for (const [key, v] of Object.entries(doc.config ?? {})) {
     if (v !== null && typeof v === "object" && "secure" in (v as object)) {
       // Encrypted values cannot be decrypted offline; the program treats such keys as secrets
