@@ -96,7 +96,9 @@ describe("plan CLI", function () {
     const end = lines.indexOf("");
     assert.ok(end > 0 && end <= 40, `summary is ${end} lines`);
     for (const l of lines.slice(0, end)) assert.ok([...l].length <= 120, `too wide (${[...l].length}): ${l}`);
-    assert.match(lines[0], /^Plan for stack "prod" \(profile prod, us-east-1\): \d+ resources in 6 components \(\+ 1 provider\)$/);
+    assert.match(lines[0], /^Plan for stack "prod" \(profile prod, us-east-1\): \d+ resources in \d components \(\+ 1 provider\)$/);
+    const components = (await planStack("prod")).document.resources.filter((r) => !r.custom && !r.parent && r.type.startsWith("dify-aws:")).length;
+    assert.match(lines[0], new RegExp(` ${components} components `), "the Kubernetes provider is not a component");
     const summary = lines.slice(0, end).join("\n");
     assert.match(summary, /EKS 1\.35/);
     assert.match(summary, /node groups: app 3× m7g\.xlarge on-demand \(3–9\), one group per AZ/);

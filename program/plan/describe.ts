@@ -185,6 +185,26 @@ function observability(c: ComponentView, prefix: string): string[] {
   ];
 }
 
+function edge(c: ComponentView): string[] {
+  const out: string[] = [];
+  for (const cert of of(c, "aws:acm/certificate:Certificate")) {
+    out.push(`ACM certificate for ${str(cert.inputs.domainName) ?? "?"} (${str(cert.inputs.validationMethod) ?? "?"}-validated)`);
+  }
+  const aliases = of(c, "aws:route53/record:Record").filter((r) => Array.isArray(r.inputs.aliases));
+  if (aliases.length) out.push(`Route 53 alias ${aliases.map((r) => str(r.inputs.name)).join(", ")} → the load balancer`);
+  for (const acl of of(c, "aws:wafv2/webAcl:WebAcl")) {
+    const rules = (acl.inputs.rules as Rec[] | undefined) ?? [];
+    const managed = rules.map((r) => str(get(r, "statement.managedRuleGroupStatement.name"))).filter((n): n is string => !!n);
+    const rate = rules.map((r) => get(r, "statement.rateBasedStatement") as Rec | undefined).find(Boolean);
+    const logs = of(c, "aws:cloudwatch/logGroup:LogGroup").map((l) => num(l.inputs.retentionInDays)).find((d) => d !== undefined);
+    out.push([`WAF: ${plural(rules.length, "rule")}`, rate ? `rate limit ${n(rate.limit)} requests per ${n(rate.evaluationWindowSec)} s per IP` : "",
+      managed.length ? `managed ${managed.map((m) => m.replace(/^AWSManagedRules/, "").replace(/RuleSet$|List$/, "")).join(", ")}` : "",
+      logs ? `logs kept ${plural(logs, "day")}` : ""].filter(Boolean).join("; "));
+  }
+  return out;
+}
+const n = (v: unknown) => (typeof v === "number" ? String(v) : "?");
+
 /** One component's description, one entry per line (before wrapping). */
 export function describeComponent(c: ComponentView, prefix: string): string[] {
   const kind = c.type.split(":").pop() ?? c.type;
@@ -195,6 +215,7 @@ export function describeComponent(c: ComponentView, prefix: string): string[] {
     case "DifyApp": return app(c, prefix);
     case "DifyBackups": return backups(c, prefix);
     case "DifyObservability": return observability(c, prefix);
+    case "DifyEdge": return edge(c);
     default: return [];
   }
 }

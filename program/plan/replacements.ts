@@ -49,6 +49,8 @@ const S3_BUCKET_CONFIG = (file: string, ...extra: string[]) => aws(`s3/${file}`,
 
 export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
   // ---- AWS ----
+  "aws:acm/certificate:Certificate": aws("acm/certificate.go", "certificateAuthorityArn", "domainName", "keyAlgorithm", "subjectAlternativeNames", "validationMethod", "validationOptions"),
+  "aws:acm/certificateValidation:CertificateValidation": aws("acm/certificate_validation.go", "certificateArn", "validationRecordFqdns"),
   "aws:backup/plan:Plan": aws("backup/plan.go", "name"),
   "aws:backup/selection:Selection": aws("backup/selection.go", "conditions", "iamRoleArn", "name", "notResources", "planId", "resources", "selectionTags"),
   "aws:backup/vault:Vault": aws("backup/vault.go", "kmsKeyArn", "name"),
@@ -80,6 +82,12 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": aws("iam/role_policy_attachment.go", "policyArn", "role"),
   "aws:kms/alias:Alias": aws("kms/alias.go", "name", "namePrefix"),
   "aws:kms/key:Key": aws("kms/key.go", "customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"),
+  "aws:ecr/pullThroughCacheRule:PullThroughCacheRule": aws("ecr/pull_through_cache_rule.go", "ecrRepositoryPrefix", "upstreamRegistryUrl", "upstreamRepositoryPrefix"),
+  "aws:route53/record:Record": aws("route53/record.go", "name", "type", "zoneId"),
+  "aws:sns/topicSubscription:TopicSubscription": aws("sns/topic_subscription.go", "endpoint", "protocol", "topic"),
+  "aws:wafv2/webAcl:WebAcl": aws("wafv2/web_acl.go", "name", "namePrefix", "scope"),
+  "aws:wafv2/webAclAssociation:WebAclAssociation": aws("wafv2/web_acl_association.go", "resourceArn", "webAclArn"),
+  "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": aws("wafv2/web_acl_logging_configuration.go", "logDestinationConfigs", "resourceArn"),
   "aws:rds/cluster:Cluster": aws("rds/cluster.go", "availabilityZones", "clusterIdentifier", "clusterIdentifierPrefix", "clusterScalabilityType", "databaseName", "dbSubnetGroupName", "dbSystemId", "engine", "engineMode", "kmsKeyId", "masterUsername", "restoreToPointInTime", "s3Import", "snapshotIdentifier", "sourceRegion", "storageEncrypted"),
   "aws:rds/clusterInstance:ClusterInstance": aws("rds/cluster_instance.go", "availabilityZone", "clusterIdentifier", "customIamInstanceProfile", "dbSubnetGroupName", "engine", "identifier", "identifierPrefix"),
   "aws:rds/clusterParameterGroup:ClusterParameterGroup": aws("rds/cluster_parameter_group.go", "description", "family", "name", "namePrefix"),
