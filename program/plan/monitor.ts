@@ -100,11 +100,20 @@ class RecordingMonitor extends MockMonitor {
       } else if (Array.isArray(v)) v.forEach(add);
       else if (v !== null && typeof v === "object" && !isSecretWire(v)) Object.values(v).forEach(add);
     };
+    // A computed output that repeats one of the inputs (a record's fqdn, a bucket's region) is known before deploy.
+    const given = new Set<string>();
+    const collect = (v: unknown): void => {
+      if (typeof v === "string") given.add(v);
+      else if (v !== null && typeof v === "object") Object.values(v).forEach(collect);
+    };
+    collect(inputs);
+    const before = new Set(this.computed);
     if (id) add(id);
     for (const [k, v] of Object.entries(extras)) {
       if (secretOutputs.includes(k) || /password|secret|token|result|kubeconfig|certificate|private/i.test(k)) continue;
       if (JSON.stringify(v) !== JSON.stringify(inputs[k])) add(v);
     }
+    for (const v of this.computed) if (!before.has(v) && given.has(v)) this.computed.delete(v);
   }
 
   override async registerResource(req: RegisterRequest, callback: (err: unknown, resp: unknown) => void): Promise<void> {

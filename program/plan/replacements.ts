@@ -146,16 +146,18 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
 };
 
 /**
- * Every regional AWS resource of provider 7.x (not IAM) takes a `region` argument, and a new region is a new resource
+ * Every regional AWS resource of provider 7.x takes a `region` argument, and a new region is a new resource
  * (terraform-provider-aws internal/provider/sdkv2/region.go: d.ForceNew(region);
  * internal/provider/framework/region.go: resourceForceNewIfRegionChanges).
  */
 const AWS_REGION = "region";
+/** Global services: their resources take no region (test/plan-diff.spec.ts checks every path against the SDK). */
+const GLOBAL_AWS = ["iam", "route53"];
 
 /** The replace rule of a resource type; Kubernetes custom resources (any CRD) replace on a new name or namespace. */
 export function replaceRuleFor(type: string): ReplaceRule | undefined {
   const rule = REPLACE_RULES[type];
-  if (rule && type.startsWith("aws:") && !type.startsWith("aws:iam/")) return { paths: [...rule.paths, AWS_REGION], source: rule.source };
+  if (rule && type.startsWith("aws:") && !GLOBAL_AWS.some((g) => type.startsWith(`aws:${g}/`))) return { paths: [...rule.paths, AWS_REGION], source: rule.source };
   if (rule) return rule;
   if (type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm.sh/")) return k8s();
   return undefined;
