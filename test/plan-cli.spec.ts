@@ -43,7 +43,10 @@ describe("plan CLI", function () {
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
     const tables = readme.split("\n").filter((l) => /^\| exit code \|/.test(l));
     assert.equal(tables.length, 1);
-    const rows = [...readme.matchAll(/^\| (\d) \| (.+) \|$/gm)].map((m) => ({ code: Number(m[1]), meaning: m[2].replace(/`/g, "") }));
+    const lines = readme.split("\n");
+    const start = lines.findIndex((l) => /^\| exit code \|/.test(l)) + 2;
+    const end = lines.findIndex((l, i) => i >= start && !l.startsWith("|"));
+    const rows = lines.slice(start, end).map((l) => /^\| (\d) \| (.+) \|$/.exec(l)).map((m) => ({ code: Number(m?.[1]), meaning: (m?.[2] ?? "").replace(/`/g, "") }));
     assert.deepEqual(rows, EXIT_CODES.map((e) => ({ code: e.code, meaning: e.meaning.replace(/`/g, "") })));
   });
 
