@@ -82,8 +82,23 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
     loadBalancerReady: pulumi.output(new Promise<pulumi.Output<string>>((resolve) => { albReady = resolve; })),
   });
 
+  const alarmsOn = obs !== undefined && c.observability.alarms;
+  const backups = new DifyBackups(NAME, {
+    ...s.backups,
+    // Failed/missing backup and restore-verification alarms read the shipped container logs.
+    logGroupName: alarmsOn ? obs.applicationLogGroupName : undefined,
+    alarmActions: alarmsOn ? [obs.alarmTopicArn.apply((a) => a ?? "")] : undefined,
+    database,
+    restoreLogin: data.masterLogin,
+    auroraClusterArn: data.clusterArn,
+    oidcProvider,
+    // A dump of both databases before each version's migration Job, which waits for it (below).
+    preMigrationTag: s.app.difyVersion,
+  }, { providers: { kubernetes }, dependsOn: [cluster, data] });
+
   const app = new DifyApp(NAME, {
     ...s.app,
+    migrationDependsOn: backups.preMigrationBackup ? [backups.preMigrationBackup] : [],
     observability: obs ? {
       otlpEndpoint: otlpHttpEndpoint(s.observability.namespace!),
       collectorNamespace: s.observability.namespace!,
@@ -115,17 +130,6 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
   ingressReady(app.loadBalancerHostname);
   albReady(app.loadBalancerHostname);
 
-  const alarmsOn = obs !== undefined && c.observability.alarms;
-  const backups = new DifyBackups(NAME, {
-    ...s.backups,
-    // Failed/missing backup and restore-verification alarms read the shipped container logs.
-    logGroupName: alarmsOn ? obs.applicationLogGroupName : undefined,
-    alarmActions: alarmsOn ? [obs.alarmTopicArn.apply((a) => a ?? "")] : undefined,
-    database,
-    restoreLogin: data.masterLogin,
-    auroraClusterArn: data.clusterArn,
-    oidcProvider,
-  }, { providers: { kubernetes }, dependsOn: [cluster, data] });
 
   return stackOutputs({ cluster, data, storage, app, backups, observability: obs, edge });
 }

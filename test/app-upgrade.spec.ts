@@ -2,7 +2,10 @@ import { strict as assert } from "assert";
 import { DifyAppArgs } from "../components/app/args";
 import { DIFY_VERSIONS } from "../components/app/versions";
 import { RecordedResource } from "../program/plan/monitor";
-import { DEPLOYMENT, JOB, runApp, runRefused } from "./app-fixture";
+import * as k8s from "@pulumi/kubernetes";
+import { DifyApp } from "../components/app/dify-app";
+import { runUnderMocks } from "../program/plan/monitor";
+import { DEPLOYMENT, JOB, prodArgs, runApp, runRefused } from "./app-fixture";
 
 const NEXT = "1.99.0"; // a hypothetical next release supplied through extraVersions
 const NEXT_SET = {
@@ -23,6 +26,19 @@ function jobAndDeps(rs: RecordedResource[]) {
 }
 
 describe("DifyApp upgrades", () => {
+  it("the migration Job waits for migrationDependsOn (the pre-migration backup), and only the migration Job does", async () => {
+    const { resources } = await runUnderMocks(() => {
+      const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+      const backup = new k8s.batch.v1.Job("pre-migration-backup", { metadata: { name: "dify-backup-pre-migrate-1-16-1", namespace: "dify-backups" }, spec: { template: { spec: { containers: [], restartPolicy: "Never" } } } }, { provider });
+      new DifyApp("dify", prodArgs({ migrationDependsOn: [backup] }), { provider });
+      return backup.urn;
+    }, { stack: "prod" });
+    const backup = resources.find((r) => r.name === "pre-migration-backup")!;
+    const { job } = jobAndDeps(resources.filter((r) => r !== backup));
+    assert.ok(job.options.dependsOn.includes(backup.urn), "a failed backup fails the update before the schema changes");
+    assert.ok(!resources.some((r) => r.type === DEPLOYMENT && r.options.dependsOn.includes(backup.urn)), "the Deployments wait through the migration Job");
+  });
+
   it("migrates once per version, before the api, worker and beat roll out", async () => {
     const first = (await runApp()).resources;
     const before = jobAndDeps(first);

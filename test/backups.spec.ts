@@ -229,6 +229,32 @@ describe("DifyBackups", () => {
     }
   });
 
+  it("pre-migration backup: a one-off Job runs the dump CronJob's pod (both databases, same keys) for the tag, after everything its pod needs", async () => {
+    const { run, of, one } = await plan({ ...base(), preMigrationTag: "1.16.1" });
+    const jobs = of("kubernetes:batch/v1:Job");
+    assert.equal(jobs.length, 1);
+    const job = jobs[0];
+    const meta = job.inputs.metadata as { name: string; namespace: string };
+    assert.equal(meta.name, "dify-backup-pre-migrate-1-16-1");
+    assert.equal(meta.namespace, "dify-backups");
+    const cron = of("kubernetes:batch/v1:CronJob").find((j) => (j.inputs.metadata as { name: string }).name === "dify-backup-dump")!;
+    type Spec = { template: { spec: { initContainers: { command: string[]; env: { name: string; value?: string }[] }[]; containers: { command: string[] }[]; serviceAccountName: string } } };
+    const jobSpec = job.inputs.spec as Spec;
+    const cronSpec = (cron.inputs.spec as { jobTemplate: { spec: Spec } }).jobTemplate.spec;
+    assert.deepEqual(jobSpec.template.spec, cronSpec.template.spec, "the same pod as the scheduled dump: dump.sh then upload.sh, writer role, same volumes");
+    assert.deepEqual([jobSpec.template.spec.initContainers[0].command, jobSpec.template.spec.containers[0].command], [["/bin/sh", "/scripts/dump.sh"], ["/bin/sh", "/scripts/upload.sh"]]);
+    assert.equal(jobSpec.template.spec.initContainers[0].env.find((e) => e.name === "DATABASES")!.value, "dify dify_plugin", "both databases");
+    // A Job starts at once: it waits for its ServiceAccount, credentials, scripts and the writer role's policy.
+    for (const [type, name] of [["kubernetes:core/v1:ServiceAccount", "prod-backup-writer-sa"], ["kubernetes:core/v1:Secret", "prod-backup-db"],
+      ["kubernetes:core/v1:ConfigMap", "prod-backup-scripts"], ["aws:iam/rolePolicy:RolePolicy", "prod-backup-writer-access"]]) {
+      assert.ok(job.options.dependsOn.includes(one(type, name).urn), `waits for ${name}`);
+    }
+    assert.equal(job.options.deleteBeforeReplace, true);
+    const out = run.value as DifyBackups;
+    assert.ok(out.preMigrationBackup, "exposed for the migration to depend on");
+    assert.equal((await plan(base())).of("kubernetes:batch/v1:Job").length, 0, "no tag, no Job");
+  });
+
   it("credentials reach the pods only as a secret, and the network allows only DNS, Postgres and HTTPS", async () => {
     const { run, one } = await plan(base());
     const secret = one("kubernetes:core/v1:Secret", "prod-backup-db");
@@ -280,6 +306,7 @@ describe("DifyBackups", () => {
     ["retention 0", { retentionDays: 0 }, /args\.retentionDays must be an integer from 1 to 3650, got 0/],
     ["negative retention", { retentionDays: -5 }, /args\.retentionDays must be an integer from 1 to 3650, got -5/],
     ["fractional retention", { retentionDays: 2.5 }, /args\.retentionDays .* got 2\.5/],
+    ["a pre-migration tag that is not a name", { preMigrationTag: "v 1.16/1" }, /args\.preMigrationTag must be 1-40 letters, digits, '\.', '_' or '-'.* got "v 1\.16\/1"/],
     ["a schedule that is not cron", { schedule: "every day at 3" }, /args\.schedule must be a 5-field cron expression in UTC .* got "every day at 3"/],
     ["a 6-field AWS cron as schedule", { schedule: "0 3 * * ? *" }, /args\.schedule must be a 5-field cron expression.*has 6 fields/],
     ["an out-of-range minute", { verifySchedule: "75 5 * * 0" }, /args\.verifySchedule .*minute 75 is outside 0-59/],

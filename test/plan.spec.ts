@@ -33,6 +33,15 @@ function at(obj: unknown, p: string): unknown {
 describe("offline plan", function () {
   this.timeout(120000);
 
+  it("prod: each Dify version's migration waits for a dump of both databases taken for that version", async () => {
+    const rs = (await plan("prod")).recorded;
+    const job = (name: string) => rs.find((r) => r.type === "kubernetes:batch/v1:Job" && (r.rawInputs as { metadata: { name: string } }).metadata.name === name);
+    const backup = job("dify-backup-pre-migrate-1-16-1");
+    const migration = job("dify-migrate-1-16-1");
+    assert.ok(backup && migration);
+    assert.ok(migration!.options.dependsOn.includes(backup!.urn));
+  });
+
   for (const stack of ["dev", "prod"] as const) {
     it(`${stack}: shows no secret value in clear anywhere in the plan document`, async () => {
       const p = await plan(stack);

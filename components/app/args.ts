@@ -58,6 +58,12 @@ export interface DifyAppArgs {
   namespace?: string;
   /** Dify release (a key of DIFY_VERSIONS or of `extraVersions`). Default "1.16.1". */
   difyVersion?: string;
+  /**
+   * Resources the migration Job waits for, e.g. DifyBackups' `preMigrationBackup` (a dump of both
+   * databases taken for this version): the Job is created only after they are, so a failed backup
+   * stops the upgrade before the schema changes. Default none.
+   */
+  migrationDependsOn?: pulumi.Resource[];
   /** Extra release image sets by version (e.g. a newer release you have diffed, or digests). Default none. */
   extraVersions?: { [version: string]: DifyImageSet };
   /** Public host name users open, e.g. "dify.example.com" (no scheme, no path). Required. */

@@ -154,7 +154,7 @@ export class DifyApp extends pulumi.ComponentResource {
 
     const migration = migrationJob({
       name, namespace: plan.namespace, version: plan.version, image: plan.images.api, nodePlacement: plan.nodePlacement,
-      dependsOn: prerequisites, opts: child,
+      dependsOn: [...prerequisites, ...(args.migrationDependsOn ?? [])], opts: child,
     });
 
     const services: Record<string, string> = {};

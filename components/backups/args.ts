@@ -85,6 +85,14 @@ export interface DifyBackupsArgs {
   logGroupName?: pulumi.Input<string>;
   /** Alarm actions (e.g. an SNS topic ARN) for the backup alarms. Default []. */
   alarmActions?: pulumi.Input<string>[];
+  /**
+   * Take a backup of both databases before a migration: a one-off Job
+   * `dify-backup-pre-migrate-<tag>` runs the dump CronJob's pod (same dump and upload, same keys
+   * and retention as the scheduled dumps), and the component's `preMigrationBackup` output is that
+   * Job: make the migration depend on it (DifyApp `migrationDependsOn`). A new tag (e.g. the next
+   * Dify version) runs a new backup. 1-40 letters, digits, '.', '_' or '-'. Default none.
+   */
+  preMigrationTag?: string;
   /** Tags added to every AWS resource. Default {}. */
   tags?: { [key: string]: string };
 }
@@ -177,6 +185,9 @@ export function validateBackupsArgs(name: string, args: DifyBackupsSettings): Re
   for (const f of ["copyRegion", "replicaRegion"] as const) {
     const v = args[f];
     if (v !== undefined && !REGION.test(v)) throw new Error(`${c}: args.${f} must be an AWS region name like "us-west-2", got ${JSON.stringify(v)}`);
+  }
+  if (args.preMigrationTag !== undefined && (typeof args.preMigrationTag !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/.test(args.preMigrationTag))) {
+    throw new Error(`${c}: args.preMigrationTag must be 1-40 letters, digits, '.', '_' or '-' starting with a letter or digit (e.g. the Dify version "1.16.1"), got ${JSON.stringify(args.preMigrationTag)}`);
   }
   const databaseCidrs = args.databaseCidrs ?? ["0.0.0.0/0"];
   if (!Array.isArray(databaseCidrs) || databaseCidrs.length === 0) {

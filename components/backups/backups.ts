@@ -10,6 +10,7 @@
  *   scripted restore (docs/backups.md).
  */
 import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { componentType } from "../contracts";
 import { standardLabels } from "../k8s/labels";
@@ -43,6 +44,11 @@ export class DifyBackups extends pulumi.ComponentResource {
   public readonly readerRoleArn: pulumi.Output<string>;
   /** Namespace of the backup CronJobs. */
   public readonly namespace: pulumi.Output<string>;
+  /**
+   * The pre-migration dump Job (with `preMigrationTag`): complete only once both databases are
+   * dumped and uploaded; a failed dump fails the update. Depend on it before migrating.
+   */
+  public readonly preMigrationBackup?: k8s.batch.v1.Job;
 
   constructor(name: string, args: DifyBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     requireBackupsHandles(name, args);
@@ -89,13 +95,15 @@ export class DifyBackups extends pulumi.ComponentResource {
       selector: { "app.kubernetes.io/name": "dify-backups", "app.kubernetes.io/instance": name }, labels: labels("network"),
     }, this);
 
-    backupJobs({
+    const jobs = backupJobs({
       name, r, namespace: net.namespace, database: args.database,
       restoreLogin: args.restoreLogin ?? { username: args.database.username, password: args.database.password },
       bucketName: bucket.bucket.bucket, region: aws.getRegionOutput({}, { parent: this }).region,
       writerRoleArn: roles.writer.arn, readerRoleArn: roles.reader.arn, sslRootCertPem: args.sslRootCertPem, labels,
       // Jobs start only once the bucket is encrypted and the network rules exist.
       dependsOn: [...bucket.config, ...net.policies],
+      preMigrationTag: args.preMigrationTag,
+      preMigrationDependsOn: [roles.writerPolicy],
     }, this);
 
     if (args.logGroupName !== undefined) {
@@ -112,6 +120,7 @@ export class DifyBackups extends pulumi.ComponentResource {
     this.writerRoleArn = roles.writer.arn;
     this.readerRoleArn = roles.reader.arn;
     this.namespace = net.namespace;
+    this.preMigrationBackup = jobs.preMigration;
     this.registerOutputs({
       bucketName: this.bucketName, bucketArn: this.bucketArn, replicaBucketArn: this.replicaBucketArn, kmsKeyArn: this.kmsKeyArn,
       vaultArn: this.vaultArn, copyVaultArn: this.copyVaultArn, planId: this.planId, writerRoleArn: this.writerRoleArn,

@@ -60,15 +60,15 @@ export function backupRoles(
   name: string,
   a: { oidc: OidcProvider; namespace: string; bucketArn: pulumi.Input<string>; keyArn: pulumi.Input<string>; tags: Record<string, string> },
   parent: pulumi.Resource,
-): { writer: aws.iam.Role; reader: aws.iam.Role } {
-  const writer = irsaRole(`${name}-backup-writer`, {
+): { writer: aws.iam.Role; reader: aws.iam.Role; writerPolicy: aws.iam.RolePolicy } {
+  const writerRole = irsaRole(`${name}-backup-writer`, {
     oidc: a.oidc,
     namespace: a.namespace,
     serviceAccounts: [WRITER_SERVICE_ACCOUNT],
     policy: writerPolicy(a.bucketArn, a.keyArn, parent),
     description: `Dify ${name}: logical dump Job, write-only to ${DUMP_PREFIX}`,
     tags: a.tags,
-  }, parent).role;
+  }, parent);
   const reader = irsaRole(`${name}-backup-reader`, {
     oidc: a.oidc,
     namespace: a.namespace,
@@ -77,5 +77,5 @@ export function backupRoles(
     description: `Dify ${name}: restore and restore-verification Jobs, read-only on ${DUMP_PREFIX}`,
     tags: a.tags,
   }, parent).role;
-  return { writer, reader };
+  return { writer: writerRole.role, reader, writerPolicy: writerRole.policy };
 }

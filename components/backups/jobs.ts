@@ -51,21 +51,27 @@ export interface JobsSpec {
   sslRootCertPem?: pulumi.Input<string>;
   labels: (component: string) => Record<string, string>;
   dependsOn: pulumi.Resource[];
+  /** When set, a one-off dump Job for this tag (DifyBackupsArgs.preMigrationTag). */
+  preMigrationTag?: string;
+  /** What that Job needs besides this module's objects (the writer role's policy). */
+  preMigrationDependsOn?: pulumi.Resource[];
 }
 
-export function backupJobs(s: JobsSpec, parent: pulumi.Resource): { cronJobs: k8s.batch.v1.CronJob[] } {
+export function backupJobs(s: JobsSpec, parent: pulumi.Resource): { cronJobs: k8s.batch.v1.CronJob[]; preMigration?: k8s.batch.v1.Job } {
   const opts = { parent, dependsOn: s.dependsOn };
   const meta = (name: string, component: string) => ({ name, namespace: s.namespace, labels: s.labels(component) });
 
+  // What a pod of the pre-migration Job mounts or runs as: it starts at once, unlike the CronJobs.
+  const podInputs: pulumi.Resource[] = [];
   const secret = (res: string, name: string, login: PostgresLogin) => new k8s.core.v1.Secret(res, {
     metadata: meta(name, "credentials"),
     type: "Opaque",
     stringData: { PGUSER: login.username, PGPASSWORD: pulumi.secret(login.password) },
   }, opts);
-  secret(`${s.name}-backup-db`, NAMES.dbSecret, { username: s.database.username, password: s.database.password });
+  podInputs.push(secret(`${s.name}-backup-db`, NAMES.dbSecret, { username: s.database.username, password: s.database.password }));
   secret(`${s.name}-backup-restore-db`, NAMES.restoreSecret, s.restoreLogin);
 
-  new k8s.core.v1.ConfigMap(`${s.name}-backup-scripts`, { metadata: meta(NAMES.scripts, "scripts"), data: loadScripts() }, opts);
+  podInputs.push(new k8s.core.v1.ConfigMap(`${s.name}-backup-scripts`, { metadata: meta(NAMES.scripts, "scripts"), data: loadScripts() }, opts));
 
   // No pod here talks to the Kubernetes API: no API token is mounted (IRSA does not need it: the
   // pod identity webhook projects its own sts.amazonaws.com token volume, as for the app's pods).
@@ -73,12 +79,12 @@ export function backupJobs(s: JobsSpec, parent: pulumi.Resource): { cronJobs: k8
     metadata: { ...meta(name, "backup"), annotations: { "eks.amazonaws.com/role-arn": roleArn } },
     automountServiceAccountToken: false,
   }, opts);
-  sa(`${s.name}-backup-writer-sa`, WRITER_SERVICE_ACCOUNT, s.writerRoleArn);
+  podInputs.push(sa(`${s.name}-backup-writer-sa`, WRITER_SERVICE_ACCOUNT, s.writerRoleArn));
   sa(`${s.name}-backup-reader-sa`, READER_SERVICE_ACCOUNT, s.readerRoleArn);
 
   const withCa = s.sslRootCertPem !== undefined;
   if (withCa) {
-    new k8s.core.v1.ConfigMap(`${s.name}-backup-db-ca`, { metadata: meta(NAMES.ca, "ca"), data: { "root.crt": s.sslRootCertPem! } }, opts);
+    podInputs.push(new k8s.core.v1.ConfigMap(`${s.name}-backup-db-ca`, { metadata: meta(NAMES.ca, "ca"), data: { "root.crt": s.sslRootCertPem! } }, opts));
   }
   const fromSecret = (secretName: string): EnvVar[] => ["PGUSER", "PGPASSWORD"].map((k) => ({
     name: k, valueFrom: { secretKeyRef: { name: secretName, key: k } },
@@ -121,12 +127,41 @@ export function backupJobs(s: JobsSpec, parent: pulumi.Resource): { cronJobs: k8
     volumeMounts: mounts,
   });
 
-  const cronJob = (res: string, name: string, component: string, a: {
-    schedule: string; suspend: boolean; sa: string; init: Container; main: Container; envFrom?: string;
-  }) => {
-    const labels = s.labels(component);
+  type PodArgs = { sa: string; init: Container; main: Container; envFrom?: string };
+  /** The Job spec every backup pod runs with (CronJob template, pre-migration Job). */
+  const jobSpec = (labels: Record<string, string>, a: PodArgs): k8s.types.input.batch.v1.JobSpec => {
     const main = a.envFrom ? { ...a.main, envFrom: [{ configMapRef: { name: a.envFrom, optional: true } }] } : a.main;
     const init = a.envFrom ? { ...a.init, envFrom: [{ configMapRef: { name: a.envFrom, optional: true } }] } : a.init;
+    return {
+      backoffLimit: 1,
+      activeDeadlineSeconds: s.r.jobTimeoutMinutes * 60,
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: a.sa,
+          automountServiceAccountToken: false,
+          restartPolicy: "Never",
+          enableServiceLinks: false,
+          // fsGroup (set by the helper) makes the projected IRSA token readable by a
+          // non-root uid; the EKS pod identity webhook injects the token into init
+          // containers too (it rewrites spec.initContainers: kubernetes/kops#16802).
+          securityContext: restrictedPodSecurityContext(JOB_UID),
+          terminationGracePeriodSeconds: 60,
+          initContainers: [init],
+          containers: [main],
+          volumes: [
+            { name: "work", emptyDir: { sizeLimit: `${s.r.scratchVolumeGi}Gi` } },
+            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+            { name: "scripts", configMap: { name: NAMES.scripts, defaultMode: 0o555 } },
+            ...(withCa ? [{ name: "ca", configMap: { name: NAMES.ca, defaultMode: 0o444 } }] : []),
+          ],
+        },
+      },
+    };
+  };
+
+  const cronJob = (res: string, name: string, component: string, a: PodArgs & { schedule: string; suspend: boolean }) => {
+    const labels = s.labels(component);
     return new k8s.batch.v1.CronJob(res, {
       metadata: meta(name, component),
       spec: {
@@ -139,35 +174,7 @@ export function backupJobs(s: JobsSpec, parent: pulumi.Resource): { cronJobs: k8
         startingDeadlineSeconds: 3600,
         successfulJobsHistoryLimit: 3,
         failedJobsHistoryLimit: 5,
-        jobTemplate: {
-          metadata: { labels },
-          spec: {
-            backoffLimit: 1,
-            activeDeadlineSeconds: s.r.jobTimeoutMinutes * 60,
-            template: {
-              metadata: { labels },
-              spec: {
-                serviceAccountName: a.sa,
-                automountServiceAccountToken: false,
-                restartPolicy: "Never",
-                enableServiceLinks: false,
-                // fsGroup (set by the helper) makes the projected IRSA token readable by a
-                // non-root uid; the EKS pod identity webhook injects the token into init
-                // containers too (it rewrites spec.initContainers: kubernetes/kops#16802).
-                securityContext: restrictedPodSecurityContext(JOB_UID),
-                terminationGracePeriodSeconds: 60,
-                initContainers: [init],
-                containers: [main],
-                volumes: [
-                  { name: "work", emptyDir: { sizeLimit: `${s.r.scratchVolumeGi}Gi` } },
-                  { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-                  { name: "scripts", configMap: { name: NAMES.scripts, defaultMode: 0o555 } },
-                  ...(withCa ? [{ name: "ca", configMap: { name: NAMES.ca, defaultMode: 0o444 } }] : []),
-                ],
-              },
-            },
-          },
-        },
+        jobTemplate: { metadata: { labels }, spec: jobSpec(labels, a) },
       },
     }, opts);
   };
@@ -197,5 +204,34 @@ export function backupJobs(s: JobsSpec, parent: pulumi.Resource): { cronJobs: k8
     init: container("fetch", cli, "fetch.sh", [{ name: "RESULT_TAG", value: "DIFY_RESTORE" }], false),
     main: container("restore", pg, "restore.sh", restoreEnv, true),
   });
-  return { cronJobs: [dump, verify, restore] };
+  // Before a migration: the dump CronJob's pod as a one-off Job named after the tag (the Dify
+  // version). The Kubernetes provider waits for a Job to complete and fails the update when it
+  // fails, so a migration Job that depends on it starts only after both databases are dumped and
+  // uploaded, next to the scheduled dumps (same keys, same retention).
+  let preMigration: k8s.batch.v1.Job | undefined;
+  if (s.preMigrationTag !== undefined) {
+    const labels = s.labels("pre-migration-dump");
+    const jobName = preMigrationJobName(s.preMigrationTag);
+    preMigration = new k8s.batch.v1.Job(`${s.name}-${jobName}`, {
+      metadata: { ...meta(jobName, "pre-migration-dump") },
+      spec: jobSpec(labels, {
+        sa: WRITER_SERVICE_ACCOUNT,
+        init: container("pg-dump", pg, "dump.sh", dbEnv, true),
+        main: container("upload", cli, "upload.sh", [], false),
+      }),
+    }, {
+      ...opts,
+      dependsOn: [...s.dependsOn, ...podInputs, ...(s.preMigrationDependsOn ?? [])],
+      // A Job's pod template is immutable: any other change replaces it under the same name.
+      deleteBeforeReplace: true,
+      customTimeouts: { create: `${s.r.jobTimeoutMinutes + 10}m`, update: `${s.r.jobTimeoutMinutes + 10}m` },
+    });
+  }
+  return { cronJobs: [dump, verify, restore], preMigration };
+}
+
+/** Kubernetes name of the pre-migration dump Job for a tag: `dify-backup-pre-migrate-<tag as a DNS label>`. */
+export function preMigrationJobName(tag: string): string {
+  const slug = tag.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return `dify-backup-pre-migrate-${slug}`.slice(0, 63).replace(/-+$/, "");
 }
