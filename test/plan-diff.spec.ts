@@ -59,8 +59,9 @@ describe("plan --diff", function () {
     // The base branch's plan, as it would have been saved with Dify 1.16.0.
     const older = JSON.parse(JSON.stringify(head).split("1.16.1").join("1.16.0").split("1-16-1").join("1-16-0")) as DiffDocument;
     const d = diffPlans(older, head);
-    assert.deepEqual(d.added.map((r) => `${r.type} ${r.name}`), ["kubernetes:batch/v1:Job dify-migrate-1-16-1"]);
-    assert.deepEqual(d.removed.map((r) => `${r.type} ${r.name}`), ["kubernetes:batch/v1:Job dify-migrate-1-16-0"]);
+    // Each version gets its pre-migration dump (DifyBackups) and its migration Job, which waits for it.
+    assert.deepEqual(d.added.map((r) => `${r.type} ${r.name}`).sort(), ["kubernetes:batch/v1:Job dify-backup-pre-migrate-1-16-1", "kubernetes:batch/v1:Job dify-migrate-1-16-1"]);
+    assert.deepEqual(d.removed.map((r) => `${r.type} ${r.name}`).sort(), ["kubernetes:batch/v1:Job dify-backup-pre-migrate-1-16-0", "kubernetes:batch/v1:Job dify-migrate-1-16-0"]);
     const api = d.changed.find((c) => c.type === "kubernetes:apps/v1:Deployment" && c.name === "dify-api")!;
     assert.deepEqual(api.changes.find((c) => c.path.endsWith(".image")), {
       path: "spec.template.spec.containers[api].image", old: "langgenius/dify-api:1.16.0", new: "langgenius/dify-api:1.16.1",

@@ -212,7 +212,7 @@ export function backupJobs(s: JobsSpec, parent: pulumi.Resource): { cronJobs: k8
   if (s.preMigrationTag !== undefined) {
     const labels = s.labels("pre-migration-dump");
     const jobName = preMigrationJobName(s.preMigrationTag);
-    preMigration = new k8s.batch.v1.Job(`${s.name}-${jobName}`, {
+    preMigration = new k8s.batch.v1.Job(`${s.name}-${jobName.replace(/^dify-/, "")}`, {
       metadata: { ...meta(jobName, "pre-migration-dump") },
       spec: jobSpec(labels, {
         sa: WRITER_SERVICE_ACCOUNT,
