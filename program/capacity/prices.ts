@@ -1,0 +1,125 @@
+/**
+ * The committed price table the cost model reads (no network at plan time). us-east-1 list prices,
+ * on-demand, Linux, per hour unless the name says otherwise, as published on the AWS pricing pages
+ * named in `PRICE_SOURCES` and recorded on `PRICES_AS_OF`. They change: re-check them before a
+ * budget, update this file, and `npm run docs` regenerates the README's cost table (a test fails
+ * while it is stale).
+ */
+
+/** When these prices were recorded. */
+export const PRICES_AS_OF = "2026-12-05";
+export const PRICE_REGION = "us-east-1";
+/** Hours in the billing month every monthly figure uses. */
+export const HOURS_PER_MONTH = 730;
+/**
+ * Spot price as a fraction of on-demand: the README's stated "spot ≈ 60% off" (Graviton general
+ * purpose types in us-east-1 have traded at 55-70% off; the Spot price history varies by hour and AZ).
+ */
+export const SPOT_FRACTION = 0.4;
+
+export const PRICE_SOURCES: readonly string[] = [
+  "https://aws.amazon.com/ec2/pricing/on-demand/",
+  "https://aws.amazon.com/eks/pricing/",
+  "https://aws.amazon.com/vpc/pricing/ (NAT gateway, public IPv4, interface endpoints)",
+  "https://aws.amazon.com/elasticloadbalancing/pricing/",
+  "https://aws.amazon.com/ebs/pricing/",
+  "https://aws.amazon.com/rds/aurora/pricing/ (Aurora Standard, Serverless v2, RDS Proxy)",
+  "https://aws.amazon.com/elasticache/pricing/ (Valkey node-based = Redis OSS less 20%)",
+  "https://aws.amazon.com/kms/pricing/",
+  "https://aws.amazon.com/secrets-manager/pricing/",
+  "https://aws.amazon.com/cloudwatch/pricing/",
+  "https://aws.amazon.com/s3/pricing/",
+  "https://aws.amazon.com/waf/pricing/",
+  "https://aws.amazon.com/cloudtrail/pricing/",
+  "https://aws.amazon.com/backup/pricing/",
+];
+
+/** Size of an EC2 instance type (for bin-packing pods onto nodes). */
+export interface InstanceSpec {
+  vcpu: number;
+  memoryGiB: number;
+  /** On-demand USD per hour. */
+  hourly: number;
+}
+
+/** EC2 instance types the presets and their documented alternatives use. */
+export const EC2: Readonly<Record<string, InstanceSpec>> = {
+  "t4g.small": { vcpu: 2, memoryGiB: 2, hourly: 0.0168 },
+  "t4g.medium": { vcpu: 2, memoryGiB: 4, hourly: 0.0336 },
+  "t4g.large": { vcpu: 2, memoryGiB: 8, hourly: 0.0672 },
+  "t4g.xlarge": { vcpu: 4, memoryGiB: 16, hourly: 0.1344 },
+  "m6g.medium": { vcpu: 1, memoryGiB: 4, hourly: 0.0385 },
+  "m6g.large": { vcpu: 2, memoryGiB: 8, hourly: 0.077 },
+  "m6g.xlarge": { vcpu: 4, memoryGiB: 16, hourly: 0.154 },
+  "m7g.medium": { vcpu: 1, memoryGiB: 4, hourly: 0.0408 },
+  "m7g.large": { vcpu: 2, memoryGiB: 8, hourly: 0.0816 },
+  "m7g.xlarge": { vcpu: 4, memoryGiB: 16, hourly: 0.1632 },
+  "m7g.2xlarge": { vcpu: 8, memoryGiB: 32, hourly: 0.3264 },
+  "m8g.medium": { vcpu: 1, memoryGiB: 4, hourly: 0.04488 },
+  "m8g.large": { vcpu: 2, memoryGiB: 8, hourly: 0.08976 },
+  "m8g.xlarge": { vcpu: 4, memoryGiB: 16, hourly: 0.17952 },
+  "c7g.large": { vcpu: 2, memoryGiB: 4, hourly: 0.0725 },
+  "c7g.xlarge": { vcpu: 4, memoryGiB: 8, hourly: 0.145 },
+  "r7g.large": { vcpu: 2, memoryGiB: 16, hourly: 0.1071 },
+  "t3.medium": { vcpu: 2, memoryGiB: 4, hourly: 0.0416 },
+  "t3.large": { vcpu: 2, memoryGiB: 8, hourly: 0.0832 },
+  "m6i.large": { vcpu: 2, memoryGiB: 8, hourly: 0.096 },
+  "m6i.xlarge": { vcpu: 4, memoryGiB: 16, hourly: 0.192 },
+  "m7i.large": { vcpu: 2, memoryGiB: 8, hourly: 0.1008 },
+  "m7i.xlarge": { vcpu: 4, memoryGiB: 16, hourly: 0.2016 },
+};
+
+/** Aurora PostgreSQL (Aurora Standard storage configuration), USD per instance-hour. */
+export const AURORA_INSTANCE: Readonly<Record<string, number>> = {
+  "db.t4g.medium": 0.073,
+  "db.t4g.large": 0.146,
+  "db.r6g.large": 0.26,
+  "db.r6g.xlarge": 0.519,
+  "db.r7g.large": 0.276,
+  "db.r7g.xlarge": 0.552,
+  "db.r7g.2xlarge": 1.104,
+};
+
+/** ElastiCache Redis OSS node-hour; Valkey node-based is 20% lower (`VALKEY_FRACTION`). */
+export const ELASTICACHE_NODE: Readonly<Record<string, number>> = {
+  "cache.t4g.micro": 0.016,
+  "cache.t4g.small": 0.032,
+  "cache.t4g.medium": 0.065,
+  "cache.m6g.large": 0.149,
+  "cache.m7g.large": 0.158,
+  "cache.r6g.large": 0.206,
+  "cache.r7g.large": 0.219,
+};
+export const VALKEY_FRACTION = 0.8;
+
+/** Everything else, by what it is billed on. */
+export const UNIT = {
+  eksClusterHour: 0.1,
+  natGatewayHour: 0.045,
+  publicIpv4Hour: 0.005,
+  interfaceEndpointAzHour: 0.01,
+  albHour: 0.0225,
+  albLcuHour: 0.008,
+  gp3GbMonth: 0.08,
+  auroraAcuHour: 0.12,
+  auroraStorageGbMonth: 0.1,
+  auroraBackupGbMonth: 0.021,
+  rdsProxyVcpuHour: 0.015,
+  /** RDS Proxy bills at least 2 vCPU (provisioned) or 8 ACU (Serverless v2). */
+  rdsProxyMinVcpu: 2,
+  rdsProxyMinAcu: 8,
+  kmsKeyMonth: 1,
+  secretMonth: 0.4,
+  alarmMonth: 0.1,
+  dashboardMonth: 3,
+  logsIngestGb: 0.5,
+  logsStoredGbMonth: 0.03,
+  /** CloudWatch GetMetricData, per 1,000 metrics requested (KEDA's CloudWatch scaler). */
+  getMetricDataPer1000: 0.01,
+  /** Container Insights with enhanced observability, per million observations. */
+  containerInsightsPerMillionObservations: 0.21,
+  s3GbMonth: 0.023,
+  wafWebAclMonth: 5,
+  wafRuleMonth: 1,
+  wafPerMillionRequests: 0.6,
+} as const;
