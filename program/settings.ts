@@ -18,6 +18,8 @@ import { DifyDatabaseHAArgs } from "../components/data/args";
 import { DifyObservabilityArgs, resolveObservability } from "../components/observability";
 import { ArgumentError, formatProblem } from "../components/checks";
 import { DifyEdgeArgs, validateEdgeArgs } from "../components/edge";
+import { capacityInputs } from "./capacity/inputs";
+import { capacityOf } from "./capacity/model";
 import { ConfigError, DifyStackConfig, NodeGroupConfig, Profile } from "./config";
 
 /** The component name every child's name derives from (e.g. Deployment `dify-api`). */
@@ -73,6 +75,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
   const data: Omit<DifyDatabaseHAArgs, "vpcId" | "subnetIds" | "allowedSecurityGroupIds"> = {
     postgres: {
       instanceClass: c.database.instanceClass,
+      serverless: c.database.serverless,
       readerCount: c.database.readerCount,
       backupRetentionDays: c.database.backupRetentionDays,
       deletionProtection: c.deletionProtection,
@@ -95,7 +98,8 @@ function settingsFor(c: DifyStackConfig, stack: string) {
   };
 
   // The pools DifyDatabaseHA sizes against max_connections, for the api image and the daemon.
-  const pool = poolEnv(poolSettingsFor(NAME, data));
+  const poolSettings = poolSettingsFor(NAME, data);
+  const pool = poolEnv(poolSettings);
   const app: Omit<DifyAppArgs, "database" | "redis" | "storage" | "certificateArn"> = {
     namespace: c.namespace,
     difyVersion: c.difyVersion,
@@ -174,7 +178,10 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     ...(c.waf ? { waf: { rateLimit: c.waf.rateLimit, allowedCidrs: c.waf.allowedCidrs, logRetentionDays: c.observability.logRetentionDays } } : {}),
     tags,
   };
-  return { cluster, data, app, backups, storage, observability, edge };
+  // What this stack serves and every limit on the way (program/capacity/model.ts), from the same
+  // settings the components render.
+  const capacity = capacityOf(capacityInputs(c, resolvePlan(NAME, app), poolSettings));
+  return { cluster, data, app, backups, storage, observability, edge, capacity };
 }
 
 
@@ -297,6 +304,11 @@ export function stackSettings(c: DifyStackConfig, stack: string): StackSettings 
   asConfigProblems("DifyBackups", () => validateBackupsArgs(NAME, settings.backups), problems);
   if (c.observability.enabled) asConfigProblems("DifyObservability", () => resolveObservability(NAME, settings.observability), problems);
   asConfigProblems("DifyEdge", () => validateEdgeArgs(NAME, settings.edge), problems);
+  // Config whose autoscaling ceiling breaks a limit on the way (database connections, Redis
+  // clients, node group maximum) is refused like any invalid key, naming the keys to change.
+  for (const l of settings.capacity.limits.filter((x) => !x.ok)) {
+    problems.push(`${l.keys.join(", ")}: at the autoscaling ceiling the stack needs ${l.demand} ${l.limit}, the limit is ${l.capacity} (${l.basis}); lower the replica ceilings or raise the limit`);
+  }
   if (problems.length) throw new ConfigError([...new Set(problems)]);
   return settings;
 }

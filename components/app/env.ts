@@ -11,7 +11,7 @@ import { ObjectStorage, PostgresConnection, RedisConnection } from "../contracts
 import { EnvGroup, k8sName } from "./catalog";
 import { ResolvedService } from "./validate";
 import { EgressPlan } from "./egress";
-import { GUNICORN_BACKLOG } from "./tuning";
+import { CONCURRENCY, GUNICORN_BACKLOG } from "./tuning";
 
 /** Keys of the credentials Secret. */
 export enum SecretKey {
@@ -127,8 +127,6 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         INTERNAL_FILES_URL: serviceUrl("api", 5001),
         RESPECT_XFORWARD_HEADERS_ENABLED: "true", // exactly one proxy hop: the ALB
         GUNICORN_TIMEOUT: "360",
-        // The entrypoint's default is 1 gevent greenlet per worker pod; compose runs 4.
-        CELERY_WORKER_AMOUNT: "4",
         // Postgres (TLS through the URI query; ref §3.2, middleware/__init__.py).
         DB_TYPE: "postgresql",
         DB_HOST: c.database.host,
@@ -233,10 +231,21 @@ export function literalEnv(s: ResolvedService, networkTuning = false): Record<st
     env.MIGRATION_ENABLED = "false"; // the migration Job migrates, once per version
   }
   // Finish in-flight streams on SIGTERM; with tuning, a listen queue matching somaxconn (tuning.ts).
-  if (s.spec.key === "api") env.GUNICORN_CMD_ARGS = `--graceful-timeout 300${networkTuning ? ` --backlog ${GUNICORN_BACKLOG}` : ""}`;
+  if (s.spec.key === "api") {
+    env.GUNICORN_CMD_ARGS = `--graceful-timeout 300${networkTuning ? ` --backlog ${GUNICORN_BACKLOG}` : ""}`;
+    // Concurrency per pod (tuning.ts CONCURRENCY, the capacity model's numbers).
+    env.SERVER_WORKER_AMOUNT = String(CONCURRENCY.apiProcesses);
+    env.SERVER_WORKER_CLASS = "gevent";
+    env.SERVER_WORKER_CONNECTIONS = String(CONCURRENCY.apiConnections);
+  }
   if (s.spec.key === "api-websocket") {
     env.SERVER_WORKER_CLASS = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker";
-    env.SERVER_WORKER_CONNECTIONS = "1000";
+    env.SERVER_WORKER_CONNECTIONS = String(CONCURRENCY.websocketConnections);
+  }
+  if (s.spec.key === "worker") {
+    // The entrypoint's -P default is gevent already; stated so the capacity model's reading holds.
+    env.CELERY_WORKER_CLASS = "gevent";
+    env.CELERY_WORKER_AMOUNT = String(CONCURRENCY.workerTasks);
   }
   return { ...env, ...s.extraLiteralEnv };
 }

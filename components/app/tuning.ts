@@ -47,3 +47,32 @@ export function podSysctls(serviceKey: string, enabled: boolean): { name: string
   if (!enabled || !TUNED_SERVICES.has(serviceKey)) return undefined;
   return POD_SYSCTLS.map(({ name, value }) => ({ name, value }));
 }
+
+/**
+ * Per-process concurrency of Dify's servers: the numbers the capacity model (program/capacity)
+ * multiplies by replicas, and the env each pod gets (env.ts literalEnv). Reasons:
+ * - api: one gunicorn gevent process per pod (Dify's entrypoint recommends 1 worker with gevent;
+ *   one process uses one core, so scaling is by pods, which the autoscaler and zone spread see) with
+ *   100 greenlets instead of compose's 10. A streamed answer keeps its greenlet for the whole stream
+ *   but not a database connection: the request closes its scoped session before streaming
+ *   ("release database connection, because the following new thread operations may take a long
+ *   time", api/core/app/apps/{workflow,advanced_chat}/app_generator.py) and the generate pipeline
+ *   and runner take short `Session(db.engine)` sessions per event, so Dify's pool of 30 + 10
+ *   overflow per process serves 100 greenlets; a greenlet that finds the pool empty waits up to
+ *   SQLALCHEMY_POOL_TIMEOUT (30 s) rather than failing.
+ * - worker: Celery's gevent pool (the entrypoint default) with 16 tasks per pod instead of 4; a task
+ *   holds a scoped session while it runs, and 16 stays under the 40 the pool allows.
+ * - sandbox: dify-sandbox's own default, max_workers 4 (conf/config.yaml), unchanged.
+ */
+export const CONCURRENCY = {
+  /** gunicorn processes per api pod (SERVER_WORKER_AMOUNT). */
+  apiProcesses: 1,
+  /** gevent greenlets per gunicorn process (SERVER_WORKER_CONNECTIONS): concurrent requests. */
+  apiConnections: 100,
+  /** Celery gevent pool size per worker pod (CELERY_WORKER_AMOUNT): concurrent tasks. */
+  workerTasks: 16,
+  /** Concurrent code runs per sandbox pod (dify-sandbox max_workers default). */
+  sandboxWorkers: 4,
+  /** Greenlets of the websocket api's gevent-websocket worker (SERVER_WORKER_CONNECTIONS). */
+  websocketConnections: 1000,
+} as const;

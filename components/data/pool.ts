@@ -55,6 +55,9 @@ export function estimateMaxConnections(instanceClass: string, serverlessMaxAcu?:
   return Math.min(Math.floor((gib * 2 ** 30 * RESERVED_MEMORY_FACTOR) / BYTES_PER_CONNECTION), AURORA_PG_MAX_CONNECTIONS_CAP);
 }
 
+/** Connections kept free for the superuser, monitoring and rdsadmin (default of `connectionBudget.reservedConnections`). */
+export const RESERVED_CONNECTIONS = 20;
+
 const DIFY_DEFAULTS = { pool: 30, overflow: 10, pgvector: 5, pluginOpen: 30, pluginIdle: 10 };
 
 function count(name: string, v: number, min: number): number {
@@ -76,7 +79,7 @@ export function computePoolSettings(maxConnections: number, b: ConnectionBudgetA
   const beat = count("beatReplicas", b.beatReplicas ?? 1, 0); // Recreate strategy: no surge
   const migration = 1;
   const plugin = count("pluginDaemonReplicas", b.pluginDaemonReplicas ?? 2, 1) + surge;
-  const reserved = count("reservedConnections", b.reservedConnections ?? 20, 3);
+  const reserved = count("reservedConnections", b.reservedConnections ?? RESERVED_CONNECTIONS, 3);
   const python = api + worker + beat + migration;
   const usable = maxConnections - reserved;
   const perProcessDefault = DIFY_DEFAULTS.pool + DIFY_DEFAULTS.overflow + DIFY_DEFAULTS.pgvector;

@@ -8,13 +8,14 @@
  * group per zone), a node offers its vCPU less 80m and its memory less 0.75 GiB to pods
  * (EKS AMI kube-reserved + eviction threshold for 2-4 vCPU sizes), and every node runs the
  * DaemonSets (VPC CNI, kube-proxy, EBS CSI node, CloudWatch agent, Fluent Bit) worth
- * `DAEMONSET_OVERHEAD`. Add-on pods (Helm releases and EKS add-ons) run on the system group,
+ * `DAEMONSET_OVERHEAD`; pods of Deployments without a hard zone spread go where there is room. Add-on pods (Helm releases and EKS add-ons) run on the system group,
  * which stays at its minimum.
  */
 import { EC2 } from "./prices";
 
 export const NODE_RESERVED = { cpu: 0.08, memoryGiB: 0.75 };
-export const DAEMONSET_OVERHEAD = { cpu: 0.3, memoryGiB: 0.6 };
+/** Requests of the per-node DaemonSets: VPC CNI 25m, kube-proxy 100m, EBS CSI node ~30m, CloudWatch agent 250m/128Mi, Fluent Bit 50m/25Mi, plus margin. */
+export const DAEMONSET_OVERHEAD = { cpu: 0.45, memoryGiB: 0.5 };
 export const ROLE_LABEL = "dify-aws/node-role";
 
 /** Pods of one workload that land on one role. */
@@ -84,19 +85,35 @@ function needed(pods: PodDemand[], at: "floor" | "ceiling", zones: number, insta
   const alloc = nodeAllocatable(instanceType);
   const cpu = new Array<number>(zones).fill(0);
   const mem = new Array<number>(zones).fill(0);
-  for (const p of pods) {
-    const n = p[at];
+  // A zone-spread Deployment puts floor(n / zones) pods in every zone and one more in the first
+  // n % zones; the scheduler places the other pods where there is room, modelled as first fit into
+  // nodes that already run (largest pods first), else the least loaded zone.
+  for (const p of pods.filter((x) => x.zoneSpread)) {
     for (let z = 0; z < zones; z++) {
-      // A zone-spread Deployment puts floor(n / zones) pods in every zone and one more in the first
-      // n % zones; anything else is counted in the first zone (its nodes are the fullest).
-      const here = p.zoneSpread ? Math.floor(n / zones) + (z < n % zones ? 1 : 0) : z === 0 ? n : 0;
+      const here = Math.floor(p[at] / zones) + (z < p[at] % zones ? 1 : 0);
       cpu[z] += here * p.cpu;
       mem[z] += here * p.memoryGiB;
     }
   }
+  const load = (z: number) => Math.max(cpu[z] / alloc.cpu, mem[z] / alloc.memoryGiB);
+  const loose = pods.filter((x) => !x.zoneSpread).flatMap((p) => Array.from({ length: p[at] }, () => p));
+  const nodesIn = (c: number, m: number) => (c > 0 || m > 0 ? Math.ceil(Math.max(c / alloc.cpu, m / alloc.memoryGiB) - 1e-9) : 0);
+  for (const p of loose.sort((a, b) => b.cpu - a.cpu)) {
+    // First fit: a zone whose nodes have room for it; else the least loaded zone.
+    let best = -1;
+    for (let z = 0; z < zones && best < 0; z++) {
+      if ((cpu[z] > 0 || mem[z] > 0) && nodesIn(cpu[z] + p.cpu, mem[z] + p.memoryGiB) === nodesIn(cpu[z], mem[z])) best = z;
+    }
+    if (best < 0) {
+      best = 0;
+      for (let z = 1; z < zones; z++) if (load(z) < load(best)) best = z;
+    }
+    cpu[best] += p.cpu;
+    mem[best] += p.memoryGiB;
+  }
   let nodes = 0;
   for (let z = 0; z < zones; z++) {
-    if (cpu[z] > 0 || mem[z] > 0) nodes += Math.ceil(Math.max(cpu[z] / alloc.cpu, mem[z] / alloc.memoryGiB) - 1e-9);
+    if (cpu[z] > 0 || mem[z] > 0) nodes += Math.ceil(load(z) - 1e-9);
   }
   return nodes;
 }

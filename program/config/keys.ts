@@ -84,7 +84,16 @@ export const checkAcmArn = (v: string) =>
   /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/.test(v) ? undefined : "an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)";
 export const checkRoleArn = (v: string) => (/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(v) ? undefined : "an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
 export const checkInstanceType = (v: string) => (/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(v) && !v.startsWith("db.") && !v.startsWith("cache.") ? undefined : "an EC2 instance type such as m7g.large");
-export const checkDbClass = (v: string) => (/^db\.[a-z0-9-]+\.[a-z0-9]+$/.test(v) ? undefined : "an RDS instance class such as db.r7g.large (must start with db.)");
+export const checkDbClass = (v: string) => (v === "db.serverless" || /^db\.[a-z0-9-]+\.[a-z0-9]+$/.test(v) ? undefined : "an RDS instance class such as db.r7g.large (must start with db.), or db.serverless (Aurora Serverless v2, sized by dify:dbCapacityRange)");
+/** Aurora Serverless v2 range "min-max" in ACU, steps of 0.5 (Aurora's limits: 0-256, maximum at least 1). */
+export function parseAcuRange(v: string): { min: number; max: number } | undefined {
+  const m = /^(\d+(?:\.5|\.0)?)-(\d+(?:\.5|\.0)?)$/.exec(v);
+  if (!m) return undefined;
+  const min = Number(m[1]);
+  const max = Number(m[2]);
+  return min <= max && max >= 1 && max <= 256 ? { min, max } : undefined;
+}
+export const checkAcuRange = (v: string) => (parseAcuRange(v) ? undefined : "a range \"min-max\" of Aurora capacity units in steps of 0.5, 0 <= min <= max, 1 <= max <= 256, e.g. \"0.5-4\"");
 export const checkCacheNodeType = (v: string) => (/^cache\.[a-z0-9-]+\.[a-z0-9]+$/.test(v) ? undefined : "an ElastiCache node type such as cache.r7g.large (must start with cache.)");
 export const checkVpcId = (v: string) => (/^vpc-[0-9a-f]{8,17}$/.test(v) ? undefined : "a VPC id such as vpc-0123456789abcdef0");
 export const checkSubnetId = (v: string) => (/^subnet-[0-9a-f]{8,17}$/.test(v) ? undefined : "a subnet id such as subnet-0123456789abcdef0");

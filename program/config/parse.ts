@@ -5,7 +5,7 @@
  * has passed.
  */
 import { packLimits } from "./policyLimits";
-import { ByProfile, isByProfile, KeySpec, parseCidr, Profile } from "./keys";
+import { ByProfile, isByProfile, KeySpec, parseAcuRange, parseCidr, Profile } from "./keys";
 import { CONFIG_KEYS } from "./table";
 import { checkServices, ServiceOverride } from "./services";
 import { editDistance, namespaceProblems, regionProblem } from "./namespaces";
@@ -58,7 +58,7 @@ export interface DifyStackConfig {
     app: NodeGroupConfig;
     workers: NodeGroupConfig;
   };
-  database: { instanceClass: string; readerCount: number; backupRetentionDays: number; name: string; pluginName: string };
+  database: { instanceClass: string; serverless?: { minCapacity: number; maxCapacity: number }; readerCount: number; backupRetentionDays: number; name: string; pluginName: string };
   redis: { nodeType: string; replicaCount: number; snapshotRetentionDays: number };
   /** Per-service overrides on top of the profile's service preset. */
   services: Record<string, ServiceOverride>;
@@ -71,6 +71,12 @@ export interface DifyStackConfig {
   observability: { enabled: boolean; logRetentionDays: number; alarms: boolean; alarmEmails: string[]; alarmThresholds: AlarmThresholds; cloudwatchAddonVersion?: string };
   /** Closed network and controlled egress (docs/closed-networks.md). */
   network: { networkTuning: boolean; closed: boolean; extraVpcEndpoints: string[]; egressAllowedDomains?: string[]; egressUpstreamProxy?: string; pipMirrorUrl?: string; marketplaceEnabled: boolean };
+}
+
+/** A checked dbCapacityRange (the key's check refused anything else). */
+function acuRange(v: string): { minCapacity: number; maxCapacity: number } {
+  const r = parseAcuRange(v) ?? { min: 0.5, max: 1 };
+  return { minCapacity: r.min, maxCapacity: r.max };
 }
 
 const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
@@ -225,6 +231,7 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
     },
     database: {
       instanceClass: get("dbInstanceClass"),
+      ...(get("dbInstanceClass") === "db.serverless" ? { serverless: acuRange(get("dbCapacityRange")) } : {}),
       readerCount: get("dbReaderCount"),
       backupRetentionDays: get("dbBackupRetentionDays"),
       name: get("dbName"),

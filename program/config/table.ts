@@ -3,7 +3,7 @@
  * profile are `{ dev, prod }`. See keys.ts for the row format.
  */
 import {
-  checkAcmArn, checkCacheNodeType, checkCidr, checkCron, checkDbClass, checkHostname, checkInstanceType,
+  checkAcmArn, checkAcuRange, checkCacheNodeType, checkCidr, checkCron, checkDbClass, checkHostname, checkInstanceType,
   checkPgIdentifier, CRON_ALLOWED, checkRegion, checkRoleArn, checkSubnetId, checkVpcCidr, checkVpcId, KeySpec, Profile,
   checkEmail, checkHostedZoneId, checkZoneName, checkEgressDomain, checkEndpointService, checkHostPort, checkHttpUrl, checkRegistryPrefix, checkSecretsManagerPtcArn,
 } from "./keys";
@@ -73,7 +73,8 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   ...nodeGroupKeys("worker", "workers (Celery; spot, tainted)", { dev: ["t4g.large", "m7g.large", "m6g.large"], prod: ["m7g.xlarge", "m6g.xlarge", "m8g.xlarge"] }, { dev: [0, 3, 1], prod: [2, 12, 2] }),
 
   // ---- database (Aurora PostgreSQL) ----
-  { key: "dbInstanceClass", type: "string", description: "Aurora PostgreSQL instance class (writer and readers).", check: checkDbClass, default: { dev: "db.t4g.medium", prod: "db.r7g.large" } },
+  { key: "dbInstanceClass", type: "string", description: "Aurora PostgreSQL instance class (writer and readers), or db.serverless for Aurora Serverless v2 in dify:dbCapacityRange. Serverless v2 is the default: an idle install pays its minimum ACU, and max_connections follows the maximum (program/capacity).", check: checkDbClass, default: { dev: "db.serverless", prod: "db.serverless" } },
+  { key: "dbCapacityRange", type: "string", description: "Aurora Serverless v2 capacity \"min-max\" (with dify:dbInstanceClass db.serverless). The maximum sets max_connections (2 GiB per ACU), which must hold every Dify pool at the replica ceilings; readers in promotion tier 0-1 follow the writer's capacity. A minimum of 0 (auto-pause) never pauses under Dify: its connection pools stay open and Celery beat queries every minute.", unit: "ACU", check: checkAcuRange, default: { dev: "0.5-4", prod: "1-8" } },
   { key: "dbReaderCount", type: "integer", description: "Aurora readers in other AZs (automatic failover targets).", unit: "instances", min: 0, max: 15, default: { dev: 0, prod: 1 } },
   { key: "dbBackupRetentionDays", type: "integer", description: `Aurora automated backup retention; at least the policy pack's rds-backup-retention minimum (${minRetention(P.Dev)} days in dev, ${minRetention(P.Prod)} in prod: policy/config/<profile>.json), which the config enforces.`, unit: "days", min: 1, max: 35, default: { dev: 7, prod: 30 } },
   { key: "dbName", type: "string", description: "Database of the Dify api. Change it to point Dify at a restored database (docs/backups.md).", default: "dify", check: checkPgIdentifier },

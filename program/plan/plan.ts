@@ -6,6 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, DifyStackConfig, parseStackConfig } from "../config";
 import { deployDify } from "../deploy";
+import { stackSettings } from "../settings";
+import { CapacityReport } from "../capacity/model";
+import { costOf, CostReport } from "../capacity/cost";
 import { evaluatePolicies, loadPolicyConfig, PolicyReport } from "../../policy/runner";
 import { RecordedResource, runUnderMocks } from "./monitor";
 import { SECRET_MARK, UNKNOWN_MARK } from "./render";
@@ -34,6 +37,10 @@ export interface PlanDocument {
    * stood them in. The document keeps them where they occur; the console shows <known after deploy>.
    */
   knownAfterDeploy: string[];
+  /** What the stack serves and every limit on the way, from its settings (program/capacity/model.ts). */
+  capacity: CapacityReport;
+  /** Monthly list price of the rendered resources at the idle floor and the autoscaling ceiling (program/capacity/cost.ts). */
+  cost: CostReport;
 }
 
 /** A plan plus what tests need beyond the document (revealed inputs, the parsed config). */
@@ -83,6 +90,8 @@ async function resolveDeep(v: unknown): Promise<{ masked: unknown; revealed: unk
 export async function planStack(stack: string, opts: PlanOptions = {}): Promise<Plan> {
   const project = readProject().name;
   const config = parseStackConfig(loadStackConfig(stack, opts.overrides));
+  // Settings first: a config that breaks a capacity limit is a ConfigError (exit 2), not a failed run.
+  const { capacity } = stackSettings(config, stack);
   const run = await runUnderMocks(() => deployDify(config), { stack, project, region: config.region });
   const outputs = await resolveDeep(run.value);
   const resources: PlanResource[] = run.resources.map((r) => ({
@@ -103,7 +112,7 @@ export async function planStack(stack: string, opts: PlanOptions = {}): Promise<
           { config: loadPolicyConfig(config.profile), stack },
         );
   return {
-    document: { stack, project, resources, outputs: outputs.masked as Record<string, unknown>, policy, knownAfterDeploy: run.computed },
+    document: { stack, project, resources, outputs: outputs.masked as Record<string, unknown>, policy, knownAfterDeploy: run.computed, capacity, cost: costOf(resources) },
     recorded: run.resources,
     config,
     rawOutputs: outputs.revealed as Record<string, unknown>,
