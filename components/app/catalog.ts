@@ -305,7 +305,9 @@ export const CATALOG: readonly ServiceSpec[] = [
     uid: 1001, // the image has no USER (root); run it as 1001 with HOME=/tmp (§5)
     gid: 1001,
     readOnlyRoot: true,
-    resources: { cpuRequest: "500m", cpuLimit: "2", memoryRequest: "1Gi", memoryLimit: "4Gi" },
+    // 250m: the Go daemon idles near zero and plugin runs burst to the limit; 500m made the three prod
+    // zones need a second app node each (program/capacity/nodes.ts).
+    resources: { cpuRequest: "250m", cpuLimit: "2", memoryRequest: "1Gi", memoryLimit: "4Gi" },
     replicas: 2,
     pdbMinAvailable: 1,
     placement: Placement.App,

@@ -68,13 +68,17 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "apiPublicAccessCidrs", type: "array", description: "CIDRs allowed to reach the EKS API endpoint publicly (where you and CI run pulumi); an empty list makes it private-only. 0.0.0.0/0 is refused.", check: checkCidr, requiredIn: [P.Dev, P.Prod] },
   { key: "adminRoleArns", type: "array", description: "IAM roles granted cluster-admin through EKS access entries. Leave out the identity that runs pulumi: it is cluster admin already, and a second entry for it fails (pulumi/pulumi-eks#2373).", check: checkRoleArn, default: [] },
   { key: "nodeArchitecture", type: "string", description: "CPU architecture of all node groups: arm64 (Graviton, cheaper) or x86_64.", enum: ["arm64", "x86_64"], default: "arm64" },
-  ...nodeGroupKeys("system", "system (cluster add-ons, on-demand)", { dev: ["t4g.medium"], prod: ["m7g.large"] }, { dev: [1, 2, 1], prod: [2, 4, 2] }),
-  ...nodeGroupKeys("app", "app (Dify api, web, plugin-daemon, sandbox; on-demand)", { dev: ["t4g.large"], prod: ["m7g.xlarge"] }, { dev: [1, 3, 1], prod: [3, 9, 3] }),
-  ...nodeGroupKeys("worker", "workers (Celery; spot, tainted)", { dev: ["t4g.large", "m7g.large", "m6g.large"], prod: ["m7g.xlarge", "m6g.xlarge", "m8g.xlarge"] }, { dev: [0, 3, 1], prod: [2, 12, 2] }),
+  // Sizes from the capacity model (program/capacity, README "Capacity and cost"): prod's floor pods
+  // fit one m7g.large per zone (3 zones); the ceiling needs 7 app and 6 worker nodes, inside the
+  // maxima. System runs only add-ons (CoreDNS, controllers, autoscaler, KEDA): two burstable
+  // t4g.medium, which EC2 launches in unlimited credit mode, so they never throttle.
+  ...nodeGroupKeys("system", "system (cluster add-ons, on-demand)", { dev: ["t4g.medium"], prod: ["t4g.medium"] }, { dev: [1, 2, 1], prod: [2, 4, 2] }),
+  ...nodeGroupKeys("app", "app (Dify api, web, plugin-daemon, sandbox; on-demand)", { dev: ["t4g.large"], prod: ["m7g.large"] }, { dev: [1, 3, 1], prod: [3, 9, 3] }),
+  ...nodeGroupKeys("worker", "workers (Celery; spot, tainted)", { dev: ["t4g.large", "m7g.large", "m6g.large"], prod: ["m7g.large", "m6g.large", "m8g.large"] }, { dev: [0, 3, 1], prod: [2, 12, 2] }),
 
   // ---- database (Aurora PostgreSQL) ----
   { key: "dbInstanceClass", type: "string", description: "Aurora PostgreSQL instance class (writer and readers), or db.serverless for Aurora Serverless v2 in dify:dbCapacityRange. Serverless v2 is the default: an idle install pays its minimum ACU, and max_connections follows the maximum (program/capacity).", check: checkDbClass, default: { dev: "db.serverless", prod: "db.serverless" } },
-  { key: "dbCapacityRange", type: "string", description: "Aurora Serverless v2 capacity \"min-max\" (with dify:dbInstanceClass db.serverless). The maximum sets max_connections (2 GiB per ACU), which must hold every Dify pool at the replica ceilings; readers in promotion tier 0-1 follow the writer's capacity. A minimum of 0 (auto-pause) never pauses under Dify: its connection pools stay open and Celery beat queries every minute.", unit: "ACU", check: checkAcuRange, default: { dev: "0.5-4", prod: "1-8" } },
+  { key: "dbCapacityRange", type: "string", description: "Aurora Serverless v2 capacity \"min-max\" (with dify:dbInstanceClass db.serverless). The maximum sets max_connections (2 GiB per ACU), which must hold every Dify pool at the replica ceilings; readers in promotion tier 0-1 follow the writer's capacity. A minimum of 0 (auto-pause) never pauses under Dify: its connection pools stay open and Celery beat queries every minute.", unit: "ACU", check: checkAcuRange, default: { dev: "0.5-4", prod: "0.5-8" } },
   { key: "dbReaderCount", type: "integer", description: "Aurora readers in other AZs (automatic failover targets).", unit: "instances", min: 0, max: 15, default: { dev: 0, prod: 1 } },
   { key: "dbBackupRetentionDays", type: "integer", description: `Aurora automated backup retention; at least the policy pack's rds-backup-retention minimum (${minRetention(P.Dev)} days in dev, ${minRetention(P.Prod)} in prod: policy/config/<profile>.json), which the config enforces.`, unit: "days", min: 1, max: 35, default: { dev: 7, prod: 30 } },
   { key: "dbName", type: "string", description: "Database of the Dify api. Change it to point Dify at a restored database (docs/backups.md).", default: "dify", check: checkPgIdentifier },
@@ -82,7 +86,10 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "deletionProtection", type: "boolean", description: "Protect stateful resources (database, cache, buckets, keys) from deletion: provider deletion protection plus Pulumi protect.", default: { dev: false, prod: true } },
 
   // ---- redis (ElastiCache) ----
-  { key: "redisNodeType", type: "string", description: "ElastiCache node type.", check: checkCacheNodeType, default: { dev: "cache.t4g.micro", prod: "cache.r7g.large" } },
+  // Dify's Redis is a cache, locks and the Celery broker: well under 1 GiB. Prod takes the smallest
+  // non-burstable node (a broker under a queue storm must not run out of CPU credits); maxclients
+  // is 65,000 on every type.
+  { key: "redisNodeType", type: "string", description: "ElastiCache node type.", check: checkCacheNodeType, default: { dev: "cache.t4g.micro", prod: "cache.m7g.large" } },
   { key: "redisReplicaCount", type: "integer", description: "ElastiCache replicas of the primary (1+ enables automatic failover and Multi-AZ).", unit: "replicas", min: 0, max: 5, default: { dev: 0, prod: 1 } },
   { key: "redisSnapshotRetentionDays", type: "integer", description: "ElastiCache automatic snapshot retention (0 turns snapshots off).", unit: "days", min: 0, max: 35, default: { dev: 1, prod: 7 } },
 
