@@ -109,6 +109,9 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   "aws:wafv2/webAclAssociation:WebAclAssociation": "free; the web ACL is priced",
   "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": "free; the logs are priced where they land",
   "aws:cloudtrail/eventDataStore:EventDataStore": "usage",
+  "aws:acm/certificate:Certificate": "public ACM certificates are free",
+  "aws:acm/certificateValidation:CertificateValidation": "free",
+  "aws:route53/record:Record": "free; alias queries to an ALB are free, the hosted zone is not created here",
   "eks:index:Cluster": "priced as the EKS control plane (below)",
 };
 
@@ -376,6 +379,7 @@ const RULES: Record<string, Rule> = {
     const hourly = p * (valkey ? VALKEY_FRACTION : 1);
     return flat(`ElastiCache ${r.name} (${nodes} x ${type}, ${valkey ? "Valkey" : "Redis OSS"})`, Category.Cache, nodes * hourly * H, `${nodes} nodes x ${money(hourly)}/h`);
   },
+  "aws:route53/zone:Zone": (r) => flat(`hosted zone ${r.name}`, Category.Network, 0.5, "$0.50/hosted zone-month (queries: usage)"),
   "aws:kms/key:Key": (r) => flat(`KMS key ${r.name}`, Category.Security, UNIT.kmsKeyMonth, `${money(UNIT.kmsKeyMonth)}/key-month (requests: usage)`),
   "aws:secretsmanager/secret:Secret": (r) => flat(`secret ${r.name}`, Category.Security, UNIT.secretMonth, `${money(UNIT.secretMonth)}/secret-month`),
   "aws:cloudtrail/trail:Trail": (r) => {
