@@ -104,8 +104,11 @@ describe("plan CLI", function () {
     assert.match(lines[0], new RegExp(` ${components} components `), "the Kubernetes provider is not a component");
     const summary = lines.slice(0, end).join("\n");
     assert.match(summary, /EKS 1\.35/);
-    assert.match(summary, /node groups: app 3× m7g\.xlarge on-demand \(3–9\), one group per AZ/);
-    assert.match(summary, /Aurora PostgreSQL 16: writer \+ 1 reader, db\.r7g\.large/);
+    assert.match(summary, /node groups: app 3× m7g\.large on-demand \(3–9\), one group per AZ/);
+    assert.match(summary, /Aurora PostgreSQL 16: writer \+ 1 reader, Serverless v2 0\.5–8 ACU/);
+    // The program's capacity and cost (program/capacity) reach the summary.
+    assert.match(summary, /^Capacity {2}300 → 1,000 concurrent api requests; 32 → 160 background tasks/m);
+    assert.match(summary, /^Cost {6}\$\d{3}\/month at the idle floor/m);
     assert.match(summary, /Dify 1\.16\.1 at https:\/\/dify\.example\.com; images: langgenius\/dify-api:1\.16\.1/);
     // Each exception once, short; the full reason only with --verbose (and in the JSON).
     assert.equal(summary.match(/k8s-run-as-non-root/g)?.length, 1);
@@ -118,7 +121,8 @@ describe("plan CLI", function () {
   it("renders capacity and monthly cost when the plan document carries them (and nothing when it does not)", async () => {
     const p = await planStack("dev");
     const ctx = { profile: "dev", region: "us-east-1", difyVersion: "1.16.1", verbose: false };
-    assert.ok(!renderSummary(p.document, ctx).some((l) => /^(Capacity|Cost) /.test(l)));
+    const bare = { ...p.document, capacity: undefined, cost: undefined };
+    assert.ok(!renderSummary(bare, ctx).some((l) => /^(Capacity|Cost) /.test(l)));
     assert.ok(renderSummary(p.document, { ...ctx, verbose: true }).join("\n").includes("CAP_SYS_CHROOT"), "--verbose prints the full reason");
     const doc = {
       ...p.document,
