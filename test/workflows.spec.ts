@@ -20,6 +20,9 @@ const VERIFIED_PINS: Record<string, { sha: string; version: string }> = {
   "actions/setup-node": { sha: "820762786026740c76f36085b0efc47a31fe5020", version: "v7.0.0" },
   "pulumi/actions": { sha: "8e5e406f4007fca908480587cb9893c07090f58d", version: "v7.0.0" },
   "aws-actions/configure-aws-credentials": { sha: "e6de054238d6b7531b4efff3b6587d9aade6a06c", version: "v6.2.3" },
+  // Tags read from the action repositories (git rev-parse v7.0.0^{commit}, v8.0.1^{commit}).
+  "actions/upload-artifact": { sha: "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", version: "v7.0.0" },
+  "actions/download-artifact": { sha: "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", version: "v8.0.1" },
 };
 
 type Dict = Record<string, unknown>;
@@ -65,7 +68,7 @@ const subst = (v: unknown, stack: string) =>
 
 describe("delivery workflows", () => {
   it("has the four pipelines plus the shared test workflow, and every file parses", () => {
-    for (const f of ["pr.yml", "deploy-dev.yml", "release-prod.yml", "drift.yml", "test.yml"]) assert.ok(files.includes(f), `${f} missing`);
+    for (const f of ["pr.yml", "pr-comment.yml", "deploy-dev.yml", "release-prod.yml", "drift.yml", "test.yml"]) assert.ok(files.includes(f), `${f} missing`);
     for (const f of files) {
       const wf = load(f);
       assert.ok(wf && typeof wf === "object" && wf.on && wf.jobs, `${f}: not a workflow`);
@@ -115,7 +118,8 @@ describe("delivery workflows", () => {
     }
     for (const { file, id, job, wf } of allJobs()) {
       if (perm(wf, job, "pull-requests") === "write") {
-        assert.ok(pulumiSteps(job).some((s) => s.with?.["comment-on-pr"] === true), `${file} ${id}: pull-requests: write without commenting`);
+        const comments = pulumiSteps(job).some((s) => s.with?.["comment-on-pr"] === true) || steps(job).some((s) => s.run?.includes("post-preview-comment.sh"));
+        assert.ok(comments, `${file} ${id}: pull-requests: write without commenting`);
       }
       if (perm(wf, job, "id-token") === "write") {
         assert.ok(steps(job).some((s) => isAction(s, "aws-actions/configure-aws-credentials")), `${file} ${id}: id-token: write but no AWS login`);
@@ -238,6 +242,45 @@ describe("delivery workflows", () => {
     assert.equal(smokeStep?.env?.DIFY_URL, "${{ needs.deploy.outputs.url }}");
     assert.ok(Number(smokeStep?.env?.SMOKE_TIMEOUT_SECONDS) >= 240, "retries for about 5 minutes");
     assert.equal(perm(wf, smoke, "id-token"), undefined, "the smoke test needs no cloud credentials");
+  });
+
+  it("pr.yml offline-preview: every pull request, forks included, plans head and base with a read-only token and uploads the result", () => {
+    const wf = load("pr.yml");
+    const j = wf.jobs["offline-preview"];
+    assert.ok(j, "offline-preview job");
+    assert.equal(j.if, undefined, "runs for forks too");
+    assert.deepEqual(j.permissions, { contents: "read" }, "read-only: it runs the pull request's code");
+    assert.doesNotMatch(JSON.stringify(j), /secrets\./, "no secret reaches the pull request's code");
+    const checkouts = steps(j).filter((s) => isAction(s, "actions/checkout"));
+    assert.deepEqual(checkouts.map((c) => [c.with?.ref, c.with?.path, c.with?.["persist-credentials"]]), [
+      ["${{ github.event.pull_request.head.sha }}", "head", false],
+      ["${{ github.event.pull_request.base.sha }}", "base", false],
+    ]);
+    const run = steps(j).find((s) => s.run?.includes("offline-preview.sh"))!;
+    assert.equal(run.run, "bash head/.github/scripts/offline-preview.sh");
+    assert.deepEqual(String(run.env?.STACKS).split(" "), STACKS);
+    assert.equal(run.env?.OUT_DIR, "offline-preview");
+    const upload = steps(j).find((s) => isAction(s, "actions/upload-artifact"))!;
+    assert.equal(upload.with?.name, "offline-preview");
+    assert.equal(upload.with?.path, "offline-preview/");
+  });
+
+  it("pr-comment.yml: a workflow_run of pr that posts the artifact with the default branch's script, never the pull request's code", () => {
+    for (const f of files) assert.ok(!("pull_request_target" in load(f).on), `${f} uses pull_request_target`);
+    const wf = load("pr-comment.yml");
+    assert.deepEqual(wf.on, { workflow_run: { workflows: [load("pr.yml").name], types: ["completed"] } });
+    const j = wf.jobs.comment;
+    assert.match(String(j.if), /workflow_run\.event == 'pull_request'/);
+    assert.deepEqual(j.permissions, { contents: "read", actions: "read", "pull-requests": "write" });
+    const checkout = steps(j).find((s) => isAction(s, "actions/checkout"))!;
+    assert.equal(checkout.with?.ref, undefined, "the default branch, not the pull request's head");
+    const download = steps(j).find((s) => isAction(s, "actions/download-artifact"))!;
+    assert.equal(download.with?.name, steps(load("pr.yml").jobs["offline-preview"]).find((s) => isAction(s, "actions/upload-artifact"))?.with?.name);
+    assert.equal(download.with?.["run-id"], "${{ github.event.workflow_run.id }}");
+    const runs = steps(j).filter((s) => s.run).map((s) => s.run);
+    assert.deepEqual(runs, ["bash .github/scripts/post-preview-comment.sh"], "nothing else runs: no npm, nothing from the artifact");
+    const post = steps(j).find((s) => s.run)!;
+    assert.equal(post.env?.RUN_HEAD_SHA, "${{ github.event.workflow_run.head_sha }}");
   });
 
   it("drift.yml: daily and on demand, previews every stack with --refresh --expect-no-changes", () => {
@@ -483,6 +526,175 @@ esac`;
       const r = await run("check-release-tag.sh", { RELEASE_TAG: "v9.9.9" }, dir);
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /does not match package\.json version 1\.2\.3/);
+    });
+  });
+  describe("offline-preview.sh", () => {
+    /**
+     * Two checkouts whose fake npm plays the plan: it writes --json and --diff-json files, prints
+     * fake-<stack>.txt of its checkout (and a diff section when given --diff), and exits with
+     * fake-<stack>.exit (default 0). Every call is logged.
+     */
+    function checkouts(plans: Record<string, Record<string, { out: string; exit?: number }>>) {
+      const dir = tmp();
+      const log = path.join(dir, "npm.log");
+      for (const [side, stacks] of Object.entries(plans)) {
+        fs.mkdirSync(path.join(dir, side));
+        for (const [stack, p] of Object.entries(stacks)) {
+          fs.writeFileSync(path.join(dir, side, `fake-${stack}.txt`), p.out);
+          fs.writeFileSync(path.join(dir, side, `fake-${stack}.exit`), String(p.exit ?? 0));
+        }
+      }
+      const npm = `echo "$(basename "$PWD") $*" >> "${log}"
+[ "$1" = ci ] && exit 0
+stack=""; json=""; diff=""; dj=""
+while [ $# -gt 0 ]; do case "$1" in --stack) stack=$2; shift 2;; --json) json=$2; shift 2;; --diff) diff=$2; shift 2;; --diff-json) dj=$2; shift 2;; *) shift;; esac; done
+[ -f "fake-$stack.txt" ] || { echo "error: no stack \"$stack\"" >&2; exit 2; }
+code=$(cat "fake-$stack.exit")
+[ "$code" -le 1 ] && echo "{\"stack\": \"$stack\", \"side\": \"$(basename "$PWD")\"}" > "$json"
+cat "fake-$stack.txt"
+if [ -n "$diff" ]; then printf '\nDiff against %s (stack "%s"): 0 to create, 1 to update, 0 to replace, 0 to delete\n  ~ aws:rds/cluster:Cluster dify-pg\n      backupRetentionPeriod: 30 → 14\n' "$diff" "$stack"; echo '{"changed": []}' > "$dj"; fi
+exit "$code"`;
+      const bin = fakeBin({ npm });
+      const env = { PATH: `${bin}:${process.env.PATH}`, HEAD_DIR: path.join(dir, "head"), BASE_DIR: path.join(dir, "base"), OUT_DIR: path.join(dir, "out"), PR_NUMBER: "42", HEAD_SHA: "0123456789abcdef0123456789abcdef01234567", BASE_REF: "main", STACKS: "dev prod" };
+      return { dir, log, env, out: (f: string) => fs.readFileSync(path.join(dir, "out", f), "utf8") };
+    }
+    const summary = (stack: string) => `Plan for stack "${stack}" (profile ${stack}, us-east-1): 200 resources in 7 components (+ 1 provider)\nPolicy dify-aws-policy: 0 mandatory, 0 advisory violation(s), 1 exception(s)\n\nResources by component and type:\n  DifyApp dify\n`;
+
+    it("plans base and head of every stack, diffs head against base, and writes one marked comment with the changes and the summary", async () => {
+      const c = checkouts({ base: { dev: { out: summary("dev") }, prod: { out: summary("prod") } }, head: { dev: { out: summary("dev") }, prod: { out: summary("prod") } } });
+      const r = await run("offline-preview.sh", c.env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const calls = fs.readFileSync(c.log, "utf8").trim().split("\n");
+      assert.ok(calls.includes("base ci --no-audit --no-fund --loglevel=error") && calls.includes("head ci --no-audit --no-fund --loglevel=error"), calls.join("\n"));
+      const out = path.join(c.dir, "out");
+      for (const st of ["dev", "prod"]) {
+        assert.ok(calls.includes(`base run --silent plan -- --stack ${st} --json ${out}/base-${st}.json`), calls.join("\n"));
+        assert.ok(calls.includes(`head run --silent plan -- --stack ${st} --json ${out}/head-${st}.json --diff ${out}/base-${st}.json --diff-json ${out}/diff-${st}.json`), calls.join("\n"));
+      }
+      const md = c.out("comment.md");
+      assert.equal(md.split("\n")[0], "<!-- dify-aws:offline-preview -->");
+      assert.match(md, /### Offline preview of `0123456789ab` against `main`/);
+      assert.match(md, /#### `dev`: planned\n<details open><summary>Changes against the plan of `main`: 0 to create, 1 to update, 0 to replace, 0 to delete<\/summary>\n\n```text\nDiff against .*\n  ~ aws:rds\/cluster:Cluster dify-pg\n      backupRetentionPeriod: 30 → 14\n```/);
+      assert.match(md, /<summary>Summary and policy report<\/summary>\n\n```text\nPlan for stack "prod".*\nPolicy dify-aws-policy: .*\n```/);
+      assert.ok(!md.includes("Resources by component and type"), "the summary only, not the detail");
+      assert.equal(c.out("pr-number").trim(), "42");
+      assert.equal(c.out("head-sha").trim(), c.env.HEAD_SHA);
+      assert.equal(c.out("head-prod.exit").trim(), "0");
+    });
+
+    it("reports a stack the base cannot plan and a head with a mandatory violation, and still succeeds (the test job fails the check)", async () => {
+      const c = checkouts({ base: { dev: { out: summary("dev") } }, head: { dev: { out: summary("dev"), exit: 1 }, prod: { out: summary("prod") } } });
+      const r = await run("offline-preview.sh", c.env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const md = c.out("comment.md");
+      assert.match(md, /#### `dev`: a mandatory policy violation/);
+      assert.match(md, /#### `prod`: planned\n\nNo diff: the plan of `main` for `prod` did not complete \(invalid config or arguments, nothing planned\)\./);
+      const calls = fs.readFileSync(c.log, "utf8");
+      assert.match(calls, /^head run --silent plan -- --stack prod --json \S+\/head-prod\.json$/m, "the head still plans, without --diff");
+    });
+
+    it("defuses code fences in plan output so the pull request cannot break out of the block", async () => {
+      const evil = "Plan for stack \"dev\"\n```\n# [click me](https://evil.example)\n```\n";
+      const c = checkouts({ base: { dev: { out: summary("dev") } }, head: { dev: { out: evil } } });
+      const r = await run("offline-preview.sh", { ...c.env, STACKS: "dev" });
+      assert.equal(r.code, 0, r.stderr);
+      const blocks = c.out("comment.md").split("\n").filter((l) => l.startsWith("```"));
+      assert.deepEqual(blocks, ["```text", "```", "```text", "```"], "only the script's own fences");
+    });
+
+    it("refuses a pull request number that is not a number", async () => {
+      const c = checkouts({ base: {}, head: {} });
+      const r = await run("offline-preview.sh", { ...c.env, PR_NUMBER: "1; echo pwned" });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /PR_NUMBER is not a number/);
+      assert.ok(!fs.existsSync(c.log), "nothing ran");
+    });
+  });
+
+  describe("post-preview-comment.sh", () => {
+    let server: http.Server;
+    let api = "";
+    let pulls: Record<string, string> = {};
+    let pages: Record<string, unknown>[][] = [];
+    let calls: { method: string; url: string; auth: string; body: string }[] = [];
+    before(async () => {
+      server = http.createServer((req, res) => {
+        let body = "";
+        req.on("data", (c: Buffer) => (body += c.toString()));
+        req.on("end", () => {
+          calls.push({ method: req.method ?? "", url: req.url ?? "", auth: String(req.headers.authorization), body });
+          const u = new URL(req.url ?? "/", "http://x");
+          const pull = /^\/repos\/acme\/dify\/pulls\/(\d+)$/.exec(u.pathname);
+          const list = /^\/repos\/acme\/dify\/issues\/(\d+)\/comments$/.exec(u.pathname);
+          const send = (status: number, v: unknown) => { res.writeHead(status, { "content-type": "application/json" }); res.end(JSON.stringify(v)); };
+          if (req.method === "GET" && pull && pulls[pull[1]]) return send(200, { number: Number(pull[1]), head: { sha: pulls[pull[1]] } });
+          if (req.method === "GET" && list) return send(200, pages[Number(u.searchParams.get("page")) - 1] ?? []);
+          if (req.method === "POST" && list) return send(201, { id: 999 });
+          if (req.method === "PATCH" && /^\/repos\/acme\/dify\/issues\/comments\/\d+$/.test(u.pathname)) return send(200, {});
+          send(404, { message: "Not Found" });
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(() => new Promise<void>((r) => server.close(() => r())));
+    beforeEach(() => {
+      pulls = { "7": "cafe" };
+      pages = [];
+      calls = [];
+    });
+    const MARK = "<!-- dify-aws:offline-preview -->";
+    function artifact(pr: string, body: string): string {
+      const dir = tmp();
+      fs.writeFileSync(path.join(dir, "pr-number"), pr);
+      fs.writeFileSync(path.join(dir, "comment.md"), body);
+      return dir;
+    }
+    const post = (dir: string, sha = "cafe") => run("post-preview-comment.sh", { PREVIEW_DIR: dir, GITHUB_TOKEN: "t0ken", REPO: "acme/dify", RUN_HEAD_SHA: sha, GITHUB_API_URL: api });
+    const writes = () => calls.filter((c) => c.method !== "GET");
+
+    it("posts one comment, starting with the marker, when the pull request has none", async () => {
+      pages = [[{ id: 1, user: { login: "someone" }, body: "LGTM" }]];
+      const r = await post(artifact("7\n", `${MARK}\n### Offline preview\nbody`));
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const w = writes();
+      assert.deepEqual(w.map((c) => `${c.method} ${c.url}`), ["POST /repos/acme/dify/issues/7/comments"]);
+      assert.equal(w[0].auth, "Bearer t0ken");
+      assert.equal((JSON.parse(w[0].body) as { body: string }).body.trimEnd(), `${MARK}\n### Offline preview\nbody`);
+    });
+
+    it("updates its own marked comment (on any page), never someone else's", async () => {
+      pages = [
+        Array.from({ length: 100 }, (_, i) => ({ id: 100 + i, user: { login: "mallory" }, body: `${MARK} fake` })),
+        [{ id: 555, user: { login: "github-actions[bot]" }, body: `${MARK}\nold` }],
+      ];
+      const r = await post(artifact("7", "### new"));
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.deepEqual(writes().map((c) => `${c.method} ${c.url}`), ["PATCH /repos/acme/dify/issues/comments/555"]);
+      assert.equal((JSON.parse(writes()[0].body) as { body: string }).body.trimEnd(), `${MARK}\n### new`);
+    });
+
+    it("does not comment when the pull request's head is not the commit the run tested (a newer push, or a forged number)", async () => {
+      const r = await post(artifact("7", "x"), "0ld");
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /pull request #7 is at cafe, this run tested 0ld: not commenting/);
+      assert.deepEqual(writes(), []);
+    });
+
+    it("refuses an artifact whose pull request number is not a number, before calling the API", async () => {
+      const r = await post(artifact("7 && curl evil", "x"));
+      assert.notEqual(r.code, 0);
+      assert.deepEqual(calls, []);
+    });
+
+    it("cuts a body that would not fit in a comment and says where the rest is", async () => {
+      const r = await post(artifact("7", `${MARK}\n${"x".repeat(100000)}`));
+      assert.equal(r.code, 0, r.stderr);
+      const body = (JSON.parse(writes()[0].body) as { body: string }).body;
+      assert.ok(body.length <= 65536, `${body.length} characters`);
+      assert.ok(body.startsWith(`${MARK}\n`));
+      assert.equal(body.split(MARK).length, 2, "one marker");
+      assert.match(body, /cut to fit a comment: the workflow artifact `offline-preview` has the full plans and diffs\.\n$/);
     });
   });
 });

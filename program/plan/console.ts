@@ -161,7 +161,8 @@ export function renderSummary(doc: ConsoleDocument, ctx: ConsoleContext): string
   for (const c of components) {
     const head = `  ${c.type.split(":").pop()} (${c.resources.length})`.padEnd(label);
     const desc = describeComponent(c, prefix);
-    if (!desc.length) lines.push(head.trimEnd());
+    if (!c.resources.length) lines.push(`${head}nothing in this stack`);
+    else if (!desc.length) lines.push(head.trimEnd());
     desc.forEach((d, i) => lines.push(...wrap(i === 0 ? head : " ".repeat(label), d, " ".repeat(label + 2))));
   }
   lines.push(...capacityLines(doc.capacity), ...costLines(doc.cost));
