@@ -144,6 +144,11 @@ describe("component package: consumer install of the packed tarball", function (
     }
     const url = await resolve(result.value.url as pulumi.Output<string>);
     assert.equal(url.value, "http://dify.example.com");
+    // DifyEdge's web ACL reaches DifyApp's Ingress (the example wires them).
+    const ingress = result.resources.find((x) => x.type === "kubernetes:networking.k8s.io/v1:Ingress")!;
+    const acl = result.resources.find((x) => x.type === "aws:wafv2/webAcl:WebAcl" && `${x.parent}`.includes("dify-aws:index:DifyEdge"));
+    assert.ok(acl, "the example's DifyEdge has a web ACL");
+    assert.match((ingress.rawInputs.metadata as { annotations: Record<string, string> }).annotations["alb.ingress.kubernetes.io/wafv2-acl-arn"], /^arn:aws:wafv2:/);
     assert.equal((await resolve(result.value.kubeconfig)).secret, true, "the kubeconfig stack output is secret");
     // The consumer's own Kubernetes provider reached the components' Kubernetes objects.
     // (DifyCluster's own provider for its add-ons is also named dify-k8s, but parented to the cluster.)

@@ -1,7 +1,9 @@
 /**
- * Dify on AWS from another Pulumi project: the five `dify-aws` components composed by hand, the
+ * Dify on AWS from another Pulumi project: the `dify-aws` components composed by hand, the
  * way a platform team would wire them into its own stack. `pulumi config set domain dify.example.com`
- * and `pulumi config set --path 'apiAccessCidrs[0]' 203.0.113.0/24`, then `pulumi up`.
+ * and `pulumi config set --path 'apiAccessCidrs[0]' 203.0.113.0/24`, then `pulumi up`. With
+ * `hostedZoneId` and `hostedZoneName` (a Route 53 public zone holding the domain) the site gets a
+ * certificate and its DNS record too.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -10,6 +12,7 @@ import {
   DifyBackups,
   DifyCluster,
   DifyDatabaseHA,
+  DifyEdge,
   DifyStorage,
   postgresConnectionOf,
   redisConnectionOf,
@@ -25,6 +28,11 @@ const production = config.getBoolean("production") ?? true;
 const azCount = production ? 3 : 2;
 const vpcCidr = "10.40.0.0/16";
 const namespace = "dify";
+/** Optional Route 53 public hosted zone of the domain: an issued certificate and the alias record. */
+const hostedZoneId = config.get("hostedZoneId");
+const hostedZoneName = config.get("hostedZoneName");
+/** The ALB's name, fixed so the edge can find it once the controller has created it. */
+const loadBalancerName = `dify-${pulumi.getStack()}`.slice(0, 32);
 /** The stack's AWS region (`pulumi config set aws:region us-east-1`): where the buckets live. */
 const region = new pulumi.Config("aws").require("region");
 
@@ -43,10 +51,22 @@ const data = new DifyDatabaseHA("dify", {
   allowedSecurityGroupIds: [cluster.nodeSecurityGroupId],
 }, { providers: { kubernetes } });
 
-// 3. Files: private, versioned, KMS-encrypted buckets and one IRSA role for Dify's service accounts.
+// 3. Files: private, versioned, KMS-encrypted buckets; one IRSA role for the api, worker and beat,
+// and one for the plugin daemon (its plugins inherit its credentials).
 const storage = new DifyStorage("dify", { namespace, oidcProvider, protect: production, forceDestroy: !production });
 
-// 4. Dify itself, wired to the handles the other components export.
+// 4. In front of the load balancer: the WAF, and with the hosted zone a validated certificate and
+// the domain's record. The record waits for the ALB, which DifyApp's Ingress creates below.
+const [albReady, resolveAlbReady] = pulumi.deferredOutput<string>();
+const edge = new DifyEdge("dify", {
+  domain,
+  loadBalancerName,
+  loadBalancerReady: albReady,
+  ...(hostedZoneId && hostedZoneName ? { hostedZone: { zoneId: hostedZoneId, zoneName: hostedZoneName } } : {}),
+  waf: { rateLimit: 3000 },
+});
+
+// 5. Dify itself, wired to the handles the other components export.
 const database = postgresConnectionOf(data);
 const app = new DifyApp("dify", {
   namespace,
@@ -63,9 +83,13 @@ const app = new DifyApp("dify", {
   vpcCidrs: [vpcCidr],
   dataCidrs: [vpcCidr],
   ingressSourceCidrs: ["0.0.0.0/0"],
+  loadBalancerName,
+  webAclArn: edge.webAclArn,
+  ...(hostedZoneId ? { certificateArn: edge.certificateArn } : {}),
 }, { provider: kubernetes, dependsOn: [cluster, data] });
+resolveAlbReady(app.loadBalancerHostname);
 
-// 5. Backups: AWS Backup plans, logical dumps to S3 and a scheduled restore test.
+// 6. Backups: AWS Backup plans, logical dumps to S3 and a scheduled restore test.
 const backups = new DifyBackups("dify", {
   database,
   restoreLogin: data.masterLogin,
