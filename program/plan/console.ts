@@ -120,7 +120,7 @@ const n = (v: unknown) => (typeof v === "number" ? v.toLocaleString("en-US", { m
 
 function capacityLines(capacity: unknown): string[] {
   if (!isRec(capacity)) return [];
-  const range = (c: unknown, unit: string) => (isRec(c) ? `${n(c.floor)} → ${n(c.ceiling)} ${unit}` : "");
+  const range = (c: unknown, unit: string) => (isRec(c) ? `${c.floor === c.ceiling ? n(c.floor) : `${n(c.floor)} → ${n(c.ceiling)}`} ${unit}` : "");
   const parts = [
     range(capacity.apiConcurrentRequests, "concurrent api requests"),
     range(capacity.backgroundTasks, "background tasks"),
@@ -141,7 +141,10 @@ function costLines(cost: unknown): string[] {
   for (const l of Array.isArray(cost.lines) ? (cost.lines as Rec[]) : []) {
     if (typeof l.category === "string" && typeof l.floor === "number") byCategory.set(l.category, (byCategory.get(l.category) ?? 0) + l.floor);
   }
-  const top = [...byCategory].sort((a, b) => b[1] - a[1]).map(([c, v]) => `${c} ${money(v)}`);
+  // The five largest shares of the floor; the README's cost table has every line.
+  const sorted = [...byCategory].sort((a, b) => b[1] - a[1]);
+  const rest = sorted.slice(5).reduce((sum, [, v]) => sum + v, 0);
+  const top = [...sorted.slice(0, 5).map(([c, v]) => `${c} ${money(v)}`), ...(rest > 0 ? [`the rest ${money(rest)}`] : [])];
   return wrap("Cost      ", `${money(cost.floorMonthly)}/month at the idle floor, ${money(cost.ceilingMonthly)} at the autoscaling ceiling${basis ? ` (${basis})` : ""}${top.length ? `; ${top.join(", ")}` : ""}`, "          ");
 }
 
