@@ -20,11 +20,11 @@ export interface PostgresConnection {
   /** Reader endpoint host name (equals `host` when there are no readers). */
   readerHost: pulumi.Input<string>;
   /** TCP port. Default 5432. */
-  port: pulumi.Input<number>;
+  port?: pulumi.Input<number>;
   /** Database of the Dify api (`DB_DATABASE`). Default "dify". */
-  database: pulumi.Input<string>;
+  database?: pulumi.Input<string>;
   /** Database of the plugin daemon. Default "dify_plugin". */
-  pluginDatabase: pulumi.Input<string>;
+  pluginDatabase?: pulumi.Input<string>;
   /** Role Dify logs in as. */
   username: pulumi.Input<string>;
   /** Password of `username`. Always a secret Output. */
@@ -38,7 +38,7 @@ export interface RedisConnection {
   /** Primary endpoint host name. */
   host: pulumi.Input<string>;
   /** TCP port. Default 6379. */
-  port: pulumi.Input<number>;
+  port?: pulumi.Input<number>;
   /** AUTH token. Always a secret Output. */
   password: pulumi.Input<string>;
   /** True when the server requires TLS (ElastiCache in-transit encryption): `rediss://`, `REDIS_USE_SSL=true`. */
@@ -108,4 +108,19 @@ export const RESULT_METRICS = [
 /** CloudWatch namespace of the result metrics of DifyBackups `name` (dashboards read it). */
 export function backupMetricNamespace(name: string): string {
   return `Dify/Backups/${name}`;
+}
+
+/** A PostgresConnection with its documented defaults applied (port 5432, databases "dify" and "dify_plugin"). */
+export type ResolvedPostgresConnection = PostgresConnection & Required<Pick<PostgresConnection, "port" | "database" | "pluginDatabase">>;
+/** A RedisConnection with its documented default port (6379) applied. */
+export type ResolvedRedisConnection = RedisConnection & Required<Pick<RedisConnection, "port">>;
+
+/** `c` with the defaults its fields document. */
+export function withPostgresDefaults(c: PostgresConnection): ResolvedPostgresConnection {
+  return { ...c, port: c.port ?? 5432, database: c.database ?? "dify", pluginDatabase: c.pluginDatabase ?? "dify_plugin" };
+}
+
+/** `c` with the default port its field documents. */
+export function withRedisDefaults(c: RedisConnection): ResolvedRedisConnection {
+  return { ...c, port: c.port ?? 6379 };
 }

@@ -4,6 +4,7 @@
  * component of the package (type token `dify-aws:index:<ClassName>`).
  */
 export * from "./contracts";
+export { ImageSource } from "./k8s/images";
 export * from "./cluster";
 export * from "./data";
 export * from "./storage";

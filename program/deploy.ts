@@ -20,11 +20,6 @@ import { DifyStackConfig } from "./config";
 import { DifyStackOutputs, stackOutputs } from "./outputs";
 import { NAME, stackSettings } from "./settings";
 
-/** `length` Inputs, one per element of an array Output (components take arrays of Inputs). */
-function spread(o: pulumi.Output<string[]>, length: number): pulumi.Output<string>[] {
-  return Array.from({ length }, (_, i) => o.apply((a) => a[i]));
-}
-
 /** Deploys Dify for one stack. Throws (before registering anything) when a component refuses its arguments. */
 export function deployDify(c: DifyStackConfig): DifyStackOutputs {
   const stack = pulumi.getStack();
@@ -49,7 +44,7 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
   const data = new DifyDatabaseHA(NAME, {
     ...s.data,
     vpcId: cluster.vpcId,
-    subnetIds: spread(cluster.privateSubnetIds, c.cluster.azCount),
+    subnetIds: cluster.privateSubnetIds,
     allowedSecurityGroupIds: [cluster.nodeSecurityGroupId],
   }, { providers: { kubernetes } });
 

@@ -124,6 +124,9 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     // wafv2-acl-arn), so turning dify:waf off would leave the ALB on a web ACL being deleted.
     // Closed networks run the controller without its WAFv2 add-on: no annotation there.
     ...(c.waf || closed ? {} : { webAclArn: "none" }),
+    // DifyCluster's node groups carry the node-role labels and the workers taint: keep the serving
+    // path off the system nodes and the Celery workers on spot.
+    nodePlacement: true,
   };
 
   const backups: Omit<DifyBackupsArgs, "database" | "restoreLogin" | "auroraClusterArn" | "oidcProvider"> = {

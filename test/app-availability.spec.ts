@@ -19,7 +19,7 @@ describe("DifyApp prod preset availability", () => {
   let ws: Workload[];
   let pdbs: Pdb[];
   before(async () => {
-    rs = (await runApp()).resources;
+    rs = (await runApp({ nodePlacement: true })).resources;
     ws = workloads(rs).filter((w) => w.resource.type === DEPLOYMENT);
     pdbs = rs.filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget").map((r) => {
       const i = r.rawInputs as { spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } };
@@ -87,5 +87,15 @@ describe("DifyApp prod preset availability", () => {
     assert.ok(by("dify-api").terminationGracePeriodSeconds! >= 300, "in-flight LLM streams get time to finish");
     const api = by("dify-api").containers[0];
     assert.ok((api as unknown as { lifecycle: { preStop: { sleep: { seconds: number } } } }).lifecycle.preStop.sleep.seconds > 0);
+  });
+
+  it("puts no node constraint on any pod or Job unless asked (a cluster DifyCluster did not build has no node roles)", async () => {
+    const plain = (await runApp()).resources;
+    const pods = plain.filter((r) => ["kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:Job"].includes(r.type))
+      .map((r) => ({ name: r.name, pod: (r.rawInputs as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec }));
+    assert.ok(pods.length >= 7 && pods.some((p) => p.name.includes("migrat")), "every Deployment and the migration Job");
+    for (const { name, pod } of pods) {
+      assert.deepEqual([pod.nodeSelector, pod.affinity, pod.tolerations].filter((x) => x !== undefined), [], `${name} schedules on any node`);
+    }
   });
 });

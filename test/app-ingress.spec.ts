@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { RecordedResource } from "../program/plan/monitor";
-import { envOf, runApp, workloads } from "./app-fixture";
+import { envOf, runApp, runRefused, workloads } from "./app-fixture";
 
 interface IngressIn {
   metadata: { annotations: Record<string, string> };
@@ -79,5 +79,23 @@ describe("DifyApp ingress", () => {
     const web = envOf(run.resources, workloads(run.resources).find((w) => w.name === "dify-web")!.pod.containers[0]);
     assert.equal(web.get("NEXT_PUBLIC_SOCKET_URL")?.value, "ws://dify.example.com");
     assert.equal(web.get("CONSOLE_API_URL")?.value, "http://dify.example.com");
+  });
+
+  it("with another IngressClass applies no ALB annotations, Service health checks or readiness gate, only the caller's annotations", async () => {
+    const run = await runApp({ certificateArn: undefined, ingressClassName: "nginx", ingressAnnotations: { "nginx.ingress.kubernetes.io/proxy-read-timeout": "600" } });
+    const ing = ingressOf(run.resources);
+    assert.equal(ing.spec.ingressClassName, "nginx");
+    assert.deepEqual(ing.metadata.annotations, { "nginx.ingress.kubernetes.io/proxy-read-timeout": "600" });
+    const albKeys = run.resources.flatMap((r) => Object.keys((r.rawInputs as { metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> } }).metadata?.annotations ?? {})
+      .concat(Object.keys((r.rawInputs as { metadata?: { labels?: Record<string, string> } }).metadata?.labels ?? {}))
+      .filter((k) => k.startsWith("alb.ingress.kubernetes.io/") || k.startsWith("elbv2.k8s.aws/")).map((k) => `${r.name}: ${k}`));
+    assert.deepEqual(albKeys, [], "nothing aimed at the AWS Load Balancer Controller");
+  });
+
+  it("refuses ALB-only settings with another IngressClass instead of ignoring them", async () => {
+    const r = await runRefused({ ingressClassName: "nginx", loadBalancerName: "dify-prod", internalLoadBalancer: true });
+    assert.match(r.message, /args\.loadBalancerName: got "dify-prod", allowed nothing with ingressClassName "nginx"/);
+    assert.match(r.message, /args\.internalLoadBalancer: got true, allowed false with ingressClassName "nginx"/);
+    assert.deepEqual(r.resources, []);
   });
 });

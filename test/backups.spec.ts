@@ -13,6 +13,7 @@ const base = (): DifyBackupsArgs => ({
     host: "dify.cluster-abc.us-east-1.rds.amazonaws.com", readerHost: "dify.cluster-ro-abc.us-east-1.rds.amazonaws.com",
     port: 5432, database: "dify", pluginDatabase: "dify_plugin", username: "dify", password: pulumi.secret("s3cret-pw"), sslMode: "require",
   },
+  restoreLogin: { username: "dify_restore", password: pulumi.secret("r3store-pw") },
   auroraClusterArn: CLUSTER,
   oidcProvider: OIDC,
   databaseCidrs: ["10.0.0.0/16"],
@@ -266,6 +267,24 @@ describe("DifyBackups", () => {
     assert.deepEqual(egress[1].to, [{ ipBlock: { cidr: "10.0.0.0/16" } }], "Postgres only inside the VPC");
     const deny = one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "prod-backups-default-deny").inputs.spec as { policyTypes: string[] };
     assert.deepEqual(deny.policyTypes, ["Ingress", "Egress"]);
+  });
+
+  it("restores log in with the given restore login (Dify's role cannot create databases), and refuse to start without one", async () => {
+    const { one } = await plan(base());
+    const login = one("kubernetes:core/v1:Secret", "prod-backup-restore-db").rawInputs.stringData as Record<string, string>;
+    assert.deepEqual(login, { PGUSER: "dify_restore", PGPASSWORD: "r3store-pw" });
+    const { restoreLogin: _omit, ...without } = base();
+    void _omit;
+    const run = await runUnderMocks(() => {
+      try {
+        new DifyBackups("prod", without as DifyBackupsArgs);
+        return "";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    });
+    assert.match(run.value, /DifyBackups "prod": args\.restoreLogin is required/);
+    assert.deepEqual(run.resources, [], "nothing registered");
   });
 
   it("dev: nothing protected, destroyable, short retention", async () => {

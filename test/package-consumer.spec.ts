@@ -24,6 +24,7 @@ const semver = require("semver") as { satisfies(v: string, range: string): boole
 
 const ROOT = path.resolve(__dirname, "..");
 const EXAMPLE = path.join(ROOT, "examples", "typescript");
+const EXISTING = path.join(ROOT, "examples", "existing-cluster");
 const COMPONENTS = ["DifyCluster", "DifyDatabaseHA", "DifyStorage", "DifyApp", "DifyBackups"];
 
 interface PackageJson { name: string; version: string; main: string; types: string; dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; devDependencies?: Record<string, string>; engines?: Record<string, string> }
@@ -70,6 +71,7 @@ describe("component package: consumer install of the packed tarball", function (
     assert.ok(files.includes(pkg.main) && files.includes(pkg.types), "main and types are in the tarball");
     assert.deepEqual(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")), [], "no TypeScript sources");
     assert.deepEqual(files.filter((f) => f.startsWith("bin/components/config/")), [], "not this repo's stack config");
+    assert.ok(files.includes("bin/components/testing/index.js") && files.includes("bin/components/testing/index.d.ts"), "dify-aws/testing ships");
     for (const sh of ["dump.sh", "fetch.sh", "lib.sh", "restore.sh", "upload.sh", "verify.sh"]) {
       const f = `bin/components/backups/scripts/${sh}`;
       assert.ok(files.includes(f), `${f} (DifyBackups reads it at run time)`);
@@ -158,6 +160,26 @@ describe("component package: consumer install of the packed tarball", function (
     const k8sObjects = result.resources.filter((x) => x.type.startsWith("kubernetes:") && outsideCluster(x.urn));
     assert.ok(k8sObjects.length > 20);
     assert.deepEqual(k8sObjects.filter((x) => !`${x.provider}`.startsWith(`${provider!.urn}::`)).map((x) => `${x.type} ${x.name} ${x.provider} ${x.parent}`), [], "every app, bootstrap and backup object uses dify-k8s");
+  });
+
+  it("runs DifyApp alone on an existing cluster from the installed package: the example type-checks and its dify-aws/testing unit test passes under plain setMocks", () => {
+    // A second consumer project next to the first one, sharing its node_modules (dify-aws and the SDKs).
+    const project = path.join(scratch, "existing-cluster");
+    fs.mkdirSync(project);
+    fs.symlinkSync(path.join(scratch, "node_modules"), path.join(project, "node_modules"), "dir");
+    for (const f of ["index.ts", "index.test.ts", "tsconfig.json", "Pulumi.yaml", "package.json"]) fs.copyFileSync(path.join(EXISTING, f), path.join(project, f));
+    if (!fs.existsSync(path.join(scratch, "node_modules", "@types", "node"))) {
+      fs.mkdirSync(path.join(scratch, "node_modules", "@types"), { recursive: true });
+      fs.symlinkSync(path.join(ROOT, "node_modules", "@types", "node"), path.join(scratch, "node_modules", "@types", "node"), "dir");
+    }
+    const tsc = require.resolve("typescript/bin/tsc", { paths: [ROOT] });
+    const c = spawnSync(process.execPath, [tsc, "-p", path.join(project, "tsconfig.json")], { cwd: project, encoding: "utf8" });
+    assert.equal(c.status, 0, `tsc in the existing-cluster project (dify-aws/testing resolves with moduleResolution node):\n${c.stdout}${c.stderr}`);
+    // The example's own `npm test` step, in a fresh process: Pulumi's runtime state is per process.
+    const t = spawnSync(process.execPath, ["--test", path.join("bin", "index.test.js")], { cwd: project, encoding: "utf8" });
+    assert.equal(t.status, 0, `node --test:\n${t.stdout}${t.stderr}`);
+    assert.match(t.stdout, /\bpass 1\b/);
+    assert.match(t.stdout, /\bfail 0\b/);
   });
 
   it("is what `pulumi package add` loads: the plugin host requires the package dir, i.e. package.json main", () => {

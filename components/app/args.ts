@@ -77,9 +77,14 @@ export interface DifyAppArgs {
    * network). Default unset (no annotation).
    */
   webAclArn?: pulumi.Input<string>;
-  /** IngressClass name. Default "alb" (AWS Load Balancer Controller). */
+  /**
+   * IngressClass name. "alb" (the default) needs the AWS Load Balancer Controller in the cluster
+   * and gets the ALB annotations, per-Service health checks and the pod readiness gate; with any
+   * other class none of those are applied: pass your controller's annotations in
+   * `ingressAnnotations`. Default "alb".
+   */
   ingressClassName?: string;
-  /** Annotations merged over the ALB defaults (a value of "" removes a default). Default none. */
+  /** Annotations merged over the ALB defaults (a value of "" removes a default); with another IngressClass, the Ingress's only annotations. Default none. */
   ingressAnnotations?: { [key: string]: string };
   /** Internal (VPC-only) load balancer instead of internet-facing. Default false. */
   internalLoadBalancer?: boolean;
@@ -105,7 +110,12 @@ export interface DifyAppArgs {
   ingressSourceCidrs: string[];
   /** Destinations the SSRF proxy and S3 egress must never reach. Default RFC 1918 + 100.64.0.0/10 + 169.254.0.0/16 + vpcCidrs. */
   privateCidrs?: string[];
-  /** Select/tolerate the DifyCluster node roles (app on-demand, workers on spot). Default true. */
+  /**
+   * Place pods on DifyCluster's node groups: the serving path on nodes labelled
+   * `dify-aws/node-role=app`, Celery workers on the tainted spot `workers` nodes (falling back to
+   * app nodes). Only DifyCluster's node groups carry those labels and taints: on any other cluster
+   * leave it off, or nothing schedules. Default false (no node constraints).
+   */
   nodePlacement?: boolean;
   /** Extra plain settings for the api image (api, worker, beat). Names of credentials are refused. Default none. */
   extraEnv?: { [name: string]: string };

@@ -7,13 +7,13 @@
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { componentType, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT } from "../contracts";
+import { componentType, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT, withPostgresDefaults, withRedisDefaults } from "../contracts";
 import { standardLabels } from "../k8s/labels";
 import { podSecurityNamespaceLabels } from "../k8s/security";
 import { DifyAppArgs } from "./args";
 import { EnvGroup, PriorityTier, k8sName } from "./catalog";
 import { EnvContext, configData, configMapName, createCredentials } from "./env";
-import { backendAnnotations, buildIngress } from "./ingress";
+import { ALB_INGRESS_CLASS, backendAnnotations, buildIngress } from "./ingress";
 import { MIGRATION, migrationJob, migrationJobName } from "./migration";
 import { networkPolicies } from "./network";
 import { mailEnv, mailSecret, smtpPort } from "./mail";
@@ -25,6 +25,15 @@ import { buildWorkload } from "./workload";
 /** PriorityClass values: critical above standard, both far below system-* classes. */
 const PRIORITY_VALUES: Record<PriorityTier, number> = { [PriorityTier.Critical]: 100000, [PriorityTier.Standard]: 10000 };
 
+/**
+ * Dify itself (`dify-aws:index:DifyApp`) on any EKS cluster with the AWS Load Balancer
+ * Controller: every Dify service from one catalog (api, worker, beat, web, sandbox, plugin
+ * daemon, SSRF proxy), hardened to Pod Security "restricted", with generated secrets, a migration
+ * Job per version, PodDisruptionBudgets, autoscaling, default-deny NetworkPolicies and an ALB
+ * Ingress. It needs an existing Postgres (with Dify's role, both databases and the `vector` and
+ * `uuid-ossp` extensions), Redis and S3: DifyDatabaseHA and DifyStorage provide them, or bring
+ * your own (examples/existing-cluster). No node constraints unless `nodePlacement` is true.
+ */
 export class DifyApp extends pulumi.ComponentResource {
   /** Public URL users open, e.g. "https://dify.example.com". */
   public readonly url: pulumi.Output<string>;
@@ -44,8 +53,9 @@ export class DifyApp extends pulumi.ComponentResource {
   /** DNS name of the ALB (point the domain at it); resolves once the controller has created it. */
   public readonly loadBalancerHostname: pulumi.Output<string>;
 
-  constructor(name: string, args: DifyAppArgs, opts?: pulumi.ComponentResourceOptions) {
-    const plan = resolvePlan(name, args); // throws before anything is registered
+  constructor(name: string, given: DifyAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    const plan = resolvePlan(name, given); // throws before anything is registered
+    const args = { ...given, database: withPostgresDefaults(given.database), redis: withRedisDefaults(given.redis) };
     super(componentType("DifyApp"), name, {}, opts);
     const child: pulumi.CustomResourceOptions = { parent: this };
     const labels = (component: string) => standardLabels({ name: "dify", instance: name, component, version: plan.version });
@@ -62,7 +72,7 @@ export class DifyApp extends pulumi.ComponentResource {
       // The AWS Load Balancer Controller's webhook adds a readiness gate to pods in namespaces with
       // this label: a new pod counts as ready only once the ALB has registered it and its health
       // checks pass, so a rolling update never drains the old targets first (no 502s on rollouts).
-      const readinessGate: Record<string, string> = nsName === plan.namespace && (args.ingressClassName ?? "alb") === "alb"
+      const readinessGate: Record<string, string> = nsName === plan.namespace && plan.ingressClassName === ALB_INGRESS_CLASS
         ? { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" } : {};
       namespaces.set(nsName, new k8s.core.v1.Namespace(`${name}-${suffix}`, {
         metadata: { name: nsName, labels: { ...labels("namespace"), ...podSecurityNamespaceLabels(level), ...readinessGate } },
@@ -174,7 +184,7 @@ export class DifyApp extends pulumi.ComponentResource {
         dependsOn: s.spec.image === "api" ? [...prerequisites, migration] : prerequisites,
         networkTuning: args.networkTuning === true,
         opts: child,
-      }, backendAnnotations(s.spec));
+      }, backendAnnotations(s.spec, plan.ingressClassName));
       if (w.service) {
         const ns = namespaceOf(s.spec.key);
         services[s.spec.key] = ns === plan.namespace ? k8sName(s.name) : `${k8sName(s.name)}.${ns}`;

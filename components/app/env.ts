@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ObjectStorage, PostgresConnection, RedisConnection } from "../contracts";
+import { ObjectStorage, ResolvedPostgresConnection, ResolvedRedisConnection } from "../contracts";
 import { EnvGroup, k8sName } from "./catalog";
 import { ResolvedService } from "./validate";
 import { EgressPlan } from "./egress";
@@ -84,8 +84,8 @@ export interface EnvContext {
   sandboxNamespace: string;
   /** "https://dify.example.com" */
   publicUrl: string;
-  database: PostgresConnection;
-  redis: RedisConnection;
+  database: ResolvedPostgresConnection;
+  redis: ResolvedRedisConnection;
   storage: ObjectStorage;
   extraEnv: Record<string, string>;
   extraWebEnv: Record<string, string>;

@@ -35,8 +35,15 @@ export interface IngressContext {
 /** Seconds the ALB keeps an idle connection (streamed answers can pause between tokens). */
 export const ALB_IDLE_TIMEOUT_SECONDS = 600;
 
-/** Default ALB annotations; user annotations win, "" removes one. */
-export function ingressAnnotations(c: Pick<IngressContext, "certificateArn" | "webAclArn" | "internal" | "annotations" | "loadBalancerName" | "accessLogs">): Record<string, pulumi.Input<string>> {
+/** The IngressClass of the AWS Load Balancer Controller, the one the ALB defaults are for. */
+export const ALB_INGRESS_CLASS = "alb";
+
+/**
+ * Default ALB annotations; user annotations win, "" removes one. With another IngressClass (another
+ * controller) there are no defaults: its annotations are the caller's `ingressAnnotations`.
+ */
+export function ingressAnnotations(c: Pick<IngressContext, "ingressClassName" | "certificateArn" | "webAclArn" | "internal" | "annotations" | "loadBalancerName" | "accessLogs">): Record<string, pulumi.Input<string>> {
+  if (c.ingressClassName !== ALB_INGRESS_CLASS) return Object.fromEntries(Object.entries(c.annotations).filter(([, v]) => v !== ""));
   const a: Record<string, pulumi.Input<string>> = {
     "alb.ingress.kubernetes.io/scheme": c.internal ? "internal" : "internet-facing",
     "alb.ingress.kubernetes.io/target-type": "ip",
@@ -67,9 +74,9 @@ export function ingressAnnotations(c: Pick<IngressContext, "certificateArn" | "w
   return a;
 }
 
-/** Per-Service ALB settings (the controller reads health checks from the backing Service). */
-export function backendAnnotations(spec: ServiceSpec): Record<string, string> {
-  if (!spec.albHealthPath) return {};
+/** Per-Service ALB settings (the controller reads health checks from the backing Service); none for another IngressClass. */
+export function backendAnnotations(spec: ServiceSpec, ingressClassName: string): Record<string, string> {
+  if (!spec.albHealthPath || ingressClassName !== ALB_INGRESS_CLASS) return {};
   const drain = Math.max(10, Math.min(300, spec.terminationGraceSeconds - (spec.preStopSleepSeconds ?? 0) - 15));
   return {
     "alb.ingress.kubernetes.io/healthcheck-path": spec.albHealthPath,

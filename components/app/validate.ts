@@ -214,6 +214,13 @@ export function resolvePlan(name: string, args: DifyAppSettings): ResolvedPlan {
   }
   const ingressClassName = args.ingressClassName ?? "alb";
   p.check("args.ingressClassName", ingressClassName, dnsLabel(63));
+  if (ingressClassName !== "alb") {
+    // These configure the AWS Load Balancer Controller only; another controller would ignore them silently.
+    if (args.loadBalancerName !== undefined) p.add("args.loadBalancerName", args.loadBalancerName, `nothing with ingressClassName "${ingressClassName}" (an ALB name needs the AWS Load Balancer Controller, class "alb")`);
+    if (args.observability?.accessLogBucket !== undefined) p.add("args.observability.accessLogBucket", "(set)", `nothing with ingressClassName "${ingressClassName}" (ALB access logs need the AWS Load Balancer Controller, class "alb")`);
+    if (args.webAclArn !== undefined) p.add("args.webAclArn", "(set)", `nothing with ingressClassName "${ingressClassName}" (the WAF is attached by the AWS Load Balancer Controller, class "alb")`);
+    if (args.internalLoadBalancer) p.add("args.internalLoadBalancer", true, `false with ingressClassName "${ingressClassName}" (set your controller's annotation in ingressAnnotations instead)`);
+  }
   for (const [arg, v, required] of [["vpcCidrs", args.vpcCidrs, true], ["dataCidrs", args.dataCidrs, true], ["ingressSourceCidrs", args.ingressSourceCidrs, true], ["privateCidrs", args.privateCidrs, false]] as const) {
     if (v === undefined && !required) continue;
     p.items(`args.${arg}`, v, cidr, required ? 1 : 0);
@@ -255,7 +262,7 @@ export function resolvePlan(name: string, args: DifyAppSettings): ResolvedPlan {
   }
   p.throwIfAny();
   const privateCidrs = args.privateCidrs ?? [...new Set([...DEFAULT_PRIVATE_CIDRS, ...args.vpcCidrs])];
-  return { namespace, version, images: pulled, egress, services, privateCidrs, nodePlacement: args.nodePlacement ?? true, ingressClassName };
+  return { namespace, version, images: pulled, egress, services, privateCidrs, nodePlacement: args.nodePlacement ?? false, ingressClassName };
 }
 
 /** `loadBalancerName` and `observability`. */

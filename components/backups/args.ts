@@ -17,12 +17,13 @@ export interface DifyBackupsArgs {
   /** Dify's Postgres (writer host, the `dify` and `dify_plugin` databases, Dify's role). Required. */
   database: PostgresConnection;
   /**
-   * Login used by the restore-verification and restore Jobs: it must have CREATEDB (they create
-   * new databases), be able to create the extensions present in the dump (uuid-ossp; `vector`
-   * when pgvector shares the database) and be a member of `database.username` (restored objects
-   * are owned by Dify's role). Default: `database.username`/`password` (which then needs CREATEDB).
+   * Login used by the restore-verification and restore Jobs. Required: Dify's own role cannot do
+   * it. It must have CREATEDB (the Jobs create scratch and restore databases), be able to create
+   * the extensions present in the dump (uuid-ossp; `vector` when pgvector shares the database)
+   * and be a member of `database.username` (restored objects are owned by Dify's role). With
+   * DifyDatabaseHA, its `masterLogin` qualifies.
    */
-  restoreLogin?: PostgresLogin;
+  restoreLogin: PostgresLogin;
   /** ARN of the Aurora cluster that AWS Backup snapshots daily. Required. */
   auroraClusterArn: pulumi.Input<string>;
   /** The cluster's IAM OIDC provider; the dump and restore roles trust it (IRSA). Required. */
@@ -84,7 +85,7 @@ export interface DifyBackupsArgs {
    */
   logGroupName?: pulumi.Input<string>;
   /** Alarm actions (e.g. an SNS topic ARN) for the backup alarms. Default []. */
-  alarmActions?: pulumi.Input<string>[];
+  alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Take a backup of both databases before a migration: a one-off Job
    * `dify-backup-pre-migrate-<tag>` runs the dump CronJob's pod (same dump and upload, same keys
@@ -154,7 +155,7 @@ export type DifyBackupsSettings = Omit<DifyBackupsArgs, "database" | "restoreLog
 
 /** DifyBackups' handles to the database and the cluster must be given (from JavaScript or YAML they may be missing). */
 export function requireBackupsHandles(name: string, args: DifyBackupsArgs): void {
-  for (const f of ["database", "auroraClusterArn", "oidcProvider"] as const) {
+  for (const f of ["database", "restoreLogin", "auroraClusterArn", "oidcProvider"] as const) {
     if (args?.[f] === undefined || args?.[f] === null) throw new Error(`DifyBackups "${name}": args.${f} is required`);
   }
 }

@@ -12,7 +12,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { componentType } from "../contracts";
+import { componentType, withPostgresDefaults } from "../contracts";
 import { standardLabels } from "../k8s/labels";
 import { customerKey, secureBucket } from "../aws/secureBucket";
 import { DifyBackupsArgs, requireBackupsHandles, validateBackupsArgs } from "./args";
@@ -23,6 +23,12 @@ import { backupAlarms } from "./monitoring";
 import { backupNamespace } from "./network";
 import { replicateBucket } from "./replication";
 
+/**
+ * Backups of Dify's data with a tested restore (`dify-aws:index:DifyBackups`): AWS Backup plans
+ * for the Aurora cluster (optionally copied to another region), a KMS-encrypted bucket for
+ * logical dumps, dump / restore-verification / restore CronJobs running as least-privilege IRSA
+ * roles, and alarms on their results. `restoreLogin` must be a role that can create databases.
+ */
 export class DifyBackups extends pulumi.ComponentResource {
   /** Name of the backup bucket (logical dumps under `postgres/`). */
   public readonly bucketName: pulumi.Output<string>;
@@ -50,9 +56,10 @@ export class DifyBackups extends pulumi.ComponentResource {
    */
   public readonly preMigrationBackup?: k8s.batch.v1.Job;
 
-  constructor(name: string, args: DifyBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
-    requireBackupsHandles(name, args);
-    const r = validateBackupsArgs(name, args);
+  constructor(name: string, given: DifyBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    requireBackupsHandles(name, given);
+    const r = validateBackupsArgs(name, given);
+    const args = { ...given, database: withPostgresDefaults(given.database) };
     super(componentType("DifyBackups"), name, {}, opts);
     const tags = { ...r.tags, "dify-aws/component": "backups" };
     const keyWindow = r.protect ? 30 : 7;
@@ -97,7 +104,7 @@ export class DifyBackups extends pulumi.ComponentResource {
 
     const jobs = backupJobs({
       name, r, namespace: net.namespace, database: args.database,
-      restoreLogin: args.restoreLogin ?? { username: args.database.username, password: args.database.password },
+      restoreLogin: args.restoreLogin,
       bucketName: bucket.bucket.bucket, region: aws.getRegionOutput({}, { parent: this }).region,
       writerRoleArn: roles.writer.arn, readerRoleArn: roles.reader.arn, sslRootCertPem: args.sslRootCertPem, labels,
       // Jobs start only once the bucket is encrypted and the network rules exist.

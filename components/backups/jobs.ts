@@ -8,7 +8,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PostgresConnection } from "../contracts";
+import { ResolvedPostgresConnection } from "../contracts";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
 import { PostgresLogin, ResolvedBackupsArgs } from "./args";
 import { READER_SERVICE_ACCOUNT, WRITER_SERVICE_ACCOUNT } from "./iam";
@@ -42,7 +42,7 @@ export interface JobsSpec {
   name: string;
   r: ResolvedBackupsArgs;
   namespace: pulumi.Input<string>;
-  database: PostgresConnection;
+  database: ResolvedPostgresConnection;
   restoreLogin: PostgresLogin;
   bucketName: pulumi.Input<string>;
   region: pulumi.Input<string>;

@@ -10,7 +10,7 @@ import { backupMetricNamespace, RESULT_METRICS } from "../contracts";
 
 export function backupAlarms(
   name: string,
-  a: { logGroupName: pulumi.Input<string>; alarmActions: pulumi.Input<string>[]; tags: Record<string, string> },
+  a: { logGroupName: pulumi.Input<string>; alarmActions: pulumi.Input<pulumi.Input<string>[]>; tags: Record<string, string> },
   parent: pulumi.Resource,
 ): aws.cloudwatch.MetricAlarm[] {
   const namespace = backupMetricNamespace(name);

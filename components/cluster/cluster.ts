@@ -26,6 +26,13 @@ import { createNodeGroups } from "./nodeGroups";
 import { createNetwork } from "./vpc";
 import { createPullThroughCache } from "./pullThroughCache";
 
+/**
+ * An EKS cluster for Dify (`dify-aws:index:DifyCluster`): a VPC across 2-3 zones (or your own),
+ * the control plane with a restricted public endpoint and access entries, managed node groups
+ * `system`, `app` (on-demand) and `workers` (spot, tainted) labelled `dify-aws/node-role`, pinned
+ * add-ons, the Cluster Autoscaler, the AWS Load Balancer Controller (IngressClass "alb") and an
+ * OIDC provider for IRSA. Pass `nodePlacement: true` to DifyApp to use its node roles.
+ */
 export class DifyCluster extends pulumi.ComponentResource {
   /** Kubeconfig (JSON) for the cluster; authenticates with `aws eks get-token`. Secret. */
   public readonly kubeconfig: pulumi.Output<string>;

@@ -120,13 +120,20 @@ export interface ConnectionBudgetArgs {
 export interface DifyDatabaseHAArgs {
   /** VPC that holds the databases (the cluster's VPC). */
   vpcId: pulumi.Input<string>;
-  /** Private subnet ids, one per AZ, at least 2 (RDS subnet groups need two AZs even for one instance). */
-  subnetIds: pulumi.Input<string>[];
-  /** AZ of each subnet, same order as `subnetIds`. Default: looked up with ec2.getSubnet. */
-  availabilityZones?: pulumi.Input<string>[];
-  /** Security groups allowed to reach 5432/6379 (the EKS nodes' / pods' groups). Rules are separate resources, so the databases never wait for the cluster. Default []. */
+  /**
+   * Private subnet ids, one per AZ, at least 2 (RDS subnet groups need two AZs even for one
+   * instance). A list or another resource's list output, e.g. DifyCluster's `privateSubnetIds`.
+   */
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** AZ of each subnet, same order as `subnetIds` (a list or a list output). Default: looked up with ec2.getSubnet. */
+  availabilityZones?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Security groups allowed to reach 5432/6379 (the EKS nodes' / pods' groups). Each entry may be
+   * an output, but the list itself is plain: every entry becomes its own rule resource (so the
+   * databases never wait for the cluster). Default [].
+   */
   allowedSecurityGroupIds?: pulumi.Input<string>[];
-  /** CIDR blocks allowed to reach 5432/6379 (e.g. a VPN). Default []. At least one group or CIDR is required. */
+  /** CIDR blocks allowed to reach 5432/6379 (e.g. a VPN); a plain list, one rule resource each. Default []. At least one group or CIDR is required. */
   allowedCidrBlocks?: pulumi.Input<string>[];
   /** Aurora PostgreSQL settings. */
   postgres?: PostgresArgs;

@@ -16,6 +16,14 @@ import { createRedis } from "./redis";
 import { scramSha256Verifier } from "./sql";
 import { resolveArgs } from "./validate";
 
+/**
+ * Dify's data tier (`dify-aws:index:DifyDatabaseHA`): Aurora PostgreSQL with pgvector (writer and
+ * readers across zones, TLS forced, a customer-managed key) and ElastiCache (Valkey by default,
+ * TLS and AUTH, failover with replicas), reachable only from the given security groups or CIDRs.
+ * With a Kubernetes provider in `opts.providers`, a Job creates Dify's role, its two databases and
+ * the `vector` and `uuid-ossp` extensions. Pass `postgresConnectionOf(db)` and
+ * `redisConnectionOf(db)` to DifyApp and DifyBackups.
+ */
 export class DifyDatabaseHA extends pulumi.ComponentResource {
   /** How the Dify api, worker and plugin daemon reach Postgres (secret: it carries the `dify` role's password). */
   public readonly postgres: pulumi.Output<PostgresConnectionValues>;

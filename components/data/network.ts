@@ -72,12 +72,16 @@ export function createAccess(name: string, a: AccessArgs, parent: pulumi.Resourc
  * ec2.getSubnet (an invoke that waits only for the subnets themselves).
  */
 export function subnetZones(
-  subnetIds: pulumi.Input<string>[],
-  zones: pulumi.Input<string>[] | undefined,
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>,
+  zones: pulumi.Input<pulumi.Input<string>[]> | undefined,
   parent: pulumi.Resource,
 ): pulumi.Output<string[]> {
-  const perSubnet = zones ?? subnetIds.map((id) => aws.ec2.getSubnetOutput({ id }, { parent }).availabilityZone);
-  return pulumi.all(perSubnet).apply((azs) => [...new Set(azs)]);
+  if (zones !== undefined) return pulumi.output(zones).apply((azs) => [...new Set(azs)]);
+  // A plain list is looked up entry by entry; a list output (another resource's) once it is known.
+  const perSubnet = Array.isArray(subnetIds)
+    ? pulumi.all(subnetIds.map((id) => aws.ec2.getSubnetOutput({ id }, { parent }).availabilityZone))
+    : pulumi.output(subnetIds).apply((ids) => pulumi.all(ids.map((id) => aws.ec2.getSubnetOutput({ id }, { parent }).availabilityZone)));
+  return perSubnet.apply((azs) => [...new Set(azs)]);
 }
 
 /** The AZ for the i-th node: round-robin over the distinct zones, so consecutive nodes never share one. */

@@ -22,7 +22,7 @@ export const MASTER_USERNAME = "dify_admin";
 /** What both engines (Aurora here, ElastiCache in redis.ts) are built from. */
 export interface StoreInputs {
   cfg: ResolvedConfig;
-  subnetIds: pulumi.Input<string>[];
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   zones: pulumi.Output<string[]>;
   securityGroupId: pulumi.Input<string>;
   kmsKeyArn: pulumi.Input<string>;

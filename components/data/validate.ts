@@ -151,12 +151,15 @@ export function resolveArgs(name: string, args: DifyDatabaseHASettings, network?
     c.fail("name", name, "1-20 lower-case letters, digits and single hyphens, starting with a letter (it prefixes AWS identifiers)");
   }
   if (network) {
-    if (!Array.isArray(network.subnetIds) || network.subnetIds.length < 2) {
-      c.fail("args.subnetIds", Array.isArray(network.subnetIds) ? `${network.subnetIds.length} subnet(s)` : network.subnetIds,
+    // A list output (another resource's) is counted by RDS itself; a plain list is checked here.
+    const subnets = network.subnetIds;
+    if (subnets === undefined || subnets === null || (Array.isArray(subnets) && subnets.length < 2)) {
+      c.fail("args.subnetIds", Array.isArray(subnets) ? `${subnets.length} subnet(s)` : subnets,
         "an array of at least 2 private subnet ids in different AZs (RDS subnet groups need two AZs)");
     }
-    if (network.availabilityZones !== undefined && network.availabilityZones.length !== network.subnetIds?.length) {
-      c.fail("args.availabilityZones", `${network.availabilityZones.length} zone(s)`, `one zone per subnet (${network.subnetIds?.length ?? 0})`);
+    const zones = network.availabilityZones;
+    if (Array.isArray(zones) && Array.isArray(subnets) && zones.length !== subnets.length) {
+      c.fail("args.availabilityZones", `${zones.length} zone(s)`, `one zone per subnet (${subnets.length})`);
     }
     const sgCount = network.allowedSecurityGroupIds?.length ?? 0;
     const cidrCount = network.allowedCidrBlocks?.length ?? 0;

@@ -11,7 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { componentType } from "../contracts";
+import { componentType, withRedisDefaults } from "../contracts";
 import { podSecurityNamespaceLabels } from "../k8s/security";
 import { accessLogBucket } from "./albLogs";
 import { AlarmIds, alarmSpecs, createAlarms } from "./alarms";
@@ -45,6 +45,14 @@ export function alarmIds(s: ObservabilitySettings, ids: Ids, hasProbe: boolean):
   };
 }
 
+/**
+ * Observability for a Dify install (`dify-aws:index:DifyObservability`): container logs to
+ * CloudWatch (the EKS add-on), an OpenTelemetry Collector for Dify's traces and metrics, the ALB
+ * access-log bucket, Celery queue depth, a dashboard and alarms to an SNS topic. Give DifyApp its
+ * `observability` settings (`otlpHttpEndpoint(namespace)`, `COLLECTOR_LABELS`, this component's
+ * `accessLogBucketName`); the load balancer lookup waits for `loadBalancerReady` (DifyApp's
+ * `loadBalancerHostname`).
+ */
 export class DifyObservability extends pulumi.ComponentResource {
   /** Log group of every container's stdout (`/aws/containerinsights/<cluster>/application`); DifyBackups' `logGroupName`. */
   public readonly applicationLogGroupName: pulumi.Output<string>;
@@ -79,7 +87,7 @@ export class DifyObservability extends pulumi.ComponentResource {
     }, { parent });
     collector({ s, clusterName: args.clusterName, oidc: args.oidcProvider, images: args.images, image: args.collectorImage ?? COLLECTOR_IMAGE, logGroup: groups.get("otel-metrics")!, namespace: ns, parent });
     const hasProbe = args.redis !== undefined;
-    if (args.redis) queueDepthProbe({ s, redis: args.redis, images: args.images, applicationLogGroup: application, namespace: ns, parent });
+    if (args.redis) queueDepthProbe({ s, redis: withRedisDefaults(args.redis), images: args.images, applicationLogGroup: application, namespace: ns, parent });
 
     // The ALB exists only once DifyApp's Ingress has been reconciled by the controller.
     const lb = pulumi.output(args.loadBalancerReady ?? "").apply(() => aws.lb.getLoadBalancerOutput({ name: s.loadBalancerName }, { parent }));

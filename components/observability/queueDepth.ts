@@ -11,7 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { RedisConnection } from "../contracts";
+import { ResolvedRedisConnection } from "../contracts";
 import { ImageSource, imageRef } from "../k8s/images";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
 import { ObservabilitySettings } from "./args";
@@ -36,7 +36,7 @@ export const PROBE_SCRIPT = [
 
 export interface ProbeContext {
   s: ObservabilitySettings;
-  redis: RedisConnection;
+  redis: ResolvedRedisConnection;
   images?: ImageSource;
   applicationLogGroup: aws.cloudwatch.LogGroup;
   namespace: k8s.core.v1.Namespace;

@@ -47,7 +47,7 @@ const oidcProvider = { arn: cluster.oidcProviderArn, issuer: cluster.oidcIssuer 
 const data = new DifyDatabaseHA("dify", {
   protect: production,
   vpcId: cluster.vpcId,
-  subnetIds: Array.from({ length: azCount }, (_, i) => cluster.privateSubnetIds.apply((ids) => ids[i])),
+  subnetIds: cluster.privateSubnetIds,
   allowedSecurityGroupIds: [cluster.nodeSecurityGroupId],
 }, { providers: { kubernetes } });
 
@@ -86,6 +86,8 @@ const app = new DifyApp("dify", {
   loadBalancerName,
   webAclArn: edge.webAclArn,
   ...(hostedZoneId ? { certificateArn: edge.certificateArn } : {}),
+  // DifyCluster's node groups carry the node roles: serving pods on on-demand nodes, workers on spot.
+  nodePlacement: true,
 }, { provider: kubernetes, dependsOn: [cluster, data] });
 resolveAlbReady(app.loadBalancerHostname);
 
