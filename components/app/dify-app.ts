@@ -53,9 +53,11 @@ export class DifyApp extends pulumi.ComponentResource {
   /** DNS name of the ALB (point the domain at it); resolves once the controller has created it. */
   public readonly loadBalancerHostname: pulumi.Output<string>;
 
-  constructor(name: string, given: DifyAppArgs, opts?: pulumi.ComponentResourceOptions) {
-    const plan = resolvePlan(name, given); // throws before anything is registered
-    const args = { ...given, database: withPostgresDefaults(given.database), redis: withRedisDefaults(given.redis) };
+  constructor(name: string, args: DifyAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    const plan = resolvePlan(name, args); // throws before anything is registered
+    // The connection handles with the defaults their fields document (port, database names).
+    const database = withPostgresDefaults(args.database);
+    const redis = withRedisDefaults(args.redis);
     super(componentType("DifyApp"), name, {}, opts);
     const child: pulumi.CustomResourceOptions = { parent: this };
     const labels = (component: string) => standardLabels({ name: "dify", instance: name, component, version: plan.version });
@@ -95,8 +97,8 @@ export class DifyApp extends pulumi.ComponentResource {
       namespace: plan.namespace,
       sandboxNamespace,
       publicUrl,
-      database: args.database,
-      redis: args.redis,
+      database,
+      redis,
       storage: args.storage,
       extraEnv: { ...telemetryEnv(args.observability), ...mailEnv(args.mail), ...(args.extraEnv ?? {}) },
       extraWebEnv: args.extraWebEnv ?? {},
@@ -151,7 +153,7 @@ export class DifyApp extends pulumi.ComponentResource {
     const policies = networkPolicies({
       name, namespaceOf, dependsOn: [...namespaces.values()], labels: labels("network"),
       specs: [...dedupe(plan.services.map((s) => s.spec)), MIGRATION],
-      dataCidrs: args.dataCidrs, dbPort: args.database.port, redisPort: args.redis.port,
+      dataCidrs: args.dataCidrs, dbPort: database.port, redisPort: redis.port,
       ingressSourceCidrs: args.ingressSourceCidrs, privateCidrs: plan.privateCidrs,
       // Closed network: STS and other AWS APIs answer at interface endpoints inside the VPC.
       awsEndpointCidrs: plan.egress.closedNetwork ? args.vpcCidrs : [],

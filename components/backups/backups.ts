@@ -56,10 +56,11 @@ export class DifyBackups extends pulumi.ComponentResource {
    */
   public readonly preMigrationBackup?: k8s.batch.v1.Job;
 
-  constructor(name: string, given: DifyBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
-    requireBackupsHandles(name, given);
-    const r = validateBackupsArgs(name, given);
-    const args = { ...given, database: withPostgresDefaults(given.database) };
+  constructor(name: string, args: DifyBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    requireBackupsHandles(name, args);
+    const r = validateBackupsArgs(name, args);
+    // The connection with the defaults its fields document (port, database names).
+    const database = withPostgresDefaults(args.database);
     super(componentType("DifyBackups"), name, {}, opts);
     const tags = { ...r.tags, "dify-aws/component": "backups" };
     const keyWindow = r.protect ? 30 : 7;
@@ -98,12 +99,12 @@ export class DifyBackups extends pulumi.ComponentResource {
 
     const labels = (component: string) => standardLabels({ name: "dify-backups", instance: name, component });
     const net = backupNamespace(name, {
-      namespace: r.namespace, create: r.createNamespace, databaseCidrs: r.databaseCidrs, databasePort: args.database.port,
+      namespace: r.namespace, create: r.createNamespace, databaseCidrs: r.databaseCidrs, databasePort: database.port,
       selector: { "app.kubernetes.io/name": "dify-backups", "app.kubernetes.io/instance": name }, labels: labels("network"),
     }, this);
 
     const jobs = backupJobs({
-      name, r, namespace: net.namespace, database: args.database,
+      name, r, namespace: net.namespace, database,
       restoreLogin: args.restoreLogin,
       bucketName: bucket.bucket.bucket, region: aws.getRegionOutput({}, { parent: this }).region,
       writerRoleArn: roles.writer.arn, readerRoleArn: roles.reader.arn, sslRootCertPem: args.sslRootCertPem, labels,
