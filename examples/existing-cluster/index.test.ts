@@ -20,6 +20,7 @@ pulumi.runtime.setAllConfig({
   "dify-existing-cluster:uploadsBucket": "acme-dify-uploads",
   "dify-existing-cluster:pluginBucket": "acme-dify-plugins",
   "dify-existing-cluster:storageRoleArn": "arn:aws:iam::123456789012:role/acme-dify-s3",
+  "dify-existing-cluster:pluginRoleArn": "arn:aws:iam::123456789012:role/acme-dify-plugins",
   "dify-existing-cluster:vpcCidr": "10.20.0.0/16",
   "dify-existing-cluster:dataCidrs": '["10.20.64.0/18"]',
 }, ["dify-existing-cluster:kubeconfig", "dify-existing-cluster:dbPassword", "dify-existing-cluster:redisPassword"]);

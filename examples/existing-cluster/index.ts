@@ -43,8 +43,11 @@ const app = new DifyApp("dify", {
     bucketName: config.require("uploadsBucket"),
     pluginBucketName: config.require("pluginBucket"),
     region: aws.require("region"),
-    // Trusted for DIFY_S3_SERVICE_ACCOUNTS in the namespace below (README.md).
+    // Trusted for DIFY_APP_S3_SERVICE_ACCOUNTS in the namespace below: the uploads bucket (README.md).
     roleArn: config.require("storageRoleArn"),
+    // Trusted for DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT only: the plugin bucket, nothing else (every
+    // plugin inherits the daemon's credentials).
+    pluginRoleArn: config.require("pluginRoleArn"),
   },
   namespace: config.get("namespace") ?? "dify",
   vpcCidrs: [vpcCidr],
