@@ -82,6 +82,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
       performanceInsights: prod,
       enhancedMonitoringInterval: prod ? 60 : 0,
       cloudwatchLogs: true,
+      logRetentionDays: c.observability.logRetentionDays,
     },
     redis: {
       nodeType: c.redis.nodeType,

@@ -4,9 +4,11 @@
  */
 import { strict as assert } from "assert";
 import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { assertKnownEnv } from "./app-fixture";
 import { Plan, planStack } from "../program/plan/plan";
+import { adoptCommands } from "../program/plan/adopt";
 import { PROJECT_ROOT } from "../program/plan/stack";
 
 const plans: Record<string, Plan> = {};
@@ -32,6 +34,55 @@ function at(obj: unknown, p: string): unknown {
 
 describe("offline plan", function () {
   this.timeout(120000);
+
+  for (const stack of ["dev", "prod"] as const) {
+    it(`${stack}: the program owns Aurora's postgresql log group (retention, the data key) and the cluster keeps its URN and every input`, async () => {
+      const rs = (await plan(stack)).recorded;
+      const cluster = rs.find((r) => r.type === "aws:rds/cluster:Cluster")!;
+      // Recorded from the code before this change: an existing stack's cluster is not touched.
+      const before = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "test", "fixtures", "aurora-cluster-before-log-group.json"), "utf8"))[stack] as { urn: string; inputs: unknown }[];
+      assert.deepEqual([{ urn: cluster.urn, inputs: cluster.rawInputs }], before);
+      const group = rs.find((r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && r.name === "dify-pg-postgresql")!;
+      assert.ok(group, "the log group RDS would create without retention or a key");
+      // The mock echoes the auto-name; RDS writes to /aws/rds/cluster/<identifier>/postgresql.
+      assert.equal(group.rawInputs.name, `/aws/rds/cluster/${String(cluster.rawInputs.clusterIdentifier ?? "dify-pg-0000000")}/postgresql`);
+      assert.equal(group.rawInputs.retentionInDays, stack === "prod" ? 90 : 7, "dify:logRetentionDays");
+      const key = rs.find((r) => r.type === "aws:kms/key:Key" && r.name === "dify-data")!;
+      assert.equal(group.rawInputs.kmsKeyId, "arn:aws:kms:us-east-1:123456789012:key/dify-data");
+      const statements = (JSON.parse(String(key.rawInputs.policy)) as { Statement: { Sid: string; Principal: Record<string, string>; Condition?: Record<string, Record<string, string>> }[] }).Statement;
+      assert.deepEqual(statements.map((x) => x.Sid), ["AccountAdmin", "CloudWatchLogsPostgresLog"]);
+      assert.equal(statements[1].Condition!.ArnLike["kms:EncryptionContext:aws:logs:arn"], "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/cluster/*");
+      // Created before any instance (the writer of the log) exists, so RDS never creates it first.
+      for (const inst of rs.filter((r) => r.type === "aws:rds/clusterInstance:ClusterInstance")) assert.ok(inst.options.dependsOn.includes(group.urn), inst.name);
+      assert.equal(group.options.retainOnDelete, stack === "prod", "prod keeps it on delete; the next cluster's random identifier gives a new name");
+    });
+  }
+
+  it("prod: the documented adoption of existing log groups imports exactly the groups, names and parents the program registers", async () => {
+    const p = await plan("prod");
+    const commands = adoptCommands(p, "prod");
+    const retained = p.recorded.filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && r.options.retainOnDelete && !r.name.endsWith("-pg-postgresql"));
+    assert.ok(retained.length >= 5, "the Container Insights and OTLP groups");
+    const re = /^pulumi import --stack prod --yes --generate-code=false --parent 'parent=(\S+)' (\S+) (\S+) (.+)$/;
+    const parsed = commands.map((c) => ({ when: c.when, m: re.exec(c.command)! }));
+    assert.ok(parsed.every((x) => x.m), commands.map((c) => c.command).join("\n"));
+    for (const r of retained) {
+      const c = parsed.find((x) => x.m[3] === r.name);
+      assert.ok(c, `an import for ${r.name}`);
+      assert.equal(c!.when, "after-destroy");
+      assert.equal(c!.m[1], r.parent);
+      assert.equal(c!.m[2], r.type);
+      assert.equal(c!.m[4], `'${String(r.rawInputs.name)}'`);
+      // The URN the import creates is the one the program registers: the next `up` finds it in state.
+      const parentChain = c!.m[1].split("::")[2];
+      assert.equal(`urn:pulumi:prod::dify::${parentChain.split("$").pop()}$${c!.m[2]}::${c!.m[3]}`, r.urn);
+    }
+    const aurora = parsed.filter((x) => x.when === "existing-aurora");
+    assert.equal(aurora.length, 1);
+    assert.equal(aurora[0].m[3], "dify-pg-postgresql");
+    assert.match(aurora[0].m[4], /^"\/aws\/rds\/cluster\/\$\(aws rds describe-db-clusters .*Value=='prod'.*\)\/postgresql"$/);
+    assert.ok(fs.readFileSync(path.join(PROJECT_ROOT, "docs", "log-groups.md"), "utf8").includes("npm run -s adopt-log-groups -- prod"));
+  });
 
   it("prod: each Dify version's migration waits for a dump of both databases taken for that version", async () => {
     const rs = (await plan("prod")).recorded;

@@ -47,8 +47,13 @@ export interface PostgresArgs {
   iamAuth?: boolean;
   /** RDS deletion protection on the cluster. Default: the component's `protect`. */
   deletionProtection?: boolean;
-  /** Export the PostgreSQL log to CloudWatch Logs. Default true. */
+  /**
+   * Export the PostgreSQL log to CloudWatch Logs, into `/aws/rds/cluster/<cluster id>/postgresql`,
+   * which the component creates (RDS would create it without retention or a key). Default true.
+   */
   cloudwatchLogs?: boolean;
+  /** Days the exported PostgreSQL log is kept; a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...). Default 30. */
+  logRetentionDays?: number;
   /** Statements slower than this are logged, in milliseconds; -1 disables. Default 1000. */
   logMinDurationStatementMs?: number;
   /** Sessions idle inside an open transaction longer than this are ended, in milliseconds; 0 disables. Default 3600000 (1 h). */

@@ -63,12 +63,31 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
     const tags = pulumi.output(args.tags ?? {}).apply((t) => ({ ...t, "dify-aws:component": `DifyDatabaseHA/${name}` }));
     const protect = cfg.protect;
 
+    // The account's default key policy (IAM decides), plus CloudWatch Logs for the exported
+    // PostgreSQL log only: the encryption-context condition limits it to this account and region's
+    // /aws/rds/cluster/* groups (CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs
+    // using AWS KMS"). An update of the key's policy, never a new key.
+    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const keyPolicy = pulumi.all([account, partition, region]).apply(([acct, part, reg]) => JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "AccountAdmin", Effect: "Allow", Principal: { AWS: `arn:${part}:iam::${acct}:root` }, Action: "kms:*", Resource: "*" },
+        ...(cfg.postgres.cloudwatchLogs ? [{
+          Sid: "CloudWatchLogsPostgresLog", Effect: "Allow", Principal: { Service: `logs.${reg}.amazonaws.com` },
+          Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"], Resource: "*",
+          Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${part}:logs:${reg}:${acct}:log-group:/aws/rds/cluster/*` } },
+        }] : []),
+      ],
+    }));
     const key = new aws.kms.Key(
       `${name}-data`,
       {
-        description: `Dify data tier (${name}): Aurora, ElastiCache, snapshots, Performance Insights, master secret`,
+        description: `Dify data tier (${name}): Aurora, ElastiCache, snapshots, Performance Insights, master secret, PostgreSQL log`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
+        policy: keyPolicy,
         tags,
       },
       // Snapshots outlive the stack; without their key they cannot be restored, so prod keeps it.

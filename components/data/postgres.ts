@@ -35,6 +35,8 @@ export interface PostgresResources {
   instances: aws.rds.ClusterInstance[];
   masterPassword: random.RandomPassword;
   masterSecret: aws.secretsmanager.Secret;
+  /** The exported PostgreSQL log's group (with `cloudwatchLogs`). */
+  logGroup?: aws.cloudwatch.LogGroup;
 }
 
 /**
@@ -123,6 +125,21 @@ export function createPostgres(name: string, i: StoreInputs, parent: pulumi.Reso
     { parent, protect },
   );
 
+  // RDS exports the postgresql log to /aws/rds/cluster/<identifier>/postgresql and creates that
+  // group on first write, with no retention and no key. Created here first, from the identifier the
+  // cluster got, before any instance (the log's writer) exists: no cluster input changes, so a stack
+  // whose cluster already exists keeps it (adopting its RDS-made group is a one-time import,
+  // docs/log-groups.md). The identifier is random per cluster, so a recreated stack never collides
+  // with a group retained from an earlier one.
+  const logGroup = p.cloudwatchLogs
+    ? new aws.cloudwatch.LogGroup(`${name}-pg-postgresql`, {
+      name: pulumi.interpolate`/aws/rds/cluster/${cluster.clusterIdentifier}/postgresql`,
+      retentionInDays: p.logRetentionDays,
+      kmsKeyId: i.kmsKeyArn,
+      tags: i.tags,
+    }, { parent, retainOnDelete: protect })
+    : undefined;
+
   const monitoringRole = p.enhancedMonitoringInterval > 0 ? enhancedMonitoringRole(name, parent, i.tags) : undefined;
   const instances: aws.rds.ClusterInstance[] = [];
   for (let n = 0; n <= p.readerCount; n++) {
@@ -152,7 +169,7 @@ export function createPostgres(name: string, i: StoreInputs, parent: pulumi.Reso
         },
         // Instances hold no data (storage is the cluster's), so they stay unprotected: lowering
         // readerCount must be possible without `pulumi state unprotect`.
-        { parent },
+        { parent, dependsOn: logGroup ? [logGroup] : [] },
       ),
     );
   }
@@ -182,5 +199,5 @@ export function createPostgres(name: string, i: StoreInputs, parent: pulumi.Reso
     },
     { parent, retainOnDelete: protect },
   );
-  return { cluster, instances, masterPassword, masterSecret };
+  return { cluster, instances, masterPassword, masterSecret, logGroup };
 }

@@ -2,6 +2,7 @@
  * Validation and defaulting of DifyDatabaseHA's args. Runs before `super(...)`, so bad input
  * throws before anything is registered and never half-creates a stack.
  */
+import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../aws/logRetention";
 import { ImageSource, imageRef, validateImageSource } from "../k8s/images";
 import { CacheEngine, DifyDatabaseHAArgs } from "./args";
 import { computePoolSettings, estimateMaxConnections } from "./pool";
@@ -30,6 +31,7 @@ export interface ResolvedConfig {
     iamAuth: boolean;
     deletionProtection: boolean;
     cloudwatchLogs: boolean;
+    logRetentionDays: number;
     logMinDurationStatementMs: number;
     idleInTransactionSessionTimeoutMs: number;
     port: number;
@@ -205,6 +207,8 @@ export function resolveArgs(name: string, args: DifyDatabaseHASettings, network?
   const emi = pg.enhancedMonitoringInterval ?? 60;
   if (![0, 1, 5, 10, 15, 30, 60].includes(emi)) c.fail("args.postgres.enhancedMonitoringInterval", emi, "one of 0, 1, 5, 10, 15, 30, 60 (seconds)");
   const port = c.int("args.postgres.port", pg.port ?? 5432, 1150, 65535);
+  const logRetentionDays = pg.logRetentionDays ?? 30;
+  if (!CLOUDWATCH_LOG_RETENTION_DAYS.includes(logRetentionDays)) c.fail("args.postgres.logRetentionDays", logRetentionDays, `one of ${CLOUDWATCH_LOG_RETENTION_DAYS.join(", ")} (days CloudWatch Logs accepts)`);
   const lmd = pg.logMinDurationStatementMs ?? 1000;
   if (!Number.isInteger(lmd) || lmd < -1) c.fail("args.postgres.logMinDurationStatementMs", lmd, "-1 (off) or a non-negative integer of milliseconds");
   const iit = pg.idleInTransactionSessionTimeoutMs ?? 3_600_000;
@@ -287,6 +291,7 @@ export function resolveArgs(name: string, args: DifyDatabaseHASettings, network?
       iamAuth: pg.iamAuth ?? false,
       deletionProtection: pg.deletionProtection ?? protect,
       cloudwatchLogs: pg.cloudwatchLogs ?? true,
+      logRetentionDays,
       logMinDurationStatementMs: lmd,
       idleInTransactionSessionTimeoutMs: iit,
       port,
