@@ -92,6 +92,17 @@ describe("plan CLI", function () {
     });
   });
 
+  it("the CLI exits 2 for a stack file that is not valid YAML, naming the file and line, and plans nothing", () => {
+    // The real CLI with the dev stack file read as broken YAML (the repository's file is untouched).
+    const script = `const fs = require("fs"); const read = fs.readFileSync;
+      fs.readFileSync = (p, ...a) => String(p).endsWith("Pulumi.dev.yaml") ? "config:\\n  dify:profile: dev\\n   dify:domain: x.example.com\\n" : read(p, ...a);
+      process.argv = [process.execPath, "plan.js", "--stack", "dev"]; require("./scripts/plan.js");`;
+    const r = spawnSync(process.execPath, ["-e", script], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^Stack "dev" has invalid config; nothing was planned:\n {2}Pulumi\.dev\.yaml:3:\d+: not valid YAML: /);
+    assert.equal(r.stdout, "");
+  });
+
   it("prod: the summary comes before the detail and fits 40 lines of 120 columns; it counts components, not the provider", async () => {
     const r = cli("--stack", "prod");
     assert.equal(r.status, 0, r.stderr);
