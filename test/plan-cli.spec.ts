@@ -11,7 +11,7 @@ import * as path from "path";
 import { ConfigError, parseStackConfig } from "../program/config";
 import { AWS_REGIONS } from "../program/config/namespaces";
 import { renderSummary } from "../program/plan/console";
-import { planStack } from "../program/plan/plan";
+import { PlanDocument, planStack } from "../program/plan/plan";
 import { loadStackConfig, PROJECT_ROOT } from "../program/plan/stack";
 import { EXIT_CODES, parseArgs } from "../program/plan/usage";
 
@@ -104,14 +104,15 @@ describe("plan CLI", function () {
   });
 
   it("prod: the summary comes before the detail and fits 40 lines of 120 columns; it counts components, not the provider", async () => {
-    const r = cli("--stack", "prod");
+    const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-summary-")), "prod.json");
+    const r = cli("--stack", "prod", "--json", json);
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.split("\n");
     const end = lines.indexOf("");
     assert.ok(end > 0 && end <= 40, `summary is ${end} lines`);
     for (const l of lines.slice(0, end)) assert.ok([...l].length <= 120, `too wide (${[...l].length}): ${l}`);
     assert.match(lines[0], /^Plan for stack "prod" \(profile prod, us-east-1\): \d+ resources in \d components \(\+ 1 provider\)$/);
-    const components = (await planStack("prod")).document.resources.filter((r) => !r.custom && !r.parent && r.type.startsWith("dify-aws:")).length;
+    const components = (JSON.parse(fs.readFileSync(json, "utf8")) as PlanDocument).resources.filter((r) => !r.custom && !r.parent && r.type.startsWith("dify-aws:")).length;
     assert.match(lines[0], new RegExp(` ${components} components `), "the Kubernetes provider is not a component");
     const summary = lines.slice(0, end).join("\n");
     assert.match(summary, /EKS 1\.35/);
