@@ -8,7 +8,8 @@ interface Pdb { selector: Record<string, string>; minAvailable: number }
  * A 3-zone model: with a hard zone spread of maxSkew 1 the scheduler can only place r replicas
  * so that zone counts differ by at most 1, i.e. at most ceil(r/3) per zone; a node lies in one
  * zone, so it holds at most that many too. Losing a zone or a node therefore leaves
- * r - ceil(r/3) replicas.
+ * r - ceil(r/3) replicas. The real scheduler and controllers check the same on a control plane
+ * (npm run verify:cluster: prod's zone-loss, scale-up, drain and rollout drills, verify/drills.ts).
  */
 function survivorsAfterZoneLoss(replicas: number, zones: number): number {
   return replicas - Math.ceil(replicas / zones);

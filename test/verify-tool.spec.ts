@@ -7,7 +7,9 @@ import { strict as assert } from "assert";
 import { allocatableOf, kubeReservedCpuMilli, simulatedNodes } from "../verify/nodes";
 import { Manifest, partitionServed, selectObjects, StackObjects, stackObjects } from "../verify/objects";
 import { applyOrder } from "../verify/apply";
-import { failures, Report, servicesHeld } from "../verify/report";
+import { autoscaleMaxima, bumpTag, judge } from "../verify/drills";
+import { resolveMinAvailable, servicesOf } from "../verify/state";
+import { failures, Report } from "../verify/report";
 
 const stacks: Record<string, StackObjects> = {};
 async function objectsOf(stack: "dev" | "prod"): Promise<StackObjects> {
@@ -95,9 +97,13 @@ describe("verify:cluster object selection", () => {
 });
 
 describe("verify:cluster pass/fail bar", () => {
-  it("holds a service to max(PDB minAvailable, 1) Ready, except the singleton worker-beat", () => {
-    assert.deepEqual(servicesHeld({ "dify-api": { ready: 1, min: 2 }, "dify-web": { ready: 0, min: 0 }, "dify-worker-beat": { ready: 0, min: 0 }, "dify-worker": { ready: 1, min: 1 } }),
-      ["dify-api: 1 Ready, needs 2", "dify-web: 0 Ready, needs 1"]);
+  it("holds a service to max(PDB minAvailable, 1) in a zone loss, to its PDB in a drain, and exempts the singleton beat", () => {
+    const svc = (name: string, pdbMin: number) => ({ namespace: "dify", name, selector: {}, replicas: 3, pdbMin, singleton: name === "dify-worker-beat" });
+    const services = [svc("dify-api", 2), svc("dify-web", 0), svc("dify-worker-beat", 0)];
+    const lowest = { "dify-api": 1, "dify-web": 0, "dify-worker-beat": 0 };
+    assert.deepEqual(judge("nodes-unreachable", services, lowest).broken, ["dify-api fell to 1 serving, floor 2", "dify-web fell to 0 serving, floor 1"]);
+    assert.deepEqual(judge("drain", services, lowest).broken, ["dify-api fell to 1 serving, floor 2"]);
+    assert.deepEqual(judge("drain", services, lowest).services["dify-api"], { ready: 1, min: 2 });
   });
 
   it("fails on the stack's refusals but only reports those of --extra manifests", () => {
@@ -110,5 +116,32 @@ describe("verify:cluster pass/fail bar", () => {
     };
     assert.deepEqual(failures(r, new Set(["Pod dify/bad"])), []);
     assert.equal(failures(r, new Set()).length, 2);
+  });
+});
+
+describe("verify:cluster drills", () => {
+  it("finds each prod service's PDB floor, and beat as the only singleton", async () => {
+    const svc = Object.fromEntries(servicesOf((await objectsOf("prod")).manifests).map((s) => [s.name, [s.replicas, s.pdbMin, s.singleton]]));
+    assert.deepEqual(svc["dify-api"], [3, 2, false]);
+    assert.deepEqual(svc["dify-worker-beat"], [1, 0, true], "beat is the one singleton");
+    assert.deepEqual(svc["dify-otel-collector"], [2, 1, false]);
+    assert.equal(Object.values(svc).filter((v) => v[2]).length, 1);
+  });
+
+  it("resolves minAvailable percentages upwards, as the disruption controller does", () => {
+    assert.deepEqual([resolveMinAvailable(2, 3), resolveMinAvailable("50%", 3), resolveMinAvailable("1", 3), resolveMinAvailable(undefined, 3)], [2, 2, 1, 0]);
+  });
+
+  it("scales to an HPA's maxReplicas or a KEDA ScaledObject's maxReplicaCount (KEDA's default 100)", async () => {
+    const hpa = autoscaleMaxima((await objectsOf("prod")).manifests);
+    assert.deepEqual(Object.fromEntries(hpa), { "dify/dify-api": 10, "dify/dify-web": 6, "dify/dify-worker": 10 });
+    const so = (name: string, max?: number): Manifest => ({ apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name, namespace: "dify" }, spec: { scaleTargetRef: { name }, maxReplicaCount: max } });
+    assert.deepEqual(Object.fromEntries(autoscaleMaxima([so("dify-worker", 12), so("dify-api")])), { "dify/dify-worker": 12, "dify/dify-api": 100 });
+  });
+
+  it("rolls out a new tag on any image reference, registry ports and digests included", () => {
+    assert.equal(bumpTag("langgenius/dify-api:1.16.1"), "langgenius/dify-api:1.16.1-next");
+    assert.equal(bumpTag("registry.local:5000/dify/web"), "registry.local:5000/dify/web:next");
+    assert.equal(bumpTag("public.ecr.aws/x/y:1.2@sha256:abc"), "public.ecr.aws/x/y:1.2-next");
   });
 });

@@ -1,10 +1,10 @@
 /**
- * npm run verify:cluster -- --stack <name> [--report file.json] [--extra manifests.yaml]
+ * npm run verify:cluster -- --stack <name> [--report file.json] [--extra manifests.yaml] [--no-drills]
  *
  * Runs a stack's rendered Kubernetes objects through a real control plane on loopback
  * (kube-apiserver, controller-manager, scheduler and etcd built from Go modules; kwok for the
  * nodes): admission, strict validation, scheduling on nodes shaped like the stack's node groups,
- * Exit 0 when the stack meets the bar, 1 when
+ * then zone-loss, scale-up, drain and rollout drills (verify/drills.ts). Exit 0 when the stack meets the bar, 1 when
  * it does not, 2 for bad usage or config, 3 when the tool itself failed.
  */
 import { spawnSync } from "child_process";
@@ -12,9 +12,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { applyManifests, jobsFromCronJobs, Rejected } from "./apply";
-import { ControlPlane, KWOK_MANAGED_LABEL, startControlPlane } from "./controlPlane";
-import { condition, Kubectl, waitFor } from "./kube";
-import { nodeManifest, SimNode, simulatedNodes } from "./nodes";
+import { ControlPlane, DRILL_TIMINGS, startControlPlane } from "./controlPlane";
+import { runDrills } from "./drills";
+import { createNodes } from "./nodeOps";
+import { Kubectl } from "./kube";
+import { SimNode, simulatedNodes } from "./nodes";
 import { ConfigError, Manifest, partitionServed, qualifiedName, stackObjects } from "./objects";
 import { failedCreates, waitForPods } from "./pods";
 import { failures, Report, summary } from "./report";
@@ -23,21 +25,24 @@ interface Args {
   stack: string;
   report?: string;
   extra: string[];
+  /** Run the drills (default; --no-drills for a quick admission and scheduling check). */
+  drills: boolean;
 }
 
 function usage(msg: string): never {
-  console.error(`${msg}\nusage: npm run verify:cluster -- --stack <name> [--report file.json] [--extra manifests.yaml ...]`);
+  console.error(`${msg}\nusage: npm run verify:cluster -- --stack <name> [--report file.json] [--extra manifests.yaml ...] [--no-drills]`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Partial<Args> & { extra: string[] } = { extra: [] };
+  const a: Partial<Args> & { extra: string[]; drills: boolean } = { extra: [], drills: true };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
     const value = () => inline ?? argv[++i] ?? usage(`${flag} needs a value`);
     if (flag === "--stack" || flag === "-s") a.stack = value();
     else if (flag === "--report") a.report = value();
     else if (flag === "--extra") a.extra.push(value());
+    else if (flag === "--no-drills") a.drills = false;
     else usage(`unknown argument ${JSON.stringify(argv[i])}`);
   }
   if (!a.stack) usage("missing --stack");
@@ -76,20 +81,6 @@ async function servedKinds(kubectl: Kubectl, manifests: Manifest[]): Promise<Set
     }
   }
   return served;
-}
-
-export async function createNodes(kubectl: Kubectl, nodes: SimNode[]): Promise<void> {
-  const list = { apiVersion: "v1", kind: "List", items: nodes.map((n) => nodeManifest(n, KWOK_MANAGED_LABEL)) };
-  await kubectl.ok(["create", "-f", "-"], JSON.stringify(list));
-  await waitForNodesReady(kubectl, nodes.map((n) => n.name));
-}
-
-export async function waitForNodesReady(kubectl: Kubectl, names: string[], timeoutMs = 90_000): Promise<void> {
-  const ok = await waitFor(async () => {
-    const ready = new Set((await kubectl.items("nodes")).filter((n) => condition(n, "Ready")?.status === "True" && !((n.spec?.taints ?? []) as { key: string }[]).some((t) => t.key.startsWith("node.kubernetes.io/"))).map((n) => n.metadata.name));
-    return names.every((n) => ready.has(n)) ? true : undefined;
-  }, timeoutMs, 1000);
-  if (!ok) throw new Error(`nodes not Ready (and untainted) within ${timeoutMs / 1000} s: ${names.join(", ")}`);
 }
 
 async function main(): Promise<number> {
@@ -143,6 +134,11 @@ async function main(): Promise<number> {
       pods: { expected: pods.expected, scheduled: pods.scheduled, ready: pods.ready, pending: [...pods.pending, ...created.other.map((o) => ({ name: `${o.namespace}/${o.owner}`, reason: o.reason }))] },
       drills: [],
     };
+    if (args.drills && pods.settled) {
+      report.drills = await runDrills(k, { profile: objs.profile, groups: objs.nodeGroups, nodes, region: objs.region, clusterName: objs.clusterName, manifests: served.filter((m) => !extraNames.has(`${m.kind} ${qualifiedName(m)}`)), timings: DRILL_TIMINGS });
+    } else if (args.drills) {
+      console.error("verify: drills skipped: the workloads never settled");
+    }
     const seconds = Math.round((Date.now() - started) / 1000);
     console.log(summary(report, { warnings: applied.warnings, unstable: applied.unstable, unknowns: objs.unknowns, seconds }));
     if (args.report) fs.writeFileSync(args.report, JSON.stringify(report, null, 2) + "\n");

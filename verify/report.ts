@@ -26,22 +26,6 @@ export interface Report {
   drills: DrillResult[];
 }
 
-/** Services exempt from the zone-loss bar: singletons by design (Celery beat must run once). */
-export const SINGLETONS = new Set(["dify-worker-beat"]);
-
-/**
- * Whether the drill kept every service at its floor: at least its PDB minAvailable and at least
- * one Ready pod, singletons aside (a singleton is allowed to drop to 0 while it is rescheduled).
- */
-export function servicesHeld(services: DrillResult["services"]): string[] {
-  const broken: string[] = [];
-  for (const [svc, { ready, min }] of Object.entries(services)) {
-    if (SINGLETONS.has(svc)) continue;
-    const floor = Math.max(min, 1);
-    if (ready < floor) broken.push(`${svc}: ${ready} Ready, needs ${floor}`);
-  }
-  return broken;
-}
 
 /**
  * Problems that make the run fail (exit 1): the issue's "Done when" bar for the stack's own
