@@ -124,3 +124,13 @@ export function withPostgresDefaults(c: PostgresConnection): ResolvedPostgresCon
 export function withRedisDefaults(c: RedisConnection): ResolvedRedisConnection {
   return { ...c, port: c.port ?? 6379 };
 }
+
+/**
+ * The 16 Celery queues a SELF_HOSTED Dify worker consumes (api/docker/entrypoint.sh `-Q`;
+ * shared/dify-reference.md §2): DifyApp scales workers on them, DifyObservability charts them.
+ */
+export const DEFAULT_CELERY_QUEUES: readonly string[] = [
+  "dataset", "priority_dataset", "priority_pipeline", "pipeline", "mail", "ops_trace", "app_deletion", "plugin",
+  "workflow_storage", "conversation", "workflow", "schedule_poller", "schedule_executor", "triggered_workflow_dispatcher",
+  "trigger_refresh_executor", "retention",
+];

@@ -61,7 +61,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     // publishes metrics: both need their endpoints when there is no internet route.
     ...(closed ? { closedNetwork: true, internetGateway: !c.internalLoadBalancer, extraVpcEndpoints: [...new Set([...c.network.extraVpcEndpoints, ...(c.observability.enabled ? ["xray", "monitoring"] : [])])] } : {}),
     ...(imageSource ? { imageSource } : {}),
-    ...(c.images.ecrPullThroughCache ? { ecrPullThroughCache: true, dockerHubCredentialArn: c.images.dockerHubCredentialArn } : {}),
+    ...(c.images.ecrPullThroughCache ? { ecrPullThroughCache: true, dockerHubCredentialArn: c.images.dockerHubCredentialArn, githubCredentialArn: c.images.githubCredentialArn } : {}),
   };
 
   // NetworkPolicies need CIDRs at plan time: the subnet layout of the new VPC, or the whole VPC
@@ -120,6 +120,8 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     pipMirrorUrl: c.network.pipMirrorUrl,
     marketplaceEnabled: c.network.marketplaceEnabled,
     networkTuning: c.network.networkTuning,
+    // DifyCluster installs KEDA: workers scale on their Celery queues (components/app/queueScaling.ts).
+    queueAutoscaling: true,
     // Without the stack's WAF, "none": the controller keeps a web ACL association when the
     // annotation is absent (aws-load-balancer-controller v3.5.0 docs/guide/ingress/annotations.md,
     // wafv2-acl-arn), so turning dify:waf off would leave the ALB on a web ACL being deleted.
@@ -226,7 +228,7 @@ const CONFIG_ORIGIN: Record<string, [RegExp, string | ((m: RegExpExecArray) => s
     [/^args\.existingVpc\.publicSubnetIds.*/, "dify:existingPublicSubnetIds"], [/^args\.publicAccessCidrs.*/, "dify:apiPublicAccessCidrs"],
     [/^args\.adminRoleArns.*/, "dify:adminRoleArns"], [/^args\.extraVpcEndpoints.*/, "dify:extraVpcEndpoints"],
     [/^args\.(system|app|worker)Nodes\.(instanceTypes|minSize|maxSize|desiredSize)/, (m) => `dify:${m[1]}Node${NODE_FIELD[m[2]]}`],
-    [/^args\.dockerHubCredentialArn/, "dify:ecrDockerHubCredentialArn"], [/^args\.closedNetwork/, "dify:closedNetwork"], ...IMAGES,
+    [/^args\.dockerHubCredentialArn/, "dify:ecrDockerHubCredentialArn"], [/^args\.githubCredentialArn/, "dify:ecrGithubCredentialArn"], [/^args\.closedNetwork/, "dify:closedNetwork"], ...IMAGES,
   ],
   DifyApp: [
     [/^args\.services\["([^"]+)"\](.*)/, (m) => `dify:services.${m[1]}${m[2]}`], [/^args\.namespace/, "dify:namespace"],

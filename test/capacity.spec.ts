@@ -8,6 +8,7 @@ import { strict as assert } from "assert";
 import { Plan, planStack, ConfigError } from "../program/plan/plan";
 import { GOALS } from "../program/capacity/model";
 import { costOf } from "../program/capacity/cost";
+import { DEFAULT_CELERY_QUEUES } from "../components/contracts";
 import { renderCapacityReadme } from "../program/capacity/docs";
 import * as fs from "fs";
 import * as path from "path";
@@ -163,6 +164,32 @@ describe("capacity and cost (issue 14 goal)", function () {
   it("the README's capacity and cost tables are generated from these plans (npm run docs)", async () => {
     const rd = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
     assert.equal(renderCapacityReadme(rd, (await plan("dev")).document, (await plan("prod")).document), rd, "README.md capacity and cost tables are stale: run `npm run docs`");
+  });
+
+  it("prod scales the Celery workers on their Redis queues with KEDA (a ScaledObject, not an HPA), reading the AUTH token from the credentials Secret", async () => {
+    const p = await plan("prod");
+    const hpaNames = ofType(p, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").map((h) => (h.inputs as Any).metadata.name).sort();
+    assert.deepEqual(hpaNames, ["dify-api", "dify-web"]);
+    const so = ofType(p, "kubernetes:keda.sh/v1alpha1:ScaledObject");
+    assert.equal(so.length, 1);
+    const spec = (so[0].inputs as Any).spec;
+    assert.deepEqual([spec.scaleTargetRef.name, spec.minReplicaCount, spec.maxReplicaCount], ["dify-worker", 2, 10]);
+    const worker = envOf(p, deployment(p, "dify-worker"));
+    const redis = spec.triggers.filter((t: Any) => t.type === "redis");
+    assert.deepEqual(redis.map((t: Any) => t.metadata.listName).sort(), [...DEFAULT_CELERY_QUEUES].sort(), "one trigger per queue the worker consumes");
+    for (const t of redis) {
+      // Celery's broker is db 1 of the same Redis (env.ts CELERY_BROKER_URL), over TLS; one
+      // replica per CELERY_WORKER_AMOUNT waiting tasks.
+      assert.deepEqual([t.metadata.host, t.metadata.port, t.metadata.databaseIndex, t.metadata.enableTLS, t.metadata.listLength], [worker.REDIS_HOST, worker.REDIS_PORT, "1", "true", worker.CELERY_WORKER_AMOUNT]);
+      assert.equal(t.authenticationRef.name, "dify-redis");
+    }
+    assert.ok(spec.triggers.some((t: Any) => t.type === "cpu"), "CPU still scales it too");
+    const auth = ofType(p, "kubernetes:keda.sh/v1alpha1:TriggerAuthentication").find((r) => (r.inputs as Any).metadata.name === "dify-redis")!;
+    const workerDep = deployment(p, "dify-worker");
+    const pwRef = (workerDep.inputs as Any).spec.template.spec.containers[0].env.find((e: Any) => e.name === "REDIS_PASSWORD").valueFrom.secretKeyRef;
+    assert.deepEqual((auth.inputs as Any).spec.secretTargetRef, [{ parameter: "password", name: pwRef.name, key: pwRef.key }]);
+    const keda = ofType(p, "kubernetes:helm.sh/v3:Release").find((r) => (r.inputs as Any).chart === "keda")!;
+    assert.equal((keda.inputs as Any).version, "2.20.2");
   });
 
   it("a resource type without a price is reported, not silently left out", () => {

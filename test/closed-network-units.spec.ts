@@ -55,6 +55,7 @@ describe("component arguments for closed networks", () => {
       /DifyCluster "prod": args\.imageSource\.registry must be a registry host\[:port\]\[\/path\].*scheme.*got "https:\/\/x\.example\.com"/);
     assert.throws(() => resolveClusterArgs("prod", { ...cluster, closedNetwork: true }), /args\.imageSource\.registry must be set with closedNetwork/);
     assert.throws(() => resolveClusterArgs("prod", { ...cluster, imageSource: { registry: ECR }, ecrPullThroughCache: true }), /args\.dockerHubCredentialArn must be set with ecrPullThroughCache/);
+    assert.throws(() => resolveClusterArgs("prod", { ...cluster, imageSource: { registry: ECR }, ecrPullThroughCache: true }), /args\.githubCredentialArn must be set with ecrPullThroughCache.*KEDA/);
     assert.throws(() => resolveClusterArgs("prod", { ...cluster, imageSource: { registry: ECR }, closedNetwork: true, extraVpcEndpoints: ["com.amazonaws.us-east-1.ssm"] }), /args\.extraVpcEndpoints must be AWS service suffixes/);
     assert.throws(() => resolveClusterArgs("prod", { ...cluster, extraVpcEndpoints: ["ssm"] }), /empty unless closedNetwork is true/);
     const s = resolveClusterArgs("prod", { ...cluster, imageSource: { registry: ECR }, closedNetwork: true });

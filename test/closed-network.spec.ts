@@ -8,7 +8,7 @@ import { Plan, planStack } from "../program/plan/plan";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../program/config";
-import { LB_CONTROLLER_IMAGE } from "../components/cluster/versions";
+import { KEDA_IMAGES, LB_CONTROLLER_IMAGE } from "../components/cluster/versions";
 
 const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const CLOSED: Record<string, unknown> = {
@@ -16,6 +16,7 @@ const CLOSED: Record<string, unknown> = {
   "dify:imageRegistry": REGISTRY,
   "dify:ecrPullThroughCache": true,
   "dify:ecrDockerHubCredentialArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf",
+  "dify:ecrGithubCredentialArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/github-AbCdEf",
   "dify:egressAllowedDomains": ["bedrock-runtime.us-east-1.amazonaws.com", ".anthropic.com"],
   "dify:extraVpcEndpoints": ["bedrock-runtime"],
   "dify:pipMirrorUrl": "https://pypi.corp.example/simple",
@@ -99,11 +100,15 @@ describe("closed network and private registries (prod plan)", function () {
     assert.ok(images.some(([, i]) => i === `${REGISTRY}/docker-hub/langgenius/dify-api:1.16.1`), "Docker Hub images under docker-hub/");
     assert.ok(images.some(([, i]) => i.startsWith(`${REGISTRY}/docker-hub/library/postgres:`)), "official images keep library/ (ECR Docker Hub cache needs it)");
     const releases = ofType(p, "kubernetes:helm.sh/v3:Release");
-    assert.equal(releases.length, 2);
+    assert.equal(releases.length, 3);
     for (const r of releases) {
-      const img = (input(r).values as { image: { repository: string } }).image;
-      assert.ok(img.repository.startsWith(`${REGISTRY}/`), `${r.name} chart image ${img.repository}`);
+      const img = (input(r).values as { image: Record<string, unknown> }).image;
+      // KEDA's chart has one image per component (keda, metricsApiServer, webhooks), each rendered repository:tag when registry is "".
+      const repos = typeof img.repository === "string" ? [img.repository] : Object.values(img as Record<string, { repository: string; registry: string }>).map((i) => { assert.equal(i.registry, ""); return i.repository; });
+      for (const repo of repos) assert.ok(repo.startsWith(`${REGISTRY}/`), `${r.name} chart image ${repo}`);
     }
+    assert.deepEqual(Object.values((input(releases.find((r) => r.name.endsWith("keda"))!).values as { image: Record<string, { repository: string }> }).image).map((i) => i.repository),
+      [`${REGISTRY}/github/kedacore/keda`, `${REGISTRY}/github/kedacore/keda-metrics-apiserver`, `${REGISTRY}/github/kedacore/keda-admission-webhooks`]);
     const lb = input(releases.find((r) => /load-balancer/.test(r.name))!).values as Record<string, unknown>;
     assert.deepEqual([lb.enableShield, lb.enableWaf, lb.enableWafv2], [false, false, false], "the LB controller does not call Shield/WAF (no endpoints for them)");
   });
@@ -111,11 +116,11 @@ describe("closed network and private registries (prod plan)", function () {
   it("creates pull-through cache rules for the prefixes images map to, and lets nodes import only under them", async () => {
     const p = await plan("closed");
     const rules = ofType(p, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule").map((r) => [input(r).ecrRepositoryPrefix, input(r).upstreamRegistryUrl]);
-    assert.deepEqual(rules.sort(), [["docker-hub", "registry-1.docker.io"], ["ecr-public", "public.ecr.aws"], ["k8s", "registry.k8s.io"], ["quay", "quay.io"]]);
+    assert.deepEqual(rules.sort(), [["docker-hub", "registry-1.docker.io"], ["ecr-public", "public.ecr.aws"], ["github", "ghcr.io"], ["k8s", "registry.k8s.io"], ["quay", "quay.io"]]);
     const grant = ofType(p, "aws:iam/rolePolicy:RolePolicy").find((r) => /pull-through-cache/.test(r.name))!;
     const stmt = JSON.parse(String(input(grant).policy)).Statement[0];
     assert.deepEqual(stmt.Action, ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"]);
-    for (const res of stmt.Resource) assert.match(res, /^arn:aws:ecr:us-east-1:\d{12}:repository\/(docker-hub|ecr-public|k8s|quay)\/\*$/);
+    for (const res of stmt.Resource) assert.match(res, /^arn:aws:ecr:us-east-1:\d{12}:repository\/(docker-hub|ecr-public|github|k8s|quay)\/\*$/);
   });
 
   it("lets the SSRF proxy reach only the allow-listed domains (plus the pip mirror) and turns the marketplace off", async () => {
@@ -138,7 +143,8 @@ describe("closed network and private registries (prod plan)", function () {
     const images = new Set(p.recorded.flatMap((r) => containerImages(r.rawInputs)));
     for (const r of ofType(p, "kubernetes:helm.sh/v3:Release")) {
       const v = input(r).values as { image?: { repository?: string; tag: string } };
-      images.add(v.image?.repository ? `${v.image.repository}:${v.image.tag}` : /autoscaler/.test(r.name) ? `registry.k8s.io/autoscaling/cluster-autoscaler:${v.image!.tag}` : LB_CONTROLLER_IMAGE);
+      if (/keda/.test(r.name)) for (const i of Object.values(KEDA_IMAGES)) images.add(i);
+      else images.add(v.image?.repository ? `${v.image.repository}:${v.image.tag}` : /autoscaler/.test(r.name) ? `registry.k8s.io/autoscaling/cluster-autoscaler:${v.image!.tag}` : LB_CONTROLLER_IMAGE);
     }
     for (const i of images) assert.ok(doc.includes(`| \`${i}\` |`), `${i} is in the mirror table`);
   });
@@ -192,6 +198,7 @@ describe("closed network and private registries (prod plan)", function () {
     await bad({ ...CLOSED, "dify:egressAllowedDomains": [] }, /dify:egressAllowedDomains: empty with dify:closedNetwork; Dify must reach an LLM provider/);
     await bad({ ...CLOSED, "dify:imageRegistry": undefined, "dify:ecrPullThroughCache": false }, /dify:closedNetwork: true without dify:imageRegistry/);
     await bad({ ...CLOSED, "dify:ecrDockerHubCredentialArn": undefined }, /dify:ecrDockerHubCredentialArn: required when dify:ecrPullThroughCache/);
+    await bad({ ...CLOSED, "dify:ecrGithubCredentialArn": undefined }, /dify:ecrGithubCredentialArn: required when dify:ecrPullThroughCache/);
     await bad({ "dify:egressAllowedDomains": ["https://api.openai.com"] }, /dify:egressAllowedDomains: item "https:\/\/api.openai.com" is invalid/);
   });
 });

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { NODE_ROLE_LABEL, NodeRole, WORKERS_TAINT } from "../components/contracts";
 import { DifyCluster, DifyClusterArgs, NodeArchitecture } from "../components/cluster";
 import { subnetLayout } from "../components/cluster/cidr";
-import { ADDON_VERSIONS_1_35, CLUSTER_AUTOSCALER_CHART, LB_CONTROLLER_CHART } from "../components/cluster/versions";
+import { ADDON_VERSIONS_1_35, CLUSTER_AUTOSCALER_CHART, KEDA_CHART, LB_CONTROLLER_CHART } from "../components/cluster/versions";
 import { MockRun, RecordedResource, resolve, runUnderMocks } from "../program/plan/monitor";
 import { evaluatePolicies } from "../policy/runner";
 
@@ -231,6 +231,12 @@ describe("DifyCluster (prod)", () => {
       pod: "securityContext", container: "containerSecurityContext",
     },
   };
+  // kedacore/charts keda 2.20.2 @ cbb9bb8c: one Deployment per component, each reading
+  // podSecurityContext.<c>, securityContext.<c> and resources.<c> (templates/<dir>/deployment.yaml).
+  const KEDA_DEFAULT_CONTAINER = { capabilities: { drop: ["ALL"] }, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, seccompProfile: { type: "RuntimeDefault" } };
+  const KEDA_DEFAULT_RESOURCES = { limits: { cpu: 1, memory: "1000Mi" }, requests: { cpu: "100m", memory: "100Mi" } };
+  const KEDA_DEFAULTS = Object.fromEntries(["podSecurityContext", "securityContext", "resources"].map((k) => [k, Object.fromEntries(["operator", "metricServer", "webhooks"].map((c) =>
+    [c, k === "podSecurityContext" ? { runAsNonRoot: true } : k === "securityContext" ? KEDA_DEFAULT_CONTAINER : KEDA_DEFAULT_RESOURCES]))]));
   const helmMerge = (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> => {
     const out = { ...a };
     for (const [k, v] of Object.entries(b)) {
@@ -240,8 +246,26 @@ describe("DifyCluster (prod)", () => {
     return out;
   };
 
+  it("KEDA's three pods (operator, metrics API server, webhooks) get resources and PSS-restricted security contexts through the chart's values", () => {
+    const r = ofType(run, "kubernetes:helm.sh/v3:Release").find((x) => x.inputs.chart === KEDA_CHART.chart)!;
+    assert.equal(r.inputs.version, "2.20.2");
+    const v = helmMerge(KEDA_DEFAULTS, helmValues(r)) as Record<string, Record<string, unknown>>;
+    assert.deepEqual(helmValues(r).nodeSelector, { "dify-aws/node-role": "system" });
+    for (const c of ["operator", "metricServer", "webhooks"]) {
+      const rendered = {
+        apiVersion: "apps/v1", kind: "Deployment", metadata: { name: `keda-${c}`, namespace: "kube-system" },
+        spec: { template: { spec: {
+          securityContext: v.podSecurityContext[c],
+          containers: [{ name: c, image: "registry.example/keda:v1.0.0", securityContext: v.securityContext[c], resources: v.resources[c] }],
+        } } },
+      };
+      const report = evaluatePolicies([{ urn: `urn:pulumi:prod::dify::kubernetes:apps/v1:Deployment::keda-${c}`, type: "kubernetes:apps/v1:Deployment", name: `keda-${c}`, props: rendered }], {});
+      assert.deepEqual(report.violations.filter((x) => x.policy.startsWith("k8s-")).map((x) => `${x.policy}: ${x.message}`), [], `keda ${c} pod as rendered`);
+    }
+  });
+
   it("the LB controller and Cluster Autoscaler pods get resources and PSS-restricted security contexts through their charts' values", () => {
-    const releases = ofType(run, "kubernetes:helm.sh/v3:Release");
+    const releases = ofType(run, "kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart !== KEDA_CHART.chart);
     assert.equal(releases.length, 2);
     for (const r of releases) {
       const chart = String(r.inputs.chart);
@@ -300,7 +324,7 @@ describe("DifyCluster (dev)", () => {
     assert.deepEqual([sub("dev-app-0"), sub("dev-app-1"), sub("dev-workers-0"), sub("dev-workers-1")], [["dev-private-0-id"], ["dev-private-1-id"], ["dev-private-0-id"], ["dev-private-1-id"]]);
     assert.deepEqual(sub("dev-system"), ["dev-private-0-id", "dev-private-1-id"]);
     assert.equal(ofType(run, "aws:eks/addon:Addon").length, 5);
-    assert.equal(ofType(run, "kubernetes:helm.sh/v3:Release").length, 2);
+    assert.equal(ofType(run, "kubernetes:helm.sh/v3:Release").length, 3, "load balancer controller, cluster autoscaler, KEDA");
     const scaling = (name: string) => one(run, "aws:eks/nodeGroup:NodeGroup", name).inputs.scalingConfig;
     assert.equal(one(run, "aws:eks/nodeGroup:NodeGroup", "dev-workers-1").inputs.capacityType, "SPOT");
     // app 1/3/1 and workers 0/3/1 over 2 zones: the floor and the initial size stay exactly as

@@ -15,6 +15,14 @@ function hpa(target: string, minReplicas?: number, namespace = "dify"): PlannedR
     });
 }
 
+/** A KEDA ScaledObject: KEDA creates the HPA at run time, so the plan holds this instead. */
+function scaledObject(target: string, minReplicaCount?: number, namespace = "dify"): PlannedResource {
+    return resource("kubernetes:keda.sh/v1alpha1:ScaledObject", `${target}-so`, {
+        metadata: { name: target, namespace },
+        spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: target }, minReplicaCount, maxReplicaCount: 10 },
+    });
+}
+
 describe("policy: availability (PodDisruptionBudgets)", () => {
     it("a replicated Deployment with a PDB selecting its pods passes", () => {
         assert.deepEqual(pdbViolations([workload("Deployment", "api", undefined, "dify", 3), pdbFor("api")]), []);
@@ -47,6 +55,12 @@ describe("policy: availability (PodDisruptionBudgets)", () => {
         assert.equal(pdbViolations([d, hpa("worker", 2)]).length, 1);
         assert.deepEqual(pdbViolations([d, hpa("worker", 1)]), []);
         assert.deepEqual(pdbViolations([d, hpa("worker", 3), pdbFor("worker")]), []);
+    });
+    it("a KEDA ScaledObject's minReplicaCount decides, like an HPA's minReplicas (KEDA's default is 0)", () => {
+        const d = workload("Deployment", "worker", undefined, "dify", 1);
+        assert.equal(pdbViolations([d, scaledObject("worker", 2)]).length, 1);
+        assert.deepEqual(pdbViolations([d, scaledObject("worker", 2), pdbFor("worker")]), []);
+        assert.deepEqual(pdbViolations([workload("Deployment", "worker", undefined, "dify", 3), scaledObject("worker")]), []);
     });
     it("unknown labels or namespaces make it advisory, never a false mandatory failure", () => {
         const d = workload("Deployment", "api", undefined, "[unknown]", 2);

@@ -149,6 +149,12 @@ export interface DifyAppArgs {
    * gunicorn `--backlog 4096`. Reasons: docs/closed-networks.md. Default false.
    */
   networkTuning?: boolean;
+  /**
+   * KEDA (keda.sh/v1alpha1 CRDs, installed by DifyCluster) runs in the cluster: Celery workers scale
+   * on the length of their Redis queues (plus CPU and memory) through a ScaledObject instead of an
+   * HPA on CPU and memory alone. Default false.
+   */
+  queueAutoscaling?: boolean;
   /** Dify Marketplace (plugin discovery and installs from marketplace.dify.ai; MARKETPLACE_ENABLED). Default true. */
   marketplaceEnabled?: boolean;
   /** Explicit ALB name (annotation load-balancer-name; 1-32 letters, digits, '-'), so dashboards and alarms can find it. Default: the controller's generated name. */

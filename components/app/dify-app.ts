@@ -20,6 +20,7 @@ import { mailEnv, mailSecret, smtpPort } from "./mail";
 import { telemetryEnv } from "./telemetry";
 import { squidConf } from "./squid";
 import { resolvePlan } from "./validate";
+import { redisTriggerAuth } from "./queueScaling";
 import { buildWorkload } from "./workload";
 
 /** PriorityClass values: critical above standard, both far below system-* classes. */
@@ -169,6 +170,10 @@ export class DifyApp extends pulumi.ComponentResource {
       dependsOn: [...prerequisites, ...(args.migrationDependsOn ?? [])], opts: child,
     });
 
+    // KEDA: the workers' ScaledObjects read Redis with this TriggerAuthentication (queueScaling.ts).
+    const queueScaler = args.queueAutoscaling === true
+      ? { redis, auth: redisTriggerAuth(name, plan.namespace, labels("autoscaling"), { ...child, dependsOn: credentials }) }
+      : undefined;
     const services: Record<string, string> = {};
     for (const s of plan.services) {
       const hash = pulumi.all(s.spec.envGroups.map((g) => hashes.get(g)!)).apply((h) => h.join("-") || createHash("sha256").update(conf).digest("hex").slice(0, 16));
@@ -185,6 +190,7 @@ export class DifyApp extends pulumi.ComponentResource {
         // api-image pods start only after this version's schema migration succeeded.
         dependsOn: s.spec.image === "api" ? [...prerequisites, migration] : prerequisites,
         networkTuning: args.networkTuning === true,
+        queueScaler,
         opts: child,
       }, backendAnnotations(s.spec, plan.ingressClassName));
       if (w.service) {

@@ -15,6 +15,7 @@ import { Placement, ServiceSpec, k8sName } from "./catalog";
 import { configMapName, literalEnv, secretEnv, serviceSecretEnv } from "./env";
 import { MAIL_SECRET_NAME } from "./mail";
 import { podSysctls } from "./tuning";
+import { QueueScaler, scaledObject } from "./queueScaling";
 import { ResolvedService } from "./validate";
 
 /** Label every Dify pod carries with its catalog key; NetworkPolicies select on it. */
@@ -39,6 +40,8 @@ export interface WorkloadContext {
   dependsOn: pulumi.Resource[];
   /** Connection tuning (tuning.ts): safe pod sysctls and gunicorn's backlog. Default off. */
   networkTuning?: boolean;
+  /** Scale Celery workers on their Redis queues with KEDA (queueScaling.ts) instead of an HPA. */
+  queueScaler?: QueueScaler;
   opts: pulumi.CustomResourceOptions;
 }
 
@@ -113,7 +116,15 @@ export interface Workload {
   service?: k8s.core.v1.Service;
   pdb?: k8s.policy.v1.PodDisruptionBudget;
   hpa?: k8s.autoscaling.v2.HorizontalPodAutoscaler;
+  /** KEDA ScaledObject (Celery workers with queueAutoscaling): KEDA creates and owns the HPA. */
+  scaledObject?: k8s.apiextensions.CustomResource;
 }
+
+/** Scale up at once (double per minute), down slowly (one pod a minute after 5 quiet minutes). */
+const HPA_BEHAVIOR = {
+  scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] },
+  scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: "Percent", value: 100, periodSeconds: 60 }] },
+};
 
 /** Builds one service. */
 export function buildWorkload(s: ResolvedService, ctx: WorkloadContext, serviceAnnotations: Record<string, string>): Workload {
@@ -195,7 +206,10 @@ export function buildWorkload(s: ResolvedService, ctx: WorkloadContext, serviceA
       spec: { minAvailable: s.pdbMinAvailable, selector: { matchLabels: selector } },
     }, ctx.opts);
   }
-  if (s.hpa) {
+  if (s.hpa && ctx.queueScaler && spec.placement === Placement.Workers) {
+    out.scaledObject = scaledObject(s, { logical, objName, namespace: ctx.namespace, labels, scaler: ctx.queueScaler, behavior: HPA_BEHAVIOR },
+      { ...ctx.opts, dependsOn: [deployment, ctx.queueScaler.auth] });
+  } else if (s.hpa) {
     out.hpa = new k8s.autoscaling.v2.HorizontalPodAutoscaler(logical, {
       metadata: { name: objName, namespace: ctx.namespace, labels },
       spec: {
@@ -206,10 +220,7 @@ export function buildWorkload(s: ResolvedService, ctx: WorkloadContext, serviceA
           { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: s.hpa.targetCpu } } },
           { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: s.hpa.targetMemory } } },
         ],
-        behavior: {
-          scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] },
-          scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: "Percent", value: 100, periodSeconds: 60 }] },
-        },
+        behavior: HPA_BEHAVIOR,
       },
     }, { ...ctx.opts, dependsOn: [deployment] });
   }

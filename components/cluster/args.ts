@@ -132,7 +132,7 @@ export interface DifyClusterArgs {
   ecrPullThroughCache?: boolean;
   /** Secrets Manager ARN (name starting "ecr-pullthroughcache/") of the Docker Hub credential; required for the docker-hub rule. Default none (rule skipped). */
   dockerHubCredentialArn?: pulumi.Input<string>;
-  /** Secrets Manager ARN (name starting "ecr-pullthroughcache/") of a GitHub token for ghcr.io. Default none (rule skipped). */
+  /** Secrets Manager ARN (name starting "ecr-pullthroughcache/") of a GitHub token for ghcr.io (KEDA's images); required with ecrPullThroughCache. Default none. */
   githubCredentialArn?: pulumi.Input<string>;
 }
 
@@ -282,6 +282,9 @@ export function resolveClusterArgs(name: string, args: DifyClusterArgs): Cluster
   try { validateImageSource(`DifyCluster "${name}"`, "args.imageSource", args.imageSource); } catch (e) { problems.push((e as Error).message.replace(`DifyCluster "${name}": `, "")); }
   if (args.ecrPullThroughCache && args.dockerHubCredentialArn === undefined) {
     bad("dockerHubCredentialArn", undefined, "set with ecrPullThroughCache (Dify's images are on Docker Hub, and ECR caches Docker Hub only with a credential in Secrets Manager named ecr-pullthroughcache/...)");
+  }
+  if (args.ecrPullThroughCache && args.githubCredentialArn === undefined) {
+    bad("githubCredentialArn", undefined, "set with ecrPullThroughCache (KEDA's images are on ghcr.io, and ECR caches ghcr.io only with a GitHub token in Secrets Manager named ecr-pullthroughcache/...)");
   }
   for (const key of ["dockerHubCredentialArn", "githubCredentialArn"] as const) {
     const v = args[key];

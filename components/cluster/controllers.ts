@@ -18,8 +18,8 @@ import { NODE_ROLE_LABEL, NodeRole, OidcProvider } from "../contracts";
 import { ClusterSettings } from "./args";
 import { irsaRole } from "./iam";
 import { clusterAutoscalerPolicy, lbControllerPolicy } from "./lbControllerPolicy";
-import { helmImage } from "../k8s/images";
-import { CLUSTER_AUTOSCALER_CHART, CLUSTER_AUTOSCALER_IMAGE, LB_CONTROLLER_CHART, LB_CONTROLLER_IMAGE, PinnedChart } from "./versions";
+import { helmImage, imageRepository, parseImage } from "../k8s/images";
+import { CLUSTER_AUTOSCALER_CHART, CLUSTER_AUTOSCALER_IMAGE, KEDA_CHART, KEDA_IMAGES, LB_CONTROLLER_CHART, LB_CONTROLLER_IMAGE, PinnedChart } from "./versions";
 
 /**
  * Chart `image` values: the chart's default image pinned explicitly, moved under the registry
@@ -73,6 +73,31 @@ export const CLUSTER_AUTOSCALER_POD_VALUES = {
   containerSecurityContext: RESTRICTED_CONTAINER,
   resources: { requests: { cpu: "100m", memory: "300Mi" }, limits: { cpu: "500m", memory: "600Mi" } },
 };
+
+/**
+ * KEDA chart 2.20.2 (kedacore/charts v2.20.2, keda/): templates/{manager,metrics-server,webhooks}/
+ * deployment.yaml render `podSecurityContext.<component>` as the pod's securityContext,
+ * `securityContext.<component>` as the container's and `resources.<component>` as is. The chart's
+ * defaults already drop ALL capabilities, forbid privilege escalation, mount the root read-only
+ * and use RuntimeDefault seccomp with runAsNonRoot pods; they are stated here so the pack sees them
+ * whatever a later chart changes, and the requests are the chart's (100m / 100Mi) with lower
+ * limits (three small controllers on the system nodes).
+ */
+const KEDA_COMPONENTS = ["operator", "metricServer", "webhooks"] as const;
+export const KEDA_POD_VALUES = {
+  podSecurityContext: Object.fromEntries(KEDA_COMPONENTS.map((c) => [c, { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } }])),
+  securityContext: Object.fromEntries(KEDA_COMPONENTS.map((c) => [c, RESTRICTED_CONTAINER])),
+  resources: Object.fromEntries(KEDA_COMPONENTS.map((c) => [c, { requests: { cpu: "100m", memory: "100Mi" }, limits: { cpu: "500m", memory: "512Mi" } }])),
+};
+
+/** KEDA's image values under a registry prefix: the full repository, no separate registry (the chart then renders repository:tag). */
+function kedaImages(s: ClusterSettings): Record<string, unknown> | undefined {
+  if (!s.imageSource.registry && !Object.values(KEDA_IMAGES).some((i) => s.imageSource.digests?.[i])) return undefined;
+  return Object.fromEntries(Object.entries(KEDA_IMAGES).map(([k, image]) => {
+    const digest = s.imageSource.digests?.[image];
+    return [k, { registry: "", repository: imageRepository(image, s.imageSource), tag: `${parseImage(image).tag}${digest ? `@${digest}` : ""}` }];
+  }));
+}
 
 export interface ControllerInputs {
   clusterName: pulumi.Output<string>;
@@ -162,5 +187,15 @@ export function createControllers(s: ClusterSettings, inp: ControllerInputs, par
     ...CLUSTER_AUTOSCALER_POD_VALUES,
   }, inp, ca.grants, parent);
 
-  return [lbRelease, caRelease];
+  // KEDA: scales the Celery workers on their Redis queue length (DifyApp ScaledObjects). The
+  // Redis scaler reads the password from a TriggerAuthentication in Dify's namespace, so the
+  // operator needs no AWS role.
+  const kedaRelease = release(s, "keda", KEDA_CHART, {
+    crds: { install: true },
+    nodeSelector: SYSTEM_NODES,
+    ...KEDA_POD_VALUES,
+    ...(kedaImages(s) ? { image: kedaImages(s) } : {}),
+  }, inp, [], parent);
+
+  return [lbRelease, caRelease, kedaRelease];
 }

@@ -91,3 +91,19 @@ export const CLUSTER_AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-aut
 export const CLUSTER_AUTOSCALER_IMAGE_TAG: Readonly<Record<string, string>> = {
   "1.35": "v1.35.0",
 };
+
+/**
+ * KEDA (CNCF; kedacore/charts keda 2.20.2, tag v2.20.2 @ cbb9bb8c): scales Dify's Celery workers
+ * on the length of their Redis queues (components/app ScaledObjects). Its three images
+ * (values.yaml image.keda / metricsApiServer / webhooks, tag = appVersion 2.20.2).
+ */
+export const KEDA_CHART: PinnedChart = {
+  repo: "https://kedacore.github.io/charts",
+  chart: "keda",
+  version: "2.20.2",
+};
+export const KEDA_IMAGES = {
+  keda: "ghcr.io/kedacore/keda:2.20.2",
+  metricsApiServer: "ghcr.io/kedacore/keda-metrics-apiserver:2.20.2",
+  webhooks: "ghcr.io/kedacore/keda-admission-webhooks:2.20.2",
+} as const;

@@ -2,6 +2,7 @@
  * The typed arguments of DifyObservability and their validation (run before anything is
  * registered, so a bad value never half-creates a stack).
  */
+import { DEFAULT_CELERY_QUEUES } from "../contracts";
 import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../aws/logRetention";
 import * as pulumi from "@pulumi/pulumi";
 import { OidcProvider, RedisConnection } from "../contracts";
@@ -51,12 +52,8 @@ export const ALARM_THRESHOLD_DEFAULTS: Readonly<Record<keyof AlarmThresholds, { 
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy). */
 export const LOG_RETENTION_DAYS: readonly number[] = CLOUDWATCH_LOG_RETENTION_DAYS;
 
-/** The 16 Celery queues a SELF_HOSTED Dify worker consumes (api/docker/entrypoint.sh `-Q`; shared/dify-reference.md §2). */
-export const DEFAULT_CELERY_QUEUES: readonly string[] = [
-  "dataset", "priority_dataset", "priority_pipeline", "pipeline", "mail", "ops_trace", "app_deletion", "plugin",
-  "workflow_storage", "conversation", "workflow", "schedule_poller", "schedule_executor", "triggered_workflow_dispatcher",
-  "trigger_refresh_executor", "retention",
-];
+/** The 16 Celery queues a SELF_HOSTED Dify worker consumes (contracts.ts). */
+export { DEFAULT_CELERY_QUEUES };
 
 export interface DifyObservabilityArgs {
   /** EKS cluster name (Container Insights' ClusterName dimension and log group names). Required. */

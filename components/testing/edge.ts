@@ -6,6 +6,7 @@
  * use), whatever its id: a stack whose dify:hostedZoneName is something else fails the deploy-time
  * cross-check, as it would against a real zone of another name.
  */
+import { createHash } from "crypto";
 import { ACCOUNT_ID, CallRule, StateRule } from "./types";
 
 /** The name every mocked hosted zone has. */
@@ -24,7 +25,9 @@ export const calls: Record<string, CallRule> = {
 
 export const state: Record<string, StateRule> = {
   "aws:acm/certificate:Certificate": (r) => ({
-    arn: `arn:aws:acm:${r.region}:${ACCOUNT_ID}:certificate/00000000-0000-4000-8000-${String(r.seq).padStart(12, "0")}`,
+    // From the resource's name, not its registration order: resources registered before it (a
+    // cache rule more or less) must not change the certificate a plan shows.
+    arn: `arn:aws:acm:${r.region}:${ACCOUNT_ID}:certificate/00000000-0000-4000-8000-${createHash("sha256").update(r.name).digest("hex").slice(0, 12)}`,
     domainValidationOptions: [{
       domainName: r.inputs.domainName,
       resourceRecordName: `_3f1c2a9b8e7d6c5b4a3f2e1d0c9b8a7f.${String(r.inputs.domainName)}.`,

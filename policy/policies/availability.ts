@@ -8,6 +8,8 @@ import { at, isRec, list, Rec, show, UNKNOWN } from "../lib/values";
 const DEPLOYMENT = /^kubernetes:[^:]+:Deployment$/;
 const PDB = /^kubernetes:policy\/[^:]+:PodDisruptionBudget$/;
 const HPA = /^kubernetes:autoscaling\/[^:]+:HorizontalPodAutoscaler$/;
+/** KEDA ScaledObjects: KEDA creates the HPA at run time, so the plan holds these instead. */
+const SCALED_OBJECT = /^kubernetes:keda\.sh\/[^:]+:ScaledObject$/;
 
 type Match = "yes" | "no" | "unknown";
 
@@ -77,7 +79,10 @@ function sameNamespace(a: unknown, b: unknown): Match {
     return na === nb ? "yes" : "no";
 }
 
-/** Minimum replicas of a Deployment: spec.replicas (default 1), or an HPA's minReplicas (default 1). */
+/**
+ * Minimum replicas of a Deployment: spec.replicas (default 1), or an HPA's minReplicas (default 1),
+ * or a KEDA ScaledObject's minReplicaCount (KEDA's default 0).
+ */
 function minReplicas(d: StackResource, hpas: StackResource[]): number | typeof UNKNOWN {
     const name = at(d.props, "metadata", "name");
     const hpa = hpas.find((h) => {
@@ -86,8 +91,9 @@ function minReplicas(d: StackResource, hpas: StackResource[]): number | typeof U
             sameNamespace(namespaceOf(h), namespaceOf(d)) === "yes";
     });
     if (hpa) {
-        const min = at(hpa.props, "spec", "minReplicas");
-        return min === UNKNOWN ? UNKNOWN : typeof min === "number" ? min : 1;
+        const keda = SCALED_OBJECT.test(hpa.type);
+        const min = at(hpa.props, "spec", keda ? "minReplicaCount" : "minReplicas");
+        return min === UNKNOWN ? UNKNOWN : typeof min === "number" ? min : keda ? 0 : 1;
     }
     const replicas = at(d.props, "spec", "replicas");
     return replicas === UNKNOWN ? UNKNOWN : typeof replicas === "number" ? replicas : 1;
@@ -104,7 +110,7 @@ export function checkPdbCoverage(resources: StackResource[], config: Rec): Findi
     const threshold = typeof config.minReplicas === "number" ? config.minReplicas : 2;
     const deployments = resources.filter((r) => DEPLOYMENT.test(r.type));
     const pdbs = resources.filter((r) => PDB.test(r.type));
-    const hpas = resources.filter((r) => HPA.test(r.type));
+    const hpas = resources.filter((r) => HPA.test(r.type) || SCALED_OBJECT.test(r.type));
     const out: Finding[] = [];
     for (const d of deployments) {
         const replicas = minReplicas(d, hpas);
@@ -149,7 +155,7 @@ export const availabilityPolicies: StackValidationPolicy[] = [
     stackPolicy({
         name: "k8s-pdb-for-replicated-deployments",
         description:
-            "Deployments with more than one replica (spec.replicas or an HPA's minReplicas) must have a PodDisruptionBudget: add a policy/v1 PodDisruptionBudget in their namespace whose selector matches their pod labels.",
+            "Deployments with more than one replica (spec.replicas, an HPA's minReplicas or a KEDA ScaledObject's minReplicaCount) must have a PodDisruptionBudget: add a policy/v1 PodDisruptionBudget in their namespace whose selector matches their pod labels.",
         enforcementLevel: "advisory",
         severity: "medium",
         remediationSteps:
@@ -165,7 +171,7 @@ export const availabilityPolicies: StackValidationPolicy[] = [
             },
         },
         kubernetes: true,
-        reads: (type) => DEPLOYMENT.test(type) || PDB.test(type) || HPA.test(type),
+        reads: (type) => DEPLOYMENT.test(type) || PDB.test(type) || HPA.test(type) || SCALED_OBJECT.test(type),
         check: checkPdbCoverage,
     }),
 ];

@@ -66,7 +66,7 @@ export interface DifyStackConfig {
   /** Outgoing mail, when dify:mailType is set. `secret` is a credential: wrap it in pulumi.secret. */
   mail?: { type: string; from: string; smtpServer?: string; smtpPort?: number; smtpUsername?: string; smtpTls: string; secret: string };
   /** Where images come from (components/k8s/images.ts). */
-  images: { registry?: string; digests: Record<string, string>; ecrPullThroughCache: boolean; dockerHubCredentialArn?: string };
+  images: { registry?: string; digests: Record<string, string>; ecrPullThroughCache: boolean; dockerHubCredentialArn?: string; githubCredentialArn?: string };
   /** Logs, collector, dashboard and alarms (docs/observability.md). */
   observability: { enabled: boolean; logRetentionDays: number; alarms: boolean; alarmEmails: string[]; alarmThresholds: AlarmThresholds; cloudwatchAddonVersion?: string };
   /** Closed network and controlled egress (docs/closed-networks.md). */
@@ -260,6 +260,7 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
       digests: get("imageDigests"),
       ecrPullThroughCache: get("ecrPullThroughCache"),
       dockerHubCredentialArn: get("ecrDockerHubCredentialArn"),
+      githubCredentialArn: get("ecrGithubCredentialArn"),
     },
     observability: {
       enabled: get("observability"),
@@ -404,6 +405,9 @@ function closedNetworkChecks(get: <T>(key: string) => T, region: string, problem
     const ecr = registry ? /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com$/.exec(registry) : null;
     if (!ecr || ecr[2] !== region) {
       problems.push(`${k("imageRegistry")}: got ${JSON.stringify(registry)}, allowed this account's ECR registry in ${region} (<account>.dkr.ecr.${region}.amazonaws.com) when ${k("ecrPullThroughCache")} is true`);
+    }
+    if (!get<string | undefined>("ecrGithubCredentialArn")) {
+      problems.push(`${k("ecrGithubCredentialArn")}: required when ${k("ecrPullThroughCache")} is true (KEDA's images are on ghcr.io, which ECR caches only with a credential); allowed a Secrets Manager ARN named ecr-pullthroughcache/...`);
     }
     if (!get<string | undefined>("ecrDockerHubCredentialArn")) {
       problems.push(`${k("ecrDockerHubCredentialArn")}: required when ${k("ecrPullThroughCache")} is true (Dify's images are on Docker Hub, which ECR caches only with a credential); allowed a Secrets Manager ARN named ecr-pullthroughcache/...`);
