@@ -134,6 +134,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
 
   const backups: Omit<DifyBackupsArgs, "database" | "restoreLogin" | "auroraClusterArn" | "oidcProvider"> = {
     retentionDays: c.backups.retentionDays,
+    accessLogRetentionDays: c.observability.logRetentionDays,
     schedule: c.backups.schedule,
     verifySchedule: c.backups.restoreVerifySchedule,
     copyRegion: c.backups.copyRegion,
@@ -148,6 +149,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
   const storage = {
     namespace: c.namespace,
     noncurrentVersionRetentionDays: c.backups.retentionDays,
+    accessLogRetentionDays: c.observability.logRetentionDays,
     protect: c.deletionProtection,
     forceDestroy: !c.deletionProtection,
     tags,

@@ -38,7 +38,7 @@ function withExceptions(exceptions: unknown[], extra: Obj = {}): PolicyConfigFil
 describe("policy: exceptions and config", () => {
     describe("the project's config files", () => {
         for (const env of ["dev", "prod"]) {
-            it(`${env}.json loads, configures every policy explicitly, and excepts only dify-sandbox from exactly three policies (+ in prod the ALB log bucket from KMS)`, () => {
+            it(`${env}.json loads, configures every policy explicitly, and excepts only dify-sandbox from exactly three policies (+ in prod the ALB and S3 access-log buckets from KMS)`, () => {
                 const config = loadPolicyConfig(env);
                 assert.deepEqual(Object.keys(config).sort(), [...policyNames].sort());
                 const settings = config["policy-exceptions"] as Obj;
@@ -46,7 +46,12 @@ describe("policy: exceptions and config", () => {
                 // ELB access logs accept only SSE-S3 buckets; prod requires KMS, dev accepts AES256 anyway.
                 const albLogs = all.filter((e) => e.resourceName === "dify-alb-logs");
                 assert.deepEqual(albLogs.map((e) => [e.resourceType, e.policies]), env === "prod" ? [["aws:s3/bucket:Bucket", ["s3-bucket-encryption"]]] : []);
-                const exceptions = all.filter((e) => e.resourceName !== "dify-alb-logs");
+                // S3 server access logs are delivered only to SSE-S3 buckets (components/aws/accessLogs.ts).
+                const accessLogs = all.filter((e) => String(e.resourceName).endsWith("access-logs"));
+                assert.deepEqual(accessLogs.map((e) => [e.resourceType, e.resourceName, e.policies]), env === "prod"
+                    ? ["dify-access-logs", "dify-backups-access-logs", "dify-backups-replica-access-logs"].map((n) => ["aws:s3/bucket:Bucket", n, ["s3-bucket-encryption"]])
+                    : []);
+                const exceptions = all.filter((e) => e.resourceName !== "dify-alb-logs" && !accessLogs.includes(e));
                 assert.equal(exceptions.length, 1);
                 assert.deepEqual(exceptions[0].resourceType, "kubernetes:apps/v1:Deployment");
                 assert.deepEqual(exceptions[0].resourceName, "dify-sandbox");

@@ -94,12 +94,18 @@ export interface DifyBackupsArgs {
    * Dify version) runs a new backup. 1-40 letters, digits, '.', '_' or '-'. Default none.
    */
   preMigrationTag?: string;
+  /**
+   * Days the S3 server access logs of the backup bucket (and of the replica, in a log bucket of its
+   * own region) are kept. Integer 1..3650. Default 90.
+   */
+  accessLogRetentionDays?: number;
   /** Tags added to every AWS resource. Default {}. */
   tags?: { [key: string]: string };
 }
 
 /** Validated args with defaults applied. */
 export interface ResolvedBackupsArgs {
+  accessLogRetentionDays: number;
   namespace: string;
   createNamespace: boolean;
   retentionDays: number;
@@ -204,6 +210,7 @@ export function validateBackupsArgs(name: string, args: DifyBackupsSettings): Re
     namespace,
     createNamespace: args.createNamespace ?? true,
     retentionDays: intIn(c, "retentionDays", args.retentionDays, 30, 1, 3650),
+    accessLogRetentionDays: intIn(c, "accessLogRetentionDays", args.accessLogRetentionDays, 90, 1, 3650),
     schedule: assertCron(c, "schedule", args.schedule ?? "0 3 * * *"),
     snapshotAwsCron,
     verifySchedule: assertCron(c, "verifySchedule", args.verifySchedule ?? "0 5 * * 0"),

@@ -14,6 +14,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { componentType, withPostgresDefaults } from "../contracts";
 import { standardLabels } from "../k8s/labels";
+import { accessLogBucket, accessLogging } from "../aws/accessLogs";
 import { customerKey, secureBucket } from "../aws/secureBucket";
 import { DifyBackupsArgs, requireBackupsHandles, validateBackupsArgs } from "./args";
 import { awsBackup } from "./awsBackup";
@@ -81,11 +82,19 @@ export class DifyBackups extends pulumi.ComponentResource {
       tags: { ...tags, "dify-aws/bucket": "backups" },
     }, this);
 
+    // Audit trail of every request to the dumps, in a log bucket of the same region.
+    const accessLogs = accessLogBucket({
+      name: `${name}-backups-access-logs`, retentionDays: r.accessLogRetentionDays, sourceBucketArns: [bucket.bucket.arn],
+      forceDestroy: r.forceDestroy, protect: r.protect, tags,
+    }, this);
+    accessLogging(`${name}-backups`, { source: bucket.bucket, target: accessLogs, prefix: "backups/", protect: r.protect }, this);
+
     let replicaArn: pulumi.Output<string> | undefined;
     if (r.replicaRegion !== undefined) {
       replicaArn = replicateBucket({
         name, region: r.replicaRegion, source: bucket, sourceKeyArn: key.arn, retentionDays: r.retentionDays,
-        objectLock: r.objectLock, protect: r.protect, forceDestroy: r.forceDestroy, keyDeletionWindowDays: keyWindow, tags,
+        objectLock: r.objectLock, protect: r.protect, forceDestroy: r.forceDestroy, keyDeletionWindowDays: keyWindow,
+        accessLogRetentionDays: r.accessLogRetentionDays, tags,
       }, this).replica.arn;
     }
 

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { accessLogBucket, accessLogging } from "../aws/accessLogs";
 import { customerKey, secureBucket, SecureBucket } from "../aws/secureBucket";
 
 export interface ReplicationSpec {
@@ -17,6 +18,8 @@ export interface ReplicationSpec {
   protect: boolean;
   forceDestroy: boolean;
   keyDeletionWindowDays: number;
+  /** Days the replica's S3 server access logs are kept (a log bucket in the replica's region). */
+  accessLogRetentionDays: number;
   tags: Record<string, string>;
 }
 
@@ -35,6 +38,13 @@ export function replicateBucket(s: ReplicationSpec, parent: pulumi.Resource): { 
     protect: s.protect,
     tags: { ...s.tags, "dify-aws/bucket": "backups-replica" },
   }, parent);
+
+  // S3 delivers access logs only within a region: the replica logs to a bucket of its own.
+  const replicaLogs = accessLogBucket({
+    name: `${s.name}-backups-replica-access-logs`, region: s.region, retentionDays: s.accessLogRetentionDays,
+    sourceBucketArns: [replica.bucket.arn], forceDestroy: s.forceDestroy, protect: s.protect, tags: s.tags,
+  }, parent);
+  accessLogging(`${s.name}-backups-replica`, { source: replica.bucket, target: replicaLogs, prefix: "backups-replica/", region: s.region, protect: s.protect }, parent);
 
   const src = s.source.bucket.arn;
   const dst = replica.bucket.arn;

@@ -12,6 +12,7 @@
  * `plugin_packages/`, `assets/`) and the api keeps user files; separate buckets let each be
  * restored, inspected, or given its own lifecycle without touching the other, at no extra cost.
  */
+import { accessLogBucket, accessLogging } from "../aws/accessLogs";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { componentType, DIFY_APP_S3_SERVICE_ACCOUNTS, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT, ObjectStorage, OidcProvider } from "../contracts";
@@ -45,12 +46,18 @@ export interface DifyStorageArgs {
    * `bedrockInvokePolicy`. Every installed plugin gets whatever it allows. Default none.
    */
   pluginDaemonPolicy?: pulumi.Input<string>;
+  /**
+   * Days the S3 server access logs of both buckets are kept, in a dedicated log bucket of the same
+   * region (SSE-S3: S3 does not deliver access logs to SSE-KMS buckets). Integer 1..3650. Default 90.
+   */
+  accessLogRetentionDays?: number;
   /** Tags added to every AWS resource. Default {}. */
   tags?: { [key: string]: string };
 }
 
 interface Resolved {
   retention: number;
+  accessLogDays: number;
   abortDays: number;
   protect: boolean;
   forceDestroy: boolean;
@@ -81,6 +88,7 @@ export function validateStorageArgs(name: string, args: DifyStorageArgs): Resolv
   }
   return {
     retention: intIn(c, "noncurrentVersionRetentionDays", args.noncurrentVersionRetentionDays, 30, 1, 3650),
+    accessLogDays: intIn(c, "accessLogRetentionDays", args.accessLogRetentionDays, 90, 1, 3650),
     abortDays: intIn(c, "abortIncompleteMultipartUploadDays", args.abortIncompleteMultipartUploadDays, 7, 1, 365),
     protect,
     forceDestroy,
@@ -145,6 +153,13 @@ export class DifyStorage extends pulumi.ComponentResource {
     };
     const uploads = secureBucket({ ...common, name: `${name}-uploads`, tags: { ...tags, "dify-aws/bucket": "uploads" } }, this);
     const plugins = secureBucket({ ...common, name: `${name}-plugins`, tags: { ...tags, "dify-aws/bucket": "plugins" } }, this);
+    // Audit trail: every request to either bucket, in a log bucket of their region.
+    const accessLogs = accessLogBucket({
+      name: `${name}-access-logs`, retentionDays: r.accessLogDays, sourceBucketArns: [uploads.bucket.arn, plugins.bucket.arn],
+      forceDestroy: r.forceDestroy, protect: r.protect, tags,
+    }, this);
+    accessLogging(`${name}-uploads`, { source: uploads.bucket, target: accessLogs, prefix: "uploads/", protect: r.protect }, this);
+    accessLogging(`${name}-plugins`, { source: plugins.bucket, target: accessLogs, prefix: "plugins/", protect: r.protect }, this);
 
     const { role } = irsaRole(`${name}-storage`, {
       oidc: args.oidcProvider,
