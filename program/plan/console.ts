@@ -104,10 +104,26 @@ function policyLines(p: PolicyReport, verbose: boolean): string[] {
     g.policies.push(e.policy);
     groups.set(key, g);
   }
+  if (verbose) {
+    for (const g of groups.values()) {
+      lines.push(...wrap(`  [exception] ${g.name}: `, g.policies.join(", "), "      "));
+      lines.push(...wrap("      ", g.reason.replace(/\s+/g, " "), "      "));
+    }
+    return lines;
+  }
+  // In the summary, resources waived from the same policies for the same short reason share an
+  // entry (the three S3 access-log buckets); --verbose keeps each one's full reason.
+  const short = new Map<string, { names: string[]; policies: string[]; reason: string }>();
   for (const g of groups.values()) {
-    lines.push(...wrap(`  [exception] ${g.name}: `, g.policies.join(", "), "      "));
-    if (verbose) lines.push(...wrap("      ", g.reason.replace(/\s+/g, " "), "      "));
-    else lines.push(`      ${shortReason(g.reason, WIDTH - 6)}`);
+    const reason = shortReason(g.reason, WIDTH - 6);
+    const key = `${g.policies.join(",")}\n${reason}`;
+    const s_ = short.get(key) ?? { names: [], policies: g.policies, reason };
+    s_.names.push(g.name);
+    short.set(key, s_);
+  }
+  for (const g of short.values()) {
+    lines.push(...wrap(`  [exception] ${g.names.join(", ")}: `, g.policies.join(", "), "      "));
+    lines.push(`      ${g.reason}`);
   }
   return lines;
 }
