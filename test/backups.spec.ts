@@ -322,20 +322,21 @@ describe("DifyBackups", () => {
   }
 
   const bad: [string, Partial<DifyBackupsArgs>, RegExp][] = [
-    ["retention 0", { retentionDays: 0 }, /args\.retentionDays must be an integer from 1 to 3650, got 0/],
-    ["negative retention", { retentionDays: -5 }, /args\.retentionDays must be an integer from 1 to 3650, got -5/],
-    ["fractional retention", { retentionDays: 2.5 }, /args\.retentionDays .* got 2\.5/],
-    ["a pre-migration tag that is not a name", { preMigrationTag: "v 1.16/1" }, /args\.preMigrationTag must be 1-40 letters, digits, '\.', '_' or '-'.* got "v 1\.16\/1"/],
-    ["a schedule that is not cron", { schedule: "every day at 3" }, /args\.schedule must be a 5-field cron expression in UTC .* got "every day at 3"/],
-    ["a 6-field AWS cron as schedule", { schedule: "0 3 * * ? *" }, /args\.schedule must be a 5-field cron expression.*has 6 fields/],
-    ["an out-of-range minute", { verifySchedule: "75 5 * * 0" }, /args\.verifySchedule .*minute 75 is outside 0-59/],
-    ["a snapshot schedule AWS Backup cannot run", { snapshotSchedule: "*/10 * * * *" }, /args\.snapshotSchedule cannot be used by AWS Backup: .*at most hourly/],
-    ["a snapshot schedule with both day fields", { snapshotSchedule: "0 2 1 * 1" }, /args\.snapshotSchedule cannot be used by AWS Backup: .*both day-of-month and day-of-week/],
-    ["forceDestroy on protected backups", { forceDestroy: true }, /args\.forceDestroy=true is only allowed with args\.protect=false/],
-    ["an unpinned image", { postgresImage: "postgres:latest" }, /args\.postgresImage must be an image pinned to an exact version/],
-    ["a bad copy region", { copyRegion: "west" }, /args\.copyRegion must be an AWS region name/],
-    ["a bad CIDR", { databaseCidrs: ["10.0.0.0/33"] }, /args\.databaseCidrs entries must be IPv4 CIDRs/],
-    ["a bad namespace", { namespace: "Dify_Backups" }, /args\.namespace must be a DNS-1123 label/],
+    ["retention 0", { retentionDays: 0 }, /args\.retentionDays: got 0, allowed an integer from 1 to 3650 \(days\)/],
+    ["negative retention", { retentionDays: -5 }, /args\.retentionDays: got -5, allowed an integer from 1 to 3650/],
+    ["fractional retention", { retentionDays: 2.5 }, /args\.retentionDays: got 2\.5, allowed an integer/],
+    ["a pre-migration tag that is not a name", { preMigrationTag: "v 1.16/1" }, /args\.preMigrationTag: got "v 1\.16\/1", allowed 1-40 letters, digits, '\.', '_' or '-'/],
+    ["a schedule that is not cron", { schedule: "every day at 3" }, /args\.schedule: got "every day at 3", allowed a 5-field cron expression in UTC/],
+    ["a 6-field AWS cron as schedule", { schedule: "0 3 * * ? *" }, /args\.schedule: got "0 3 \* \* \? \*", allowed a 5-field cron expression.*has 6 fields/],
+    ["an out-of-range minute", { verifySchedule: "75 5 * * 0" }, /args\.verifySchedule: got "75 5 \* \* 0", allowed .*minute 75 is outside 0-59/],
+    ["a snapshot schedule AWS Backup cannot run", { snapshotSchedule: "*/10 * * * *" }, /args\.snapshotSchedule: got "\*\/10 \* \* \* \*", allowed a schedule AWS Backup can run: .*at most hourly/],
+    ["a snapshot schedule with both day fields", { snapshotSchedule: "0 2 1 * 1" }, /args\.snapshotSchedule: got "0 2 1 \* 1", allowed a schedule AWS Backup can run: .*both day-of-month and day-of-week/],
+    ["forceDestroy on protected backups", { forceDestroy: true }, /args\.forceDestroy: got true, allowed false while args\.protect is true/],
+    ["an unpinned image", { postgresImage: "postgres:latest" }, /args\.postgresImage: got "postgres:latest", allowed an image pinned to an exact version/],
+    ["a bad copy region", { copyRegion: "west" }, /args\.copyRegion: got "west", allowed an AWS region code/],
+    ["a bad CIDR", { databaseCidrs: ["10.0.0.0/33"] }, /args\.databaseCidrs\[0\]: got "10\.0\.0\.0\/33", allowed an IPv4 CIDR/],
+    ["a bad namespace", { namespace: "Dify_Backups" }, /args\.namespace: got "Dify_Backups", allowed a DNS-1123 label/],
+    ["every problem at once", { namespace: "Dify_Backups", retentionDays: 0, copyRegion: "west" }, /namespace: got .*retentionDays: got 0.*copyRegion: got "west"|namespace: got .*copyRegion: got "west".*retentionDays: got 0/],
   ];
   for (const [what, patch, msg] of bad) {
     it(`refuses ${what} with a clear message and registers nothing`, async () => {

@@ -52,12 +52,12 @@ describe("component arguments for closed networks", () => {
 
   it("DifyCluster refuses a bad registry prefix and closed mode without a registry, naming the argument", () => {
     assert.throws(() => resolveClusterArgs("prod", { ...cluster, imageSource: { registry: "https://x.example.com" } }),
-      /DifyCluster "prod": args\.imageSource\.registry must be a registry host\[:port\]\[\/path\].*scheme.*got "https:\/\/x\.example\.com"/);
-    assert.throws(() => resolveClusterArgs("prod", { ...cluster, closedNetwork: true }), /args\.imageSource\.registry must be set with closedNetwork/);
-    assert.throws(() => resolveClusterArgs("prod", { ...cluster, imageSource: { registry: ECR }, ecrPullThroughCache: true }), /args\.dockerHubCredentialArn must be set with ecrPullThroughCache/);
-    assert.throws(() => resolveClusterArgs("prod", { ...cluster, imageSource: { registry: ECR }, ecrPullThroughCache: true }), /args\.githubCredentialArn must be set with ecrPullThroughCache.*KEDA/);
-    assert.throws(() => resolveClusterArgs("prod", { ...cluster, imageSource: { registry: ECR }, closedNetwork: true, extraVpcEndpoints: ["com.amazonaws.us-east-1.ssm"] }), /args\.extraVpcEndpoints must be AWS service suffixes/);
-    assert.throws(() => resolveClusterArgs("prod", { ...cluster, extraVpcEndpoints: ["ssm"] }), /empty unless closedNetwork is true/);
+      /DifyCluster "prod": args\.imageSource\.registry: got "https:\/\/x\.example\.com", allowed a registry host\[:port\]\[\/path\].*scheme/);
+    assert.throws(() => resolveClusterArgs("prod", { ...cluster, closedNetwork: true }), /args\.imageSource\.registry: got nothing, allowed a registry prefix with closedNetwork/);
+    assert.throws(() => resolveClusterArgs("prod", { ...cluster, imageSource: { registry: ECR }, ecrPullThroughCache: true }), /args\.dockerHubCredentialArn: got nothing, allowed a Secrets Manager ARN with ecrPullThroughCache/);
+    assert.throws(() => resolveClusterArgs("prod", { ...cluster, imageSource: { registry: ECR }, ecrPullThroughCache: true }), /args\.githubCredentialArn: got nothing, allowed a Secrets Manager ARN with ecrPullThroughCache \(KEDA/);
+    assert.throws(() => resolveClusterArgs("prod", { ...cluster, imageSource: { registry: ECR }, closedNetwork: true, extraVpcEndpoints: ["com.amazonaws.us-east-1.ssm"] }), /args\.extraVpcEndpoints: got "com\.amazonaws\.us-east-1\.ssm", allowed AWS service suffixes/);
+    assert.throws(() => resolveClusterArgs("prod", { ...cluster, extraVpcEndpoints: ["ssm"] }), /allowed an empty list unless closedNetwork is true/);
     const s = resolveClusterArgs("prod", { ...cluster, imageSource: { registry: ECR }, closedNetwork: true });
     assert.equal(s.internetGateway, false, "closed mode drops the internet gateway unless asked to keep it");
   });
@@ -82,7 +82,7 @@ describe("component arguments for closed networks", () => {
   it("DifyBackups refuses a bad registry prefix before anything is created", () => {
     assert.throws(() => validateBackupsArgs("prod", {
       imageSource: { registry: "myorg" },
-    }), /args\.imageSource\.registry must be a registry host/);
+    }), /args\.imageSource\.registry: got "myorg", allowed a registry host/);
   });
 
   it("squid forwards to a corporate proxy and never connects directly; default config has neither", () => {

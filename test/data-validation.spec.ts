@@ -24,30 +24,30 @@ async function refused(args: DifyDatabaseHAArgs) {
 
 describe("DifyDatabaseHA refuses bad args before creating anything", () => {
   const cases: [string, Partial<DifyDatabaseHAArgs>, RegExp][] = [
-    ["retention below 1 day", { postgres: { backupRetentionDays: 0 } }, /args\.postgres\.backupRetentionDays must be an integer in 1\.\.35, got 0/],
-    ["retention above 35 days", { postgres: { backupRetentionDays: 36 } }, /args\.postgres\.backupRetentionDays must be an integer in 1\.\.35, got 36/],
-    ["reader count out of range", { postgres: { readerCount: 16 } }, /args\.postgres\.readerCount must be an integer in 0\.\.15, got 16/],
-    ["negative reader count", { postgres: { readerCount: -1 } }, /args\.postgres\.readerCount .* got -1/],
-    ["an instance class that is not db.*", { postgres: { instanceClass: "r7g.large" } }, /args\.postgres\.instanceClass must be an RDS instance class "db\.<family>\.<size>".*got "r7g\.large"/],
+    ["retention below 1 day", { postgres: { backupRetentionDays: 0 } }, /args\.postgres\.backupRetentionDays: got 0, allowed an integer from 1 to 35/],
+    ["retention above 35 days", { postgres: { backupRetentionDays: 36 } }, /args\.postgres\.backupRetentionDays: got 36, allowed an integer from 1 to 35/],
+    ["reader count out of range", { postgres: { readerCount: 16 } }, /args\.postgres\.readerCount: got 16, allowed an integer from 0 to 15/],
+    ["negative reader count", { postgres: { readerCount: -1 } }, /args\.postgres\.readerCount: got -1, allowed an integer from 0 to 15/],
+    ["an instance class that is not db.*", { postgres: { instanceClass: "r7g.large" } }, /args\.postgres\.instanceClass: got "r7g\.large", allowed an RDS instance class "db\.<family>\.<size>"/],
     ["a cache class as DB class", { postgres: { instanceClass: "cache.r7g.large" } }, /args\.postgres\.instanceClass/],
-    ["a T class Aurora does not offer", { postgres: { instanceClass: "db.t4g.micro" } }, /args\.postgres\.instanceClass must be a class Aurora PostgreSQL supports/],
-    ["a node type that is not cache.*", { redis: { nodeType: "db.r7g.large" } }, /args\.redis\.nodeType must be an ElastiCache node type "cache\.<family>\.<size>".*got "db\.r7g\.large"/],
-    ["a previous-generation node type", { redis: { nodeType: "cache.t2.micro" } }, /args\.redis\.nodeType must be a current-generation node type/],
-    ["too many Redis replicas", { redis: { replicaCount: 6 } }, /args\.redis\.replicaCount must be an integer in 0\.\.5, got 6/],
-    ["an unknown cache engine", { redis: { engine: "memcached" } }, /args\.redis\.engine must be "valkey" or "redis", got "memcached"/],
-    ["a Valkey version without TLS+AUTH support", { redis: { engineVersion: "7.0" } }, /args\.redis\.engineVersion must be "<major>\.<minor>" ≥ 7\.2 for valkey/],
-    ["a Postgres major without pgvector HNSW", { postgres: { engineVersion: "13.9" } }, /args\.postgres\.engineVersion must be .* major 15\.\.18.*got "13\.9"/],
-    ["one subnet", { subnetIds: ["subnet-private-a"] }, /args\.subnetIds must be an array of at least 2 private subnet ids/],
-    ["nobody allowed in", { allowedSecurityGroupIds: [] }, /args\.allowedSecurityGroupIds\/allowedCidrBlocks must be at least one/],
-    ["the whole internet allowed in", { allowedCidrBlocks: ["0.0.0.0/0"] }, /args\.allowedCidrBlocks\[\] must be an IPv4 CIDR narrower than 0\.0\.0\.0\/0/],
-    ["backup window overlapping maintenance", { postgres: { preferredBackupWindow: "04:00-05:00", preferredMaintenanceWindow: "sun:04:30-sun:05:30" } }, /args\.postgres\.preferredBackupWindow must be a window that does not overlap/],
-    ["a malformed maintenance window", { postgres: { preferredMaintenanceWindow: "sunday 4am" } }, /args\.postgres\.preferredMaintenanceWindow must be a UTC weekly window/],
-    ["a too-short Redis snapshot window", { redis: { snapshotWindow: "02:00-02:30" } }, /args\.redis\.snapshotWindow must be a UTC daily window .* at least 60 minutes/],
-    ["an enhanced monitoring interval RDS rejects", { postgres: { enhancedMonitoringInterval: 20 } }, /args\.postgres\.enhancedMonitoringInterval must be one of 0, 1, 5, 10, 15, 30, 60/],
-    ["serverless max below min", { postgres: { serverless: { minCapacity: 4, maxCapacity: 2 } } }, /args\.postgres\.serverless\.maxCapacity must be 1\.\.256 ACU .* got 2/],
-    ["a database name that is not an identifier", { databaseName: "dify-db" }, /args\.databaseName must be a lower-case SQL identifier/],
-    ["the same name for both databases", { pluginDatabaseName: "dify" }, /args\.pluginDatabaseName must be a name different from args\.databaseName/],
-    ["an unpinned bootstrap image", { bootstrap: { image: "postgres" } }, /args\.bootstrap\.image must be an image reference pinned by tag or digest/],
+    ["a T class Aurora does not offer", { postgres: { instanceClass: "db.t4g.micro" } }, /args\.postgres\.instanceClass: got .*, allowed a class Aurora PostgreSQL supports/],
+    ["a node type that is not cache.*", { redis: { nodeType: "db.r7g.large" } }, /args\.redis\.nodeType: got "db\.r7g\.large", allowed an ElastiCache node type "cache\.<family>\.<size>"/],
+    ["a previous-generation node type", { redis: { nodeType: "cache.t2.micro" } }, /args\.redis\.nodeType: got .*, allowed a current-generation node type/],
+    ["too many Redis replicas", { redis: { replicaCount: 6 } }, /args\.redis\.replicaCount: got 6, allowed an integer from 0 to 5/],
+    ["an unknown cache engine", { redis: { engine: "memcached" } }, /args\.redis\.engine: got "memcached", allowed "valkey" or "redis"/],
+    ["a Valkey version without TLS+AUTH support", { redis: { engineVersion: "7.0" } }, /args\.redis\.engineVersion: got .*, allowed "<major>\.<minor>" ≥ 7\.2 for valkey/],
+    ["a Postgres major without pgvector HNSW", { postgres: { engineVersion: "13.9" } }, /args\.postgres\.engineVersion: got "13\.9", allowed .*major 15\.\.18/],
+    ["one subnet", { subnetIds: ["subnet-private-a"] }, /args\.subnetIds: got .*, allowed an array of at least 2 private subnet ids/],
+    ["nobody allowed in", { allowedSecurityGroupIds: [] }, /args\.allowedSecurityGroupIds\/allowedCidrBlocks: got \[\], allowed at least one/],
+    ["the whole internet allowed in", { allowedCidrBlocks: ["0.0.0.0/0"] }, /args\.allowedCidrBlocks\[\]: got .*, allowed an IPv4 CIDR narrower than 0\.0\.0\.0\/0/],
+    ["backup window overlapping maintenance", { postgres: { preferredBackupWindow: "04:00-05:00", preferredMaintenanceWindow: "sun:04:30-sun:05:30" } }, /args\.postgres\.preferredBackupWindow: got .*, allowed a window that does not overlap/],
+    ["a malformed maintenance window", { postgres: { preferredMaintenanceWindow: "sunday 4am" } }, /args\.postgres\.preferredMaintenanceWindow: got .*, allowed a UTC weekly window/],
+    ["a too-short Redis snapshot window", { redis: { snapshotWindow: "02:00-02:30" } }, /args\.redis\.snapshotWindow: got .*, allowed a UTC daily window .*at least 60 minutes/],
+    ["an enhanced monitoring interval RDS rejects", { postgres: { enhancedMonitoringInterval: 20 } }, /args\.postgres\.enhancedMonitoringInterval: got .*, allowed one of 0, 1, 5, 10, 15, 30, 60/],
+    ["serverless max below min", { postgres: { serverless: { minCapacity: 4, maxCapacity: 2 } } }, /args\.postgres\.serverless\.maxCapacity: got 2, allowed 1\.\.256 ACU/],
+    ["a database name that is not an identifier", { databaseName: "dify-db" }, /args\.databaseName: got .*, allowed a lower-case SQL identifier/],
+    ["the same name for both databases", { pluginDatabaseName: "dify" }, /args\.pluginDatabaseName: got .*, allowed a name different from args\.databaseName/],
+    ["an unpinned bootstrap image", { bootstrap: { image: "postgres" } }, /args\.bootstrap\.image: got .*, allowed an image reference pinned by tag or digest/],
     ["replica ceilings a small instance cannot serve", { postgres: { instanceClass: "db.t4g.medium" }, connectionBudget: { apiReplicas: 40, workerReplicas: 40 } }, /connection budget: .* cannot share ~405 max_connections/],
   ];
   for (const [what, over, expected] of cases) {
@@ -68,7 +68,7 @@ describe("DifyDatabaseHA refuses bad args before creating anything", () => {
         return (e as Error).message;
       }
     }, { stack: "prod" });
-    assert.match(run.value, /^DifyDatabaseHA "Prod_DB": name must be 1-20 lower-case letters/);
+    assert.match(run.value, /^DifyDatabaseHA "Prod_DB": name: got "Prod_DB", allowed 1-20 lower-case letters/);
     assert.equal(run.resources.length, 0);
   });
 

@@ -180,12 +180,13 @@ describe("DifyObservability (dev, alarms off; bad arguments)", () => {
   });
 
   const refused: [string, Partial<DifyObservabilityArgs>, RegExp][] = [
-    ["retention not accepted by CloudWatch", { logRetentionDays: 10 }, /args\.logRetentionDays must be one of 1, 3, 5, 7, 14, 30.*got 10/],
-    ["unknown threshold", { alarmThresholds: { alb5xx: 3 } as never }, /unknown threshold "alb5xx"/],
-    ["threshold out of range", { alarmThresholds: { dbCpuPercent: 150 } }, /alarmThresholds\.dbCpuPercent must be a number from 1 to 100 \(%\), got 150/],
-    ["bad e-mail", { alarmEmails: ["oncall"] }, /alarmEmails entries must be e-mail addresses, got "oncall"/],
-    ["ALB name too long", { loadBalancerName: "x".repeat(33) }, /loadBalancerName must be 1-32/],
-    ["probe without data CIDRs", { dataCidrs: [] }, /dataCidrs is required with args\.redis/],
+    ["retention not accepted by CloudWatch", { logRetentionDays: 10 }, /args\.logRetentionDays: got 10, allowed one of 1, 3, 5, 7, 14, 30/],
+    ["unknown threshold", { alarmThresholds: { alb5xx: 3 } as never }, /args\.alarmThresholds\.alb5xx: got 3, allowed a known threshold: alb5xxPercent/],
+    ["threshold out of range", { alarmThresholds: { dbCpuPercent: 150 } }, /args\.alarmThresholds\.dbCpuPercent: got 150, allowed a number from 1 to 100 \(%\)/],
+    ["bad e-mail", { alarmEmails: ["oncall"] }, /args\.alarmEmails\[0\]: got "oncall", allowed an e-mail address/],
+    ["ALB name too long", { loadBalancerName: "x".repeat(33) }, /args\.loadBalancerName: got "x{33}", allowed 1-32 letters/],
+    ["probe without data CIDRs", { dataCidrs: [] }, /args\.dataCidrs: got \[\], allowed at least one CIDR with args\.redis/],
+    ["every problem at once", { logRetentionDays: 10, alarmEmails: ["oncall"], region: "Mars" }, /logRetentionDays: got 10.*region: got "Mars"|region: got "Mars".*logRetentionDays: got 10/],
   ];
   for (const [what, over, msg] of refused) {
     it(`refuses ${what} before registering anything`, async () => {

@@ -136,10 +136,10 @@ describe("DifyStorage", () => {
   });
 
   const bad: [string, Partial<DifyStorageArgs>, RegExp][] = [
-    ["retention 0", { noncurrentVersionRetentionDays: 0 }, /args\.noncurrentVersionRetentionDays must be an integer from 1 to 3650, got 0/],
+    ["retention 0", { noncurrentVersionRetentionDays: 0 }, /args\.noncurrentVersionRetentionDays: got 0, allowed an integer from 1 to 3650 \(days\)/],
     ["fractional retention", { noncurrentVersionRetentionDays: 1.5 }, /noncurrentVersionRetentionDays.*got 1\.5/],
-    ["forceDestroy on a protected stack", { forceDestroy: true }, /forceDestroy=true is only allowed with args\.protect=false/],
-    ["key window 3", { kmsKeyDeletionWindowDays: 3 }, /kmsKeyDeletionWindowDays must be an integer from 7 to 30, got 3/],
+    ["forceDestroy on a protected stack", { forceDestroy: true }, /args\.forceDestroy: got true, allowed false while args\.protect is true/],
+    ["key window 3", { kmsKeyDeletionWindowDays: 3 }, /args\.kmsKeyDeletionWindowDays: got 3, allowed an integer from 7 to 30/],
   ];
   for (const [what, patch, msg] of bad) {
     it(`refuses ${what} with a clear message and registers nothing`, async () => {

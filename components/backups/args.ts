@@ -2,7 +2,8 @@
 import { ImageSource, imageRef, validateImageSource } from "../k8s/images";
 import * as pulumi from "@pulumi/pulumi";
 import { OidcProvider, PostgresConnection } from "../contracts";
-import { assertCron, toAwsCron } from "./cron";
+import { parseCron, toAwsCron } from "./cron";
+import { cidr, dnsLabel, Problems, region } from "../checks";
 
 /** A Postgres login (role name and password). */
 export interface PostgresLogin {
@@ -128,33 +129,11 @@ export interface ResolvedBackupsArgs {
 export const DEFAULT_POSTGRES_IMAGE = "postgres:16.14-alpine";
 export const DEFAULT_AWS_CLI_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.36.15";
 
-function intIn(c: string, field: string, v: number | undefined, dflt: number, min: number, max: number): number {
-  const x = v ?? dflt;
-  if (typeof x !== "number" || !Number.isInteger(x) || x < min || x > max) {
-    throw new Error(`${c}: args.${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  }
-  return x;
-}
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 // An exact tag: name:tag with a digit in the tag, or a digest. "latest" or a bare major is refused.
 const PINNED = /^[a-z0-9./_-]+(:[A-Za-z0-9._-]*\d[A-Za-z0-9._-]*)?(@sha256:[a-f0-9]{64})?$/;
 
-function image(c: string, field: string, v: string | undefined, dflt: string): string {
-  const x = v ?? dflt;
-  const pinnedTag = /:[^/]*\d+\.\d+/.test(x) || x.includes("@sha256:");
-  if (typeof x !== "string" || !PINNED.test(x) || !pinnedTag) {
-    throw new Error(`${c}: args.${field} must be an image pinned to an exact version (e.g. "${dflt}"), got ${JSON.stringify(v)}`);
-  }
-  return x;
-}
 
-/** An image as pulled through `imageSource` (validated; the message names the argument). */
-function pulled(c: string, img: string, src: ImageSource | undefined): string {
-  validateImageSource(c, "args.imageSource", src);
-  return imageRef(img, src);
-}
 
 /** What DifyBackups validates before registering anything: its args without the handles to other resources. */
 export type DifyBackupsSettings = Omit<DifyBackupsArgs, "database" | "restoreLogin" | "auroraClusterArn" | "oidcProvider">;
@@ -169,61 +148,77 @@ export function requireBackupsHandles(name: string, args: DifyBackupsArgs): void
 /** Validates and resolves the args; throws an Error naming the argument. */
 export function validateBackupsArgs(name: string, args: DifyBackupsSettings): ResolvedBackupsArgs {
   const c = `DifyBackups "${name}"`;
-  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) {
-    throw new Error(`${c}: the name becomes part of S3 bucket and IAM names, so it must be 1-31 lowercase letters, digits or '-', got "${name}"`);
+  const p = new Problems(c);
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) p.add("name", name, "1-31 lower-case letters, digits or '-' (it becomes part of S3 bucket and IAM names)");
+  if (!args) {
+    p.add("args", args, "the arguments of DifyBackups");
+    p.throwIfAny();
   }
-  if (!args) throw new Error(`${c}: args are required`);
   const namespace = args.namespace ?? "dify-backups";
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
-    throw new Error(`${c}: args.namespace must be a DNS-1123 label, got ${JSON.stringify(args.namespace)}`);
-  }
+  p.check("args.namespace", namespace, dnsLabel(63));
   const protect = args.protect ?? true;
   const forceDestroy = args.forceDestroy ?? false;
-  if (protect && forceDestroy) {
-    throw new Error(`${c}: args.forceDestroy=true is only allowed with args.protect=false (protected backups must never be emptied by a destroy)`);
-  }
-  const snapshotSchedule = assertCron(c, "snapshotSchedule", args.snapshotSchedule ?? "0 2 * * *");
-  let snapshotAwsCron: string;
+  if (protect && forceDestroy) p.add("args.forceDestroy", true, "false while args.protect is true (protected backups must never be emptied by a destroy)");
+  const cronOf = (field: "schedule" | "snapshotSchedule" | "verifySchedule", dflt: string): string => {
+    const v = args[field] ?? dflt;
+    try {
+      parseCron(v);
+      return v;
+    } catch (e) {
+      p.add(`args.${field}`, args[field], `a 5-field cron expression in UTC (minute hour day-of-month month day-of-week): ${(e as Error).message}`);
+      return dflt;
+    }
+  };
+  const snapshotSchedule = cronOf("snapshotSchedule", "0 2 * * *");
+  let snapshotAwsCron = "cron(0 2 * * ? *)";
   try {
     snapshotAwsCron = toAwsCron(snapshotSchedule);
   } catch (e) {
-    throw new Error(`${c}: args.snapshotSchedule cannot be used by AWS Backup: ${(e as Error).message}`);
+    p.add("args.snapshotSchedule", args.snapshotSchedule, `a schedule AWS Backup can run: ${(e as Error).message}`);
   }
   for (const f of ["copyRegion", "replicaRegion"] as const) {
-    const v = args[f];
-    if (v !== undefined && !REGION.test(v)) throw new Error(`${c}: args.${f} must be an AWS region name like "us-west-2", got ${JSON.stringify(v)}`);
+    if (args[f] !== undefined) p.check(`args.${f}`, args[f], region);
   }
   if (args.preMigrationTag !== undefined && (typeof args.preMigrationTag !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/.test(args.preMigrationTag))) {
-    throw new Error(`${c}: args.preMigrationTag must be 1-40 letters, digits, '.', '_' or '-' starting with a letter or digit (e.g. the Dify version "1.16.1"), got ${JSON.stringify(args.preMigrationTag)}`);
+    p.add("args.preMigrationTag", args.preMigrationTag, "1-40 letters, digits, '.', '_' or '-' starting with a letter or digit (e.g. the Dify version \"1.16.1\")");
   }
   const databaseCidrs = args.databaseCidrs ?? ["0.0.0.0/0"];
-  if (!Array.isArray(databaseCidrs) || databaseCidrs.length === 0) {
-    throw new Error(`${c}: args.databaseCidrs must be a non-empty list of IPv4 CIDRs, got ${JSON.stringify(args.databaseCidrs)}`);
-  }
-  for (const cidr of databaseCidrs) {
-    const m = CIDR.exec(cidr);
-    if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
-      throw new Error(`${c}: args.databaseCidrs entries must be IPv4 CIDRs like "10.0.0.0/16", got ${JSON.stringify(cidr)}`);
+  p.items("args.databaseCidrs", databaseCidrs, cidr, 1);
+  const image = (field: "postgresImage" | "awsCliImage", dflt: string): string => {
+    const x = args[field] ?? dflt;
+    const pinnedTag = /:[^/]*\d+\.\d+/.test(x) || x.includes("@sha256:");
+    if (typeof x !== "string" || !PINNED.test(x) || !pinnedTag) {
+      p.add(`args.${field}`, args[field], `an image pinned to an exact version (e.g. "${dflt}")`);
+      return dflt;
     }
-  }
-  return {
+    try {
+      return imageRef(x, args.imageSource);
+    } catch (e) {
+      p.add(`args.imageSource (${field})`, args.imageSource, (e as Error).message);
+      return x;
+    }
+  };
+  p.absorb(() => validateImageSource(c, "args.imageSource", args.imageSource), "args.imageSource", args.imageSource);
+  const resolved: ResolvedBackupsArgs = {
     namespace,
     createNamespace: args.createNamespace ?? true,
-    retentionDays: intIn(c, "retentionDays", args.retentionDays, 30, 1, 3650),
-    accessLogRetentionDays: intIn(c, "accessLogRetentionDays", args.accessLogRetentionDays, 90, 1, 3650),
-    schedule: assertCron(c, "schedule", args.schedule ?? "0 3 * * *"),
+    retentionDays: p.int("args.retentionDays", args.retentionDays, 30, 1, 3650, "days"),
+    accessLogRetentionDays: p.int("args.accessLogRetentionDays", args.accessLogRetentionDays, 90, 1, 3650, "days"),
+    schedule: cronOf("schedule", "0 3 * * *"),
     snapshotAwsCron,
-    verifySchedule: assertCron(c, "verifySchedule", args.verifySchedule ?? "0 5 * * 0"),
+    verifySchedule: cronOf("verifySchedule", "0 5 * * 0"),
     copyRegion: args.copyRegion,
     replicaRegion: args.replicaRegion,
     objectLock: args.objectLock ?? false,
     protect,
     forceDestroy,
     databaseCidrs,
-    postgresImage: pulled(c, image(c, "postgresImage", args.postgresImage, DEFAULT_POSTGRES_IMAGE), args.imageSource),
-    awsCliImage: pulled(c, image(c, "awsCliImage", args.awsCliImage, DEFAULT_AWS_CLI_IMAGE), args.imageSource),
-    scratchVolumeGi: intIn(c, "scratchVolumeGi", args.scratchVolumeGi, 10, 1, 1000),
-    jobTimeoutMinutes: intIn(c, "jobTimeoutMinutes", args.jobTimeoutMinutes, 120, 5, 1440),
+    postgresImage: image("postgresImage", DEFAULT_POSTGRES_IMAGE),
+    awsCliImage: image("awsCliImage", DEFAULT_AWS_CLI_IMAGE),
+    scratchVolumeGi: p.int("args.scratchVolumeGi", args.scratchVolumeGi, 10, 1, 1000, "GiB"),
+    jobTimeoutMinutes: p.int("args.jobTimeoutMinutes", args.jobTimeoutMinutes, 120, 5, 1440, "minutes"),
     tags: { ...(args.tags ?? {}) },
   };
+  p.throwIfAny();
+  return resolved;
 }

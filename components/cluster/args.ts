@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NodeRole } from "../contracts";
 import { parseCidr, VPC_MAX_BITS, VPC_MIN_BITS } from "./cidr";
+import { Problems } from "../checks";
 import { ImageSource, validateImageSource } from "../k8s/images";
 import { ENDPOINT_SERVICE } from "./endpoints";
 import { AddonVersions, CLUSTER_AUTOSCALER_IMAGE_TAG, DEFAULT_KUBERNETES_VERSION, KNOWN_ADDON_VERSIONS } from "./versions";
@@ -184,9 +185,8 @@ const ARM_FAMILY = /^([a-z]+\d+g[a-z]*|a1)\./;
 
 /** Validates `args` and applies defaults. Throws an Error naming the argument; registers nothing. */
 export function resolveClusterArgs(name: string, args: DifyClusterArgs): ClusterSettings {
-  const problems: string[] = [];
-  const bad = (arg: string, given: unknown, allowed: string) =>
-    problems.push(`args.${arg} must be ${allowed}, got ${JSON.stringify(given)}`);
+  const p = new Problems(`DifyCluster "${name}"`);
+  const bad = (arg: string, given: unknown, allowed: string) => p.add(`args.${arg}`, given, allowed);
 
   const production = args.production ?? true;
   const clusterName = args.clusterName ?? name;
@@ -197,11 +197,11 @@ export function resolveClusterArgs(name: string, args: DifyClusterArgs): Cluster
   if (!/^1\.\d{2}$/.test(kubernetesVersion)) bad("kubernetesVersion", kubernetesVersion, 'a Kubernetes minor version such as "1.35"');
   const addonVersions = args.addonVersions ?? KNOWN_ADDON_VERSIONS[kubernetesVersion];
   if (!addonVersions) {
-    bad("addonVersions", undefined, `given for Kubernetes ${kubernetesVersion} (pinned versions exist only for ${Object.keys(KNOWN_ADDON_VERSIONS).join(", ")})`);
+    bad("addonVersions", undefined, `pinned add-on versions for Kubernetes ${kubernetesVersion} (they exist only for ${Object.keys(KNOWN_ADDON_VERSIONS).join(", ")})`);
   }
   const clusterAutoscalerImageTag = args.clusterAutoscalerImageTag ?? CLUSTER_AUTOSCALER_IMAGE_TAG[kubernetesVersion];
   if (!clusterAutoscalerImageTag) {
-    bad("clusterAutoscalerImageTag", undefined, `given for Kubernetes ${kubernetesVersion} (the autoscaler minor must match the cluster's)`);
+    bad("clusterAutoscalerImageTag", undefined, `a Cluster Autoscaler image tag for Kubernetes ${kubernetesVersion} (the autoscaler minor must match the cluster's)`);
   }
 
   const azCount = args.azCount ?? 3;
@@ -226,7 +226,7 @@ export function resolveClusterArgs(name: string, args: DifyClusterArgs): Cluster
     const c = parseCidr(cidr);
     if (!c) bad(`publicAccessCidrs[${i}]`, cidr, "an IPv4 CIDR with no host bits set, e.g. 203.0.113.0/24");
     else if (production && c.bits === 0) {
-      bad(`publicAccessCidrs[${i}]`, cidr, "narrower than /0 in production (the Kubernetes API must not be open to the internet; list your office/VPN/CI egress CIDRs)");
+      bad(`publicAccessCidrs[${i}]`, cidr, "a CIDR narrower than /0 in production (the Kubernetes API must not be open to the internet; list your office/VPN/CI egress CIDRs)");
     }
   }
 
@@ -249,9 +249,9 @@ export function resolveClusterArgs(name: string, args: DifyClusterArgs): Cluster
     const isInt = (n: number) => Number.isInteger(n) && n >= 0;
     if (!isInt(minSize)) bad(`${arg}.minSize`, minSize, "a whole number >= 0");
     if (!isInt(maxSize) || maxSize < 1) bad(`${arg}.maxSize`, maxSize, "a whole number >= 1");
-    if (isInt(minSize) && isInt(maxSize) && minSize > maxSize) bad(`${arg}.minSize`, minSize, `<= maxSize (${maxSize})`);
+    if (isInt(minSize) && isInt(maxSize) && minSize > maxSize) bad(`${arg}.minSize`, minSize, `at most maxSize (${maxSize})`);
     if (!isInt(desiredSize) || desiredSize < minSize || desiredSize > maxSize) {
-      bad(`${arg}.desiredSize`, desiredSize, `between minSize and maxSize (${minSize}..${maxSize})`);
+      bad(`${arg}.desiredSize`, desiredSize, `a value from minSize to maxSize (${minSize}..${maxSize})`);
     }
     if (role !== NodeRole.Workers && minSize < 1) bad(`${arg}.minSize`, minSize, "at least 1 (add-ons and Dify's api/web must always have a node)");
     if (!isInt(ng.diskSizeGiB) || ng.diskSizeGiB < 20 || ng.diskSizeGiB > 16384) bad(`${arg}.diskSizeGiB`, ng.diskSizeGiB, "20 to 16384 GiB");
@@ -277,14 +277,14 @@ export function resolveClusterArgs(name: string, args: DifyClusterArgs): Cluster
   else for (const e of extraVpcEndpoints) {
     if (typeof e !== "string" || !ENDPOINT_SERVICE.test(e) || e.startsWith("com.")) bad("extraVpcEndpoints", e, 'AWS service suffixes after "com.amazonaws.<region>." such as "bedrock-runtime" or "ssm"');
   }
-  if (extraVpcEndpoints.length > 0 && !closedNetwork) bad("extraVpcEndpoints", extraVpcEndpoints, "empty unless closedNetwork is true (endpoints are created in closed mode only)");
-  if (closedNetwork && publicAccessCidrs.some((c) => parseCidr(c)?.bits === 0)) bad("publicAccessCidrs", publicAccessCidrs, "narrower than /0 with closedNetwork");
-  try { validateImageSource(`DifyCluster "${name}"`, "args.imageSource", args.imageSource); } catch (e) { problems.push((e as Error).message.replace(`DifyCluster "${name}": `, "")); }
+  if (extraVpcEndpoints.length > 0 && !closedNetwork) bad("extraVpcEndpoints", extraVpcEndpoints, "an empty list unless closedNetwork is true (endpoints are created in closed mode only)");
+  if (closedNetwork && publicAccessCidrs.some((c) => parseCidr(c)?.bits === 0)) bad("publicAccessCidrs", publicAccessCidrs, "CIDRs narrower than /0 with closedNetwork");
+  p.absorb(() => validateImageSource(`DifyCluster "${name}"`, "args.imageSource", args.imageSource), "args.imageSource", args.imageSource);
   if (args.ecrPullThroughCache && args.dockerHubCredentialArn === undefined) {
-    bad("dockerHubCredentialArn", undefined, "set with ecrPullThroughCache (Dify's images are on Docker Hub, and ECR caches Docker Hub only with a credential in Secrets Manager named ecr-pullthroughcache/...)");
+    bad("dockerHubCredentialArn", undefined, "a Secrets Manager ARN with ecrPullThroughCache (Dify's images are on Docker Hub, and ECR caches Docker Hub only with a credential in Secrets Manager named ecr-pullthroughcache/...)");
   }
   if (args.ecrPullThroughCache && args.githubCredentialArn === undefined) {
-    bad("githubCredentialArn", undefined, "set with ecrPullThroughCache (KEDA's images are on ghcr.io, and ECR caches ghcr.io only with a GitHub token in Secrets Manager named ecr-pullthroughcache/...)");
+    bad("githubCredentialArn", undefined, "a Secrets Manager ARN with ecrPullThroughCache (KEDA's images are on ghcr.io, and ECR caches ghcr.io only with a GitHub token in Secrets Manager named ecr-pullthroughcache/...)");
   }
   for (const key of ["dockerHubCredentialArn", "githubCredentialArn"] as const) {
     const v = args[key];
@@ -293,12 +293,10 @@ export function resolveClusterArgs(name: string, args: DifyClusterArgs): Cluster
     }
   }
   if (closedNetwork && !args.imageSource?.registry) {
-    bad("imageSource.registry", args.imageSource?.registry, "set with closedNetwork (the nodes cannot reach public registries; use this account's ECR with ecrPullThroughCache, or a mirror reachable from the VPC)");
+    bad("imageSource.registry", args.imageSource?.registry, "a registry prefix with closedNetwork (the nodes cannot reach public registries; use this account's ECR with ecrPullThroughCache, or a mirror reachable from the VPC)");
   }
 
-  if (problems.length > 0) {
-    throw new Error(`DifyCluster "${name}": ${problems.join("; ")}`);
-  }
+  p.throwIfAny();
   return {
     name,
     production,

@@ -1,4 +1,5 @@
 /** IPv4 CIDR parsing and subnet carving for the VPC (pure functions, no Pulumi). */
+import { parseCidr as parseSharedCidr } from "../checks";
 
 /** A parsed IPv4 CIDR block. */
 export interface Cidr {
@@ -8,18 +9,9 @@ export interface Cidr {
   bits: number;
 }
 
-/** Parses "a.b.c.d/n"; undefined unless it is a well-formed IPv4 CIDR with no host bits set. */
-export function parseCidr(text: string): Cidr | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text.trim());
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const bits = Number(m[5]);
-  if (octets.some((o) => o > 255) || bits > 32) return undefined;
-  const ip = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const hostSize = 2 ** (32 - bits);
-  if (ip % hostSize !== 0) return undefined; // host bits set, e.g. 10.0.0.1/16
-  return { ip, bits };
-}
+/** An IPv4 CIDR (the shared check: no host bits set), as { ip, bits }. */
+export const parseCidr: (text: string) => Cidr | undefined = parseSharedCidr;
+
 
 export function formatCidr(c: Cidr): string {
   const o = [24, 16, 8, 0].map((s) => Math.floor(c.ip / 2 ** s) % 256);

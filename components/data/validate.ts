@@ -4,6 +4,7 @@
  */
 import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../aws/logRetention";
 import { ImageSource, imageRef, validateImageSource } from "../k8s/images";
+import { Problem, Problems } from "../checks";
 import { CacheEngine, DifyDatabaseHAArgs } from "./args";
 import { computePoolSettings, estimateMaxConnections } from "./pool";
 import { PoolSettings } from "./args";
@@ -108,28 +109,34 @@ function checkWindows(c: Checker, [dailyArg, daily]: [string, string], [weeklyAr
   if (d && w && overlaps(d, w)) c.fail(dailyArg, daily, `a window that does not overlap the maintenance window ${weekly}`);
 }
 
+/** The shared problem collector (components/checks) with this file's vocabulary. */
 class Checker {
-  readonly errors: string[] = [];
-  constructor(private readonly prefix: string) {}
+  readonly p: Problems;
+  constructor(subject: string) {
+    this.p = new Problems(subject);
+  }
+  get errors(): readonly Problem[] {
+    return this.p.list;
+  }
   fail(arg: string, given: unknown, allowed: string): void {
-    this.errors.push(`${arg} must be ${allowed}, got ${JSON.stringify(given)}`);
+    this.p.add(arg, given, allowed);
   }
   int(arg: string, v: number, min: number, max: number): number {
-    if (!Number.isInteger(v) || v < min || v > max) this.fail(arg, v, `an integer in ${min}..${max}`);
+    if (!Number.isInteger(v) || v < min || v > max) this.fail(arg, v, `an integer from ${min} to ${max}`);
     return v;
   }
   throwIfAny(): void {
-    if (this.errors.length) throw new Error(`${this.prefix}: ${this.errors.join("; ")}`);
+    this.p.throwIfAny();
   }
 }
 
 /** The bootstrap image as pulled through `imageSource`; a bad prefix is reported like any argument. */
 function pulledImage(c: Checker, image: string, src: ImageSource | undefined): string {
+  c.p.absorb(() => validateImageSource("", "args.imageSource", src), "args.imageSource", src);
   try {
-    validateImageSource("", "args.imageSource", src);
     return imageRef(image, src);
   } catch (e) {
-    c.errors.push((e as Error).message.replace(/^: /, ""));
+    c.fail("args.imageSource", src, (e as Error).message);
     return image;
   }
 }
@@ -263,7 +270,8 @@ export function resolveArgs(name: string, args: DifyDatabaseHASettings, network?
       try {
         pool = computePoolSettings(maxConnections, args.connectionBudget ?? {});
       } catch (e) {
-        c.errors.push((e as Error).message);
+        // The pool arithmetic says which ceiling does not fit (its message names the argument).
+        c.fail("args.connectionBudget", args.connectionBudget, (e as Error).message);
       }
     }
   }

@@ -17,6 +17,7 @@
  * "Pulling an image with a pull through cache rule"). Any other mirror (Harbor proxy-cache
  * projects, Artifactory, Nexus) works when it serves the same layout (one project per alias).
  */
+import { Problems } from "../checks";
 
 /** A public registry this package knows, with the path alias it gets under a registry prefix. */
 export interface UpstreamRegistry {
@@ -135,15 +136,17 @@ export function registryPrefixProblem(prefix: string): string | undefined {
 
 /** Throws `<owner>: <field> must be a registry host[/path] …` when the prefix is invalid. */
 export function validateImageSource(owner: string, field: string, src: ImageSource | undefined): void {
+  const p = new Problems(owner);
   if (!src) return;
   if (src.registry !== undefined) {
     const why = registryPrefixProblem(src.registry);
-    if (why) throw new Error(`${owner}: ${field}.registry must be a registry host[:port][/path] such as "123456789012.dkr.ecr.us-east-1.amazonaws.com" or "harbor.example.com/dify"; ${why}; got ${JSON.stringify(src.registry)}`);
+    if (why) p.add(`${field}.registry`, src.registry, `a registry host[:port][/path] such as "123456789012.dkr.ecr.us-east-1.amazonaws.com" or "harbor.example.com/dify" (${why})`);
   }
   for (const [image, digest] of Object.entries(src.digests ?? {})) {
-    try { parseImage(image); } catch (e) { throw new Error(`${owner}: ${field}.digests key: ${(e as Error).message}`); }
-    if (!DIGEST.test(digest)) throw new Error(`${owner}: ${field}.digests["${image}"] must be "sha256:" + 64 lowercase hex digits, got ${JSON.stringify(digest)}`);
+    try { parseImage(image); } catch (e) { p.add(`${field}.digests key`, image, (e as Error).message); }
+    if (!DIGEST.test(digest)) p.add(`${field}.digests["${image}"]`, digest, '"sha256:" followed by 64 lower-case hex digits');
   }
+  p.throwIfAny();
 }
 
 /** Path alias under a registry prefix for an upstream host (unknown hosts keep their own name). */

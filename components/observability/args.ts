@@ -7,6 +7,7 @@ import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../aws/logRetention";
 import * as pulumi from "@pulumi/pulumi";
 import { OidcProvider, RedisConnection } from "../contracts";
 import { ImageSource, validateImageSource } from "../k8s/images";
+import { celeryQueue, cidr, dnsLabel, email, Problems, region } from "../checks";
 
 /** Alarm thresholds; every field optional (defaults in ALARM_THRESHOLD_DEFAULTS). */
 export interface AlarmThresholds {
@@ -136,56 +137,48 @@ export interface ObservabilitySettings {
   tags: Record<string, string>;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-// A pragmatic check (SNS validates for real): one @, no spaces, a dot in the domain.
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 /** What DifyObservability validates before registering anything: its args without the handles to other resources. */
 export type DifyObservabilitySettings = Omit<DifyObservabilityArgs, "clusterName" | "oidcProvider" | "databaseClusterIdentifier" | "redisReplicationGroupId" | "loadBalancerReady">;
 
 /** Validates `args` and applies defaults; throws an Error naming the argument. */
 export function resolveObservability(name: string, args: DifyObservabilitySettings): ObservabilitySettings {
-  const fail = (msg: string): never => { throw new Error(`DifyObservability "${name}": ${msg}`); };
-  const int = (v: number | undefined, arg: string, def: number, min: number, max: number): number => {
-    const x = v ?? def;
-    if (!Number.isInteger(x) || x < min || x > max) fail(`args.${arg} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-    return x;
-  };
-  validateImageSource(`DifyObservability "${name}"`, "args.images", args.images);
-  if (typeof args.region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(args.region)) fail(`args.region must be an AWS region such as "us-east-1", got ${JSON.stringify(args.region)}`);
+  const p = new Problems(`DifyObservability "${name}"`);
+  const int = (v: number | undefined, arg: string, def: number, min: number, max: number): number => p.int(`args.${arg}`, v, def, min, max);
+  p.absorb(() => validateImageSource(`DifyObservability "${name}"`, "args.images", args.images), "args.images", args.images);
+  p.check("args.region", args.region, region);
   // ALB names: 1-32 characters, alphanumerics and hyphens, not starting or ending with a hyphen.
   if (typeof args.loadBalancerName !== "string" || !/^[A-Za-z0-9]([-A-Za-z0-9]{0,30}[A-Za-z0-9])?$/.test(args.loadBalancerName) || args.loadBalancerName.startsWith("internal-")) {
-    fail(`args.loadBalancerName must be 1-32 letters, digits or '-' (no leading/trailing '-', not "internal-..."), got ${JSON.stringify(args.loadBalancerName)}`);
+    p.add("args.loadBalancerName", args.loadBalancerName, "1-32 letters, digits or '-' (no leading or trailing '-', not \"internal-...\")");
   }
   const retention = args.logRetentionDays ?? 30;
-  if (!LOG_RETENTION_DAYS.includes(retention)) fail(`args.logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")}, got ${JSON.stringify(args.logRetentionDays)}`);
-  for (const [arg, v, def] of [["appNamespace", args.appNamespace, "dify"], ["namespace", args.namespace, "dify-observability"]] as const) {
-    const x = v ?? def;
-    if (!DNS_LABEL.test(x) || x.length > 63) fail(`args.${arg} must be a DNS label (lower case letters, digits, '-'), got ${JSON.stringify(v)}`);
-  }
+  if (!LOG_RETENTION_DAYS.includes(retention)) p.add("args.logRetentionDays", args.logRetentionDays, `one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch Logs retention values)`);
   const appNamespace = args.appNamespace ?? "dify";
   const namespace = args.namespace ?? "dify-observability";
-  if (appNamespace === namespace) fail(`args.namespace must differ from args.appNamespace ("${appNamespace}"): DifyApp's default-deny policies own that namespace`);
+  p.check("args.appNamespace", appNamespace, dnsLabel(63));
+  p.check("args.namespace", namespace, dnsLabel(63));
+  if (appNamespace === namespace) p.add("args.namespace", namespace, `a namespace other than args.appNamespace ("${appNamespace}"): DifyApp's default-deny policies own that namespace`);
   const emails = args.alarmEmails ?? [];
-  for (const e of emails) if (typeof e !== "string" || !EMAIL.test(e)) fail(`args.alarmEmails entries must be e-mail addresses, got ${JSON.stringify(e)}`);
-  if (new Set(emails).size !== emails.length) fail(`args.alarmEmails has duplicates: ${JSON.stringify(emails)}`);
+  p.items("args.alarmEmails", emails, email);
+  if (new Set(emails).size !== emails.length) p.add("args.alarmEmails", emails, "each address once");
   const given = args.alarmThresholds ?? {};
   const thresholds = {} as Required<AlarmThresholds>;
   for (const key of Object.keys(given)) {
-    if (!(key in ALARM_THRESHOLD_DEFAULTS)) fail(`args.alarmThresholds has an unknown threshold "${key}"; known: ${Object.keys(ALARM_THRESHOLD_DEFAULTS).join(", ")}`);
+    if (!(key in ALARM_THRESHOLD_DEFAULTS)) p.add(`args.alarmThresholds.${key}`, (given as Record<string, unknown>)[key], `a known threshold: ${Object.keys(ALARM_THRESHOLD_DEFAULTS).join(", ")}`);
   }
   for (const [key, d] of Object.entries(ALARM_THRESHOLD_DEFAULTS) as [keyof AlarmThresholds, { value: number; min: number; max: number; unit: string }][]) {
     const v = given[key] ?? d.value;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < d.min || v > d.max) fail(`args.alarmThresholds.${key} must be a number from ${d.min} to ${d.max} (${d.unit}), got ${JSON.stringify(given[key])}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < d.min || v > d.max) p.add(`args.alarmThresholds.${key}`, given[key], `a number from ${d.min} to ${d.max} (${d.unit})`);
     thresholds[key] = v;
   }
   const queues = args.celeryQueues ?? [...DEFAULT_CELERY_QUEUES];
-  if (queues.length === 0 || queues.some((q) => typeof q !== "string" || !/^[a-z0-9_]+$/.test(q))) fail(`args.celeryQueues must be a non-empty list of Celery queue names, got ${JSON.stringify(args.celeryQueues)}`);
+  p.items("args.celeryQueues", queues, celeryQueue, 1);
   const dataCidrs = args.dataCidrs ?? [];
-  if (args.redis !== undefined && dataCidrs.length === 0) fail("args.dataCidrs is required with args.redis (the probe may reach Redis only there)");
-  for (const c of dataCidrs) if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c)) fail(`args.dataCidrs entries must be IPv4 CIDRs, got ${JSON.stringify(c)}`);
+  if (args.redis !== undefined && dataCidrs.length === 0) p.add("args.dataCidrs", args.dataCidrs, "at least one CIDR with args.redis (the probe may reach Redis only there)");
+  p.items("args.dataCidrs", dataCidrs, cidr);
   const deployments = args.deployments ?? ["dify-api", "dify-worker", "dify-web", "dify-plugin-daemon"];
-  for (const d of deployments) if (!DNS_LABEL.test(d)) fail(`args.deployments entries must be Deployment names, got ${JSON.stringify(d)}`);
+  p.items("args.deployments", deployments, dnsLabel(63));
+  p.throwIfAny();
   return {
     name,
     region: args.region,

@@ -15,6 +15,7 @@
 import { accessLogBucket, accessLogging } from "../aws/accessLogs";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { Problems } from "../checks";
 import { componentType, DIFY_APP_S3_SERVICE_ACCOUNTS, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT, ObjectStorage, OidcProvider } from "../contracts";
 import { irsaRole } from "../aws/irsa";
 import { customerKey, secureBucket } from "../aws/secureBucket";
@@ -65,36 +66,27 @@ interface Resolved {
   tags: Record<string, string>;
 }
 
-function intIn(component: string, field: string, v: number | undefined, dflt: number, min: number, max: number): number {
-  const x = v ?? dflt;
-  if (!Number.isInteger(x) || x < min || x > max) {
-    throw new Error(`${component}: args.${field} must be an integer from ${min} to ${max}, got ${String(v)}`);
-  }
-  return x;
-}
 
 /** Validates args before anything is registered (bad input must not half-create a stack). */
 export function validateStorageArgs(name: string, args: DifyStorageArgs): Resolved {
-  const c = `DifyStorage "${name}"`;
-  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) {
-    throw new Error(`${c}: the name becomes part of S3 bucket names, so it must be 1-31 lowercase letters, digits or '-', got "${name}"`);
-  }
-  if (!args || !args.oidcProvider) throw new Error(`${c}: args.oidcProvider is required (DifyCluster's OIDC provider handle)`);
-  if (args.namespace === undefined || args.namespace === "") throw new Error(`${c}: args.namespace is required (DifyApp's namespace)`);
-  const protect = args.protect ?? true;
-  const forceDestroy = args.forceDestroy ?? false;
-  if (protect && forceDestroy) {
-    throw new Error(`${c}: args.forceDestroy=true is only allowed with args.protect=false (a protected bucket must never be emptied by a destroy)`);
-  }
-  return {
-    retention: intIn(c, "noncurrentVersionRetentionDays", args.noncurrentVersionRetentionDays, 30, 1, 3650),
-    accessLogDays: intIn(c, "accessLogRetentionDays", args.accessLogRetentionDays, 90, 1, 3650),
-    abortDays: intIn(c, "abortIncompleteMultipartUploadDays", args.abortIncompleteMultipartUploadDays, 7, 1, 365),
+  const p = new Problems(`DifyStorage "${name}"`);
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) p.add("name", name, "1-31 lower-case letters, digits or '-' (it becomes part of S3 bucket names)");
+  if (!args || !args.oidcProvider) p.add("args.oidcProvider", undefined, "DifyCluster's OIDC provider handle ({ arn, issuer })");
+  if (args?.namespace === undefined || args.namespace === "") p.add("args.namespace", args?.namespace, "DifyApp's namespace");
+  const protect = args?.protect ?? true;
+  const forceDestroy = args?.forceDestroy ?? false;
+  if (protect && forceDestroy) p.add("args.forceDestroy", true, "false while args.protect is true (a protected bucket must never be emptied by a destroy)");
+  const resolved: Resolved = {
+    retention: p.int("args.noncurrentVersionRetentionDays", args?.noncurrentVersionRetentionDays, 30, 1, 3650, "days"),
+    accessLogDays: p.int("args.accessLogRetentionDays", args?.accessLogRetentionDays, 90, 1, 3650, "days"),
+    abortDays: p.int("args.abortIncompleteMultipartUploadDays", args?.abortIncompleteMultipartUploadDays, 7, 1, 365, "days"),
     protect,
     forceDestroy,
-    keyWindow: intIn(c, "kmsKeyDeletionWindowDays", args.kmsKeyDeletionWindowDays, 30, 7, 30),
-    tags: { ...(args.tags ?? {}) },
+    keyWindow: p.int("args.kmsKeyDeletionWindowDays", args?.kmsKeyDeletionWindowDays, 30, 7, 30, "days"),
+    tags: { ...(args?.tags ?? {}) },
   };
+  p.throwIfAny();
+  return resolved;
 }
 
 /** The least-privilege policy of the storage role: object read/write/delete on two buckets, the key. */

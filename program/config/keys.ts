@@ -1,3 +1,4 @@
+import { cidr, email, hostname, parseCidr, roleArn } from "../../components/checks";
 import { parseCron } from "../../components/backups/cron";
 import { HOSTED_ZONE_ID } from "../../components/edge/args";
 import { registryPrefixProblem } from "../../components/k8s/images";
@@ -56,21 +57,11 @@ export function isByProfile(v: unknown): v is ByProfile<unknown> {
 
 // ---- value checks (each returns the "allowed" text when the value is bad) ----
 
-const HOSTNAME = /^(?=.{1,253}$)(?!-)([a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}$/;
-export const checkHostname = (v: string) => (HOSTNAME.test(v) ? undefined : "a DNS host name such as dify.example.com (lower case, no scheme, no path)");
+// The shared checks (components/checks): config and components accept exactly the same values.
+export const checkHostname = hostname;
 
-export function parseCidr(v: string): { ip: number; bits: number } | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const bits = Number(m[5]);
-  if (octets.some((o) => o > 255) || bits > 32) return undefined;
-  const ip = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  if ((ip & mask) >>> 0 !== ip) return undefined; // host bits set: 10.0.0.1/16 is a typo for 10.0.0.0/16
-  return { ip, bits };
-}
-export const checkCidr = (v: string) => (parseCidr(v) ? undefined : "an IPv4 CIDR block with no host bits set, e.g. 10.40.0.0/16");
+export { parseCidr };
+export const checkCidr = cidr;
 export const checkVpcCidr = (v: string) => {
   const c = parseCidr(v);
   if (!c) return checkCidr(v);
@@ -79,10 +70,10 @@ export const checkVpcCidr = (v: string) => {
 export const checkRegion = (v: string) => regionProblem(v);
 export const checkHostedZoneId = (v: string) =>
   (HOSTED_ZONE_ID.test(v) ? undefined : "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (\"Z\" and upper-case letters and digits, no /hostedzone/ prefix)");
-export const checkZoneName = (v: string) => (HOSTNAME.test(v.replace(/\.$/, "")) ? undefined : "a DNS zone name such as example.com (lower case; a trailing dot is allowed)");
+export const checkZoneName = (v: string) => (hostname(v.replace(/\.$/, "")) === undefined ? undefined : "a DNS zone name such as example.com (lower case; a trailing dot is allowed)");
 export const checkAcmArn = (v: string) =>
   /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/.test(v) ? undefined : "an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)";
-export const checkRoleArn = (v: string) => (/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(v) ? undefined : "an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
+export const checkRoleArn = roleArn;
 export const checkInstanceType = (v: string) => (/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(v) && !v.startsWith("db.") && !v.startsWith("cache.") ? undefined : "an EC2 instance type such as m7g.large");
 export const checkDbClass = (v: string) => (v === "db.serverless" || /^db\.[a-z0-9-]+\.[a-z0-9]+$/.test(v) ? undefined : "an RDS instance class such as db.r7g.large (must start with db.), or db.serverless (Aurora Serverless v2, sized by dify:dbCapacityRange)");
 /** Aurora Serverless v2 range "min-max" in ACU, steps of 0.5 (Aurora's limits: 0-256, maximum at least 1). */
@@ -98,7 +89,7 @@ export const checkCacheNodeType = (v: string) => (/^cache\.[a-z0-9-]+\.[a-z0-9]+
 export const checkVpcId = (v: string) => (/^vpc-[0-9a-f]{8,17}$/.test(v) ? undefined : "a VPC id such as vpc-0123456789abcdef0");
 export const checkSubnetId = (v: string) => (/^subnet-[0-9a-f]{8,17}$/.test(v) ? undefined : "a subnet id such as subnet-0123456789abcdef0");
 export const checkPgIdentifier = (v: string) => (/^[a-z_][a-z0-9_]{0,62}$/.test(v) ? undefined : "a PostgreSQL identifier: lower-case letters, digits and _, not starting with a digit, at most 63 characters");
-export const checkEmail = (v: string) => (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : "an e-mail address");
+export const checkEmail = email;
 
 export const checkRegistryPrefix = (v: string) => {
   const why = registryPrefixProblem(v);
