@@ -18,18 +18,22 @@ export class Kubectl {
   /** Runs kubectl; never throws for a non-zero exit (the caller decides what a refusal means). */
   run(args: string[], input?: string, timeoutMs = 120_000): Promise<KubectlResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn(path.join(this.binDir, "kubectl"), ["--kubeconfig", this.kubeconfig, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn(path.join(this.binDir, "kubectl"), ["--kubeconfig", this.kubeconfig, ...args], { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
       child.on("error", reject);
       child.on("close", (code) => {
         clearTimeout(timer);
         resolve({ code: code ?? 1, stdout, stderr });
       });
-      child.stdin.end(input ?? "");
+      // kubectl may exit before reading its stdin (most commands never do): a closed pipe is not an error.
+      if (input !== undefined && child.stdin) {
+        child.stdin.on("error", () => undefined);
+        child.stdin.end(input);
+      }
     });
   }
 
