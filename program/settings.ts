@@ -138,6 +138,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     schedule: c.backups.schedule,
     verifySchedule: c.backups.restoreVerifySchedule,
     copyRegion: c.backups.copyRegion,
+    dataEventsTrail: c.backups.dataEventsTrail,
     replicaRegion: prod ? c.backups.copyRegion : undefined,
     protect: c.deletionProtection,
     forceDestroy: !c.deletionProtection,

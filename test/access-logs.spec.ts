@@ -73,6 +73,34 @@ describe("S3 server access logging", () => {
     assert.equal(replicaTarget.rawInputs.region, "eu-west-1");
   });
 
+  it("optional CloudTrail trail of the backup bucket's data events, delivered to its access-log bucket after the bucket policy allows it", async () => {
+    const build = (trail: boolean) => runUnderMocks(() => {
+      const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+      return new DifyBackups("prod", {
+        database: { host: "h", readerHost: "r", port: 5432, database: "dify", pluginDatabase: "dify_plugin", username: "dify", password: pulumi.secret("pw"), sslMode: "require" },
+        restoreLogin: { username: "dify_restore", password: pulumi.secret("rpw") },
+        auroraClusterArn: "arn:aws:rds:us-east-1:123456789012:cluster:dify-prod", oidcProvider: OIDC, databaseCidrs: ["10.0.0.0/16"],
+        dataEventsTrail: trail,
+      }, { providers: [provider] });
+    }, { stack: "prod" });
+    assert.equal((await build(false)).resources.filter((r) => r.type === "aws:cloudtrail/trail:Trail").length, 0, "off by default");
+    const rs = (await build(true)).resources;
+    const trail = rs.find((r) => r.type === "aws:cloudtrail/trail:Trail")!;
+    const logs = rs.find((r) => r.type === "aws:s3/bucket:Bucket" && r.name === "prod-backups-access-logs")!;
+    const policy = rs.find((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && r.name === "prod-backups-access-logs-policy")!;
+    assert.equal(trail.rawInputs.name, "prod-backups-data-events");
+    assert.ok(trail.dependencies.includes(logs.urn) && trail.options.dependsOn.includes(policy.urn), "CloudTrail checks the bucket policy at creation");
+    assert.equal(trail.rawInputs.s3KeyPrefix, "cloudtrail");
+    assert.equal(trail.rawInputs.enableLogFileValidation, true);
+    const sel = (trail.rawInputs.eventSelectors as { includeManagementEvents: boolean; readWriteType: string; dataResources: { type: string; values: string[] }[] }[])[0];
+    assert.deepEqual([sel.includeManagementEvents, sel.readWriteType, sel.dataResources[0].type], [false, "All", "AWS::S3::Object"]);
+    assert.match(sel.dataResources[0].values[0], /\/$/, "every object of the backup bucket");
+    const st = (JSON.parse(String(policy.rawInputs.policy)) as { Statement: Statement[] }).Statement;
+    const write = st.find((x) => x.Sid === "CloudTrailWrite")!;
+    assert.match(String(write.Resource), /\/cloudtrail\/AWSLogs\/123456789012\/\*$/);
+    assert.deepEqual(write.Condition.StringEquals, { "aws:SourceArn": "arn:aws:cloudtrail:us-east-1:123456789012:trail/prod-backups-data-events", "s3:x-amz-acl": "bucket-owner-full-control" });
+  });
+
   it("prod's pack config waives only the KMS requirement, only for the three access-log buckets, with a reason", () => {
     const exceptions = loadPolicyConfig("prod")["policy-exceptions"] as { exceptions: { resourceName: string; policies: string[]; reason: string }[] };
     const logs = exceptions.exceptions.filter((e) => e.resourceName.endsWith("access-logs"));

@@ -30,9 +30,20 @@ export interface AccessLogBucketSpec {
   /** protect + retainOnDelete on the bucket and its configuration. */
   protect: boolean;
   tags: Record<string, string>;
+  /**
+   * Also the destination of a CloudTrail trail: it may put objects under `<prefix>AWSLogs/<account>/`
+   * (CloudTrail user guide, "Amazon S3 bucket policy for CloudTrail"), scoped to that trail.
+   */
+  cloudTrail?: { trailArn: pulumi.Input<string>; prefix: string };
 }
 
-export function accessLogBucket(spec: AccessLogBucketSpec, parent: pulumi.Resource): aws.s3.Bucket {
+export interface AccessLogBucket {
+  bucket: aws.s3.Bucket;
+  /** The bucket policy: a writer that checks it at creation (CloudTrail) must wait for it. */
+  policy: aws.s3.BucketPolicy;
+}
+
+export function accessLogBucket(spec: AccessLogBucketSpec, parent: pulumi.Resource): AccessLogBucket {
   const keep: pulumi.CustomResourceOptions = { parent, protect: spec.protect, retainOnDelete: spec.protect };
   const region = spec.region;
   const n = spec.name;
@@ -61,10 +72,11 @@ export function accessLogBucket(spec: AccessLogBucketSpec, parent: pulumi.Resour
     }],
   }, { ...keep, dependsOn: [versioning] });
   const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
-  new aws.s3.BucketPolicy(`${n}-policy`, {
+  const trail = spec.cloudTrail;
+  const policy = new aws.s3.BucketPolicy(`${n}-policy`, {
     region,
     bucket: bucket.id,
-    policy: pulumi.all([bucket.arn, account, pulumi.all(spec.sourceBucketArns)]).apply(([arn, acct, sources]) => JSON.stringify({
+    policy: pulumi.all([bucket.arn, account, pulumi.all(spec.sourceBucketArns), trail?.trailArn ?? ""]).apply(([arn, acct, sources, trailArn]) => JSON.stringify({
       Version: "2012-10-17",
       Statement: [
         {
@@ -72,11 +84,19 @@ export function accessLogBucket(spec: AccessLogBucketSpec, parent: pulumi.Resour
           Action: "s3:PutObject", Resource: `${arn}/*`,
           Condition: { StringEquals: { "aws:SourceAccount": acct }, ArnLike: { "aws:SourceArn": sources } },
         },
+        ...(trail ? [
+          { Sid: "CloudTrailAclCheck", Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "s3:GetBucketAcl", Resource: arn, Condition: { StringEquals: { "aws:SourceArn": trailArn } } },
+          {
+            Sid: "CloudTrailWrite", Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "s3:PutObject",
+            Resource: `${arn}/${trail.prefix}AWSLogs/${acct}/*`,
+            Condition: { StringEquals: { "aws:SourceArn": trailArn, "s3:x-amz-acl": "bucket-owner-full-control" } },
+          },
+        ] : []),
         { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
       ],
     })),
   }, { ...keep, dependsOn: [publicAccess] });
-  return bucket;
+  return { bucket, policy };
 }
 
 /** Turns on server access logging of `source` into `target` under `prefix` (e.g. "uploads/"). */

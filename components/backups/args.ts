@@ -100,6 +100,12 @@ export interface DifyBackupsArgs {
    * own region) are kept. Integer 1..3650. Default 90.
    */
   accessLogRetentionDays?: number;
+  /**
+   * A CloudTrail trail recording the backup bucket's object-level calls (data events: who read,
+   * wrote or deleted which dump, with the IAM identity), delivered to the backup access-log bucket
+   * under `cloudtrail/`. $0.10 per 100,000 events. Default false.
+   */
+  dataEventsTrail?: boolean;
   /** Tags added to every AWS resource. Default {}. */
   tags?: { [key: string]: string };
 }
@@ -107,6 +113,7 @@ export interface DifyBackupsArgs {
 /** Validated args with defaults applied. */
 export interface ResolvedBackupsArgs {
   accessLogRetentionDays: number;
+  dataEventsTrail: boolean;
   namespace: string;
   createNamespace: boolean;
   retentionDays: number;
@@ -204,6 +211,7 @@ export function validateBackupsArgs(name: string, args: DifyBackupsSettings): Re
     createNamespace: args.createNamespace ?? true,
     retentionDays: p.int("args.retentionDays", args.retentionDays, 30, 1, 3650, "days"),
     accessLogRetentionDays: p.int("args.accessLogRetentionDays", args.accessLogRetentionDays, 90, 1, 3650, "days"),
+    dataEventsTrail: args.dataEventsTrail === true,
     schedule: cronOf("schedule", "0 3 * * *"),
     snapshotAwsCron,
     verifySchedule: cronOf("verifySchedule", "0 5 * * 0"),

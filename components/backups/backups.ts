@@ -83,11 +83,35 @@ export class DifyBackups extends pulumi.ComponentResource {
     }, this);
 
     // Audit trail of every request to the dumps, in a log bucket of the same region.
+    // Optionally also every object-level call (GetObject, PutObject, DeleteObject, ...) as CloudTrail
+    // data events, which name the caller's IAM identity; delivered to the same log bucket.
+    const trailName = `${name}-backups-data-events`;
+    const stackRegion = aws.getRegionOutput({}, { parent: this }).region;
+    const trailArn = r.dataEventsTrail
+      ? pulumi.interpolate`arn:${aws.getPartitionOutput({}, { parent: this }).partition}:cloudtrail:${stackRegion}:${aws.getCallerIdentityOutput({}, { parent: this }).accountId}:trail/${trailName}`
+      : undefined;
     const accessLogs = accessLogBucket({
       name: `${name}-backups-access-logs`, retentionDays: r.accessLogRetentionDays, sourceBucketArns: [bucket.bucket.arn],
       forceDestroy: r.forceDestroy, protect: r.protect, tags,
+      cloudTrail: trailArn ? { trailArn, prefix: "cloudtrail/" } : undefined,
     }, this);
-    accessLogging(`${name}-backups`, { source: bucket.bucket, target: accessLogs, prefix: "backups/", protect: r.protect }, this);
+    accessLogging(`${name}-backups`, { source: bucket.bucket, target: accessLogs.bucket, prefix: "backups/", protect: r.protect }, this);
+    if (r.dataEventsTrail) {
+      new aws.cloudtrail.Trail(trailName, {
+        name: trailName,
+        s3BucketName: accessLogs.bucket.bucket,
+        s3KeyPrefix: "cloudtrail",
+        isMultiRegionTrail: false,
+        includeGlobalServiceEvents: false,
+        enableLogFileValidation: true,
+        eventSelectors: [{
+          readWriteType: "All",
+          includeManagementEvents: false,
+          dataResources: [{ type: "AWS::S3::Object", values: [pulumi.interpolate`${bucket.bucket.arn}/`] }],
+        }],
+        tags,
+      }, { parent: this, dependsOn: [accessLogs.policy] });
+    }
 
     let replicaArn: pulumi.Output<string> | undefined;
     if (r.replicaRegion !== undefined) {

@@ -43,7 +43,7 @@ export function replicateBucket(s: ReplicationSpec, parent: pulumi.Resource): { 
   const replicaLogs = accessLogBucket({
     name: `${s.name}-backups-replica-access-logs`, region: s.region, retentionDays: s.accessLogRetentionDays,
     sourceBucketArns: [replica.bucket.arn], forceDestroy: s.forceDestroy, protect: s.protect, tags: s.tags,
-  }, parent);
+  }, parent).bucket;
   accessLogging(`${s.name}-backups-replica`, { source: replica.bucket, target: replicaLogs, prefix: "backups-replica/", region: s.region, protect: s.protect }, parent);
 
   const src = s.source.bucket.arn;

@@ -149,7 +149,7 @@ export class DifyStorage extends pulumi.ComponentResource {
     const accessLogs = accessLogBucket({
       name: `${name}-access-logs`, retentionDays: r.accessLogDays, sourceBucketArns: [uploads.bucket.arn, plugins.bucket.arn],
       forceDestroy: r.forceDestroy, protect: r.protect, tags,
-    }, this);
+    }, this).bucket;
     accessLogging(`${name}-uploads`, { source: uploads.bucket, target: accessLogs, prefix: "uploads/", protect: r.protect }, this);
     accessLogging(`${name}-plugins`, { source: plugins.bucket, target: accessLogs, prefix: "plugins/", protect: r.protect }, this);
 

@@ -62,7 +62,7 @@ export interface DifyStackConfig {
   redis: { nodeType: string; replicaCount: number; snapshotRetentionDays: number };
   /** Per-service overrides on top of the profile's service preset. */
   services: Record<string, ServiceOverride>;
-  backups: { retentionDays: number; schedule: string; restoreVerifySchedule: string; copyRegion?: string };
+  backups: { retentionDays: number; schedule: string; restoreVerifySchedule: string; copyRegion?: string; dataEventsTrail: boolean };
   /** Outgoing mail, when dify:mailType is set. `secret` is a credential: wrap it in pulumi.secret. */
   mail?: { type: string; from: string; smtpServer?: string; smtpPort?: number; smtpUsername?: string; smtpTls: string; secret: string };
   /** Where images come from (components/k8s/images.ts). */
@@ -254,6 +254,7 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
       schedule: get("backupSchedule"),
       restoreVerifySchedule: get("restoreVerifySchedule"),
       copyRegion: get("backupCopyRegion"),
+      dataEventsTrail: get("backupDataEventsTrail"),
     },
     images: {
       registry: get("imageRegistry"),

@@ -130,5 +130,6 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "backupRetentionDays", type: "integer", description: "How long database dumps, AWS Backup recovery points and old file versions are kept.", unit: "days", min: 1, max: 3650, default: { dev: 7, prod: 30 } },
   { key: "backupSchedule", type: "string", description: "When the logical database backup runs.", unit: "5-field cron, UTC", check: checkCron, allowed: CRON_ALLOWED, default: "0 3 * * *" },
   { key: "restoreVerifySchedule", type: "string", description: "When the latest dump is restored into a scratch database and checked.", unit: "5-field cron, UTC", check: checkCron, allowed: CRON_ALLOWED, default: { dev: "30 4 * * *", prod: "30 4 * * 0" } },
+  { key: "backupDataEventsTrail", type: "boolean", description: "A CloudTrail trail of the backup bucket's object-level calls (S3 data events: who read, wrote or deleted which dump), delivered to its access-log bucket; $0.10 per 100,000 events.", default: false },
   { key: "backupCopyRegion", type: "string", description: "Second region for copies of backups (AWS Backup copy + bucket replication). Empty: no copies.", check: checkRegion },
 ];
