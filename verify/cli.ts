@@ -135,7 +135,7 @@ async function main(): Promise<number> {
       drills: [],
     };
     if (args.drills && pods.settled) {
-      report.drills = await runDrills(k, { profile: objs.profile, groups: objs.nodeGroups, nodes, region: objs.region, clusterName: objs.clusterName, manifests: served.filter((m) => !extraNames.has(`${m.kind} ${qualifiedName(m)}`)), timings: DRILL_TIMINGS });
+      report.drills = await runDrills(k, { profile: objs.profile, groups: objs.nodeGroups, nodes, region: objs.region, clusterName: objs.clusterName, manifests: objs.manifests, timings: DRILL_TIMINGS });
     } else if (args.drills) {
       console.error("verify: drills skipped: the workloads never settled");
     }

@@ -29,6 +29,7 @@ export interface DrillContext {
   nodes: SimNode[];
   region: string;
   clusterName: string;
+  /** The stack's own manifests, custom resources included (a skipped ScaledObject still gives its maximum). */
   manifests: Manifest[];
   timings: DrillTimings;
 }
