@@ -130,6 +130,11 @@ export interface ServiceSpec {
   preStopSleepSeconds?: number;
   /** Optional service enabled by an arg (e.g. "websocket"); always on when absent. */
   optional?: string;
+  /**
+   * Holds many concurrent connections (clients, Postgres, Redis, proxied requests): gets the
+   * connection-tuning pod sysctls when DifyApp's `networkTuning` is on (tuning.ts). Default false.
+   */
+  manyConnections?: boolean;
 }
 
 const TMP: WritablePath = { name: "tmp", mountPath: "/tmp", sizeLimit: "1Gi" };
@@ -157,6 +162,7 @@ export const API_RESOURCES: ResourceDefaults = { cpuRequest: "500m", cpuLimit: "
 export const CATALOG: readonly ServiceSpec[] = [
   {
     key: "api",
+    manyConnections: true,
     image: "api",
     mode: "api", // §2: gunicorn app:app on DIFY_PORT 5001
     port: 5001,
@@ -186,6 +192,7 @@ export const CATALOG: readonly ServiceSpec[] = [
   },
   {
     key: "worker",
+    manyConnections: true,
     image: "api",
     mode: "worker", // §2: celery worker, all SELF_HOSTED queues unless CELERY_QUEUES is set
     startupSeconds: 300,
@@ -236,6 +243,7 @@ export const CATALOG: readonly ServiceSpec[] = [
   },
   {
     key: "web",
+    manyConnections: true,
     image: "web",
     port: 3000,
     // §4: no health route in dify-web; TCP for the kubelet, a static asset for the ALB.
@@ -293,6 +301,7 @@ export const CATALOG: readonly ServiceSpec[] = [
   },
   {
     key: "plugin-daemon",
+    manyConnections: true,
     image: "pluginDaemon",
     port: 5002,
     healthPath: "/health/check", // §4
@@ -328,6 +337,7 @@ export const CATALOG: readonly ServiceSpec[] = [
   },
   {
     key: "ssrf-proxy",
+    manyConnections: true,
     image: "ssrfProxy",
     // Our squid.conf (squid.ts), foreground, no daemon: nothing written outside the emptyDirs.
     command: ["squid", "-N", "-f", "/etc/squid-dify/squid.conf"],
@@ -358,6 +368,7 @@ export const CATALOG: readonly ServiceSpec[] = [
   },
   {
     key: "api-websocket",
+    manyConnections: true,
     optional: "websocket",
     image: "api",
     mode: "api", // §2: MODE api with the gevent-websocket worker class (env literal in env.ts)

@@ -15,6 +15,7 @@
  * - File descriptors: the EKS AL2023 AMI gives containers RLIMIT_NOFILE 65536 soft / 1048576 hard
  *   (containerd base_runtime_spec, awslabs/amazon-eks-ami#1794); nothing to change.
  */
+import { ServiceSpec } from "./catalog";
 
 /** One namespaced sysctl with the reason for its value. */
 export interface PodSysctl {
@@ -39,12 +40,9 @@ export const POD_SYSCTLS: readonly PodSysctl[] = [
 /** gunicorn listen queue: matches the namespace's net.core.somaxconn (4096), above gunicorn's 2048 default. */
 export const GUNICORN_BACKLOG = 4096;
 
-/** Services that hold many concurrent connections and get the sysctls. */
-export const TUNED_SERVICES: ReadonlySet<string> = new Set(["api", "api-websocket", "worker", "plugin-daemon", "ssrf-proxy", "web"]);
-
-/** Pod sysctls for a service when tuning is on (undefined otherwise, so default pods are unchanged). */
-export function podSysctls(serviceKey: string, enabled: boolean): { name: string; value: string }[] | undefined {
-  if (!enabled || !TUNED_SERVICES.has(serviceKey)) return undefined;
+/** Pod sysctls for a catalog row when tuning is on (undefined otherwise, so default pods are unchanged). */
+export function podSysctls(spec: Pick<ServiceSpec, "manyConnections">, enabled: boolean): { name: string; value: string }[] | undefined {
+  if (!enabled || !spec.manyConnections) return undefined;
   return POD_SYSCTLS.map(({ name, value }) => ({ name, value }));
 }
 

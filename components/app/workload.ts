@@ -178,7 +178,7 @@ export function buildWorkload(s: ResolvedService, ctx: WorkloadContext, serviceA
           enableServiceLinks: false, // no injected *_PORT/*_HOST env that could shadow Dify settings
           priorityClassName: `${ctx.name}-${spec.priority}`,
           terminationGracePeriodSeconds: spec.terminationGraceSeconds,
-          securityContext: podSysctls(s.spec.key, ctx.networkTuning === true) ? { ...sec.pod, sysctls: podSysctls(s.spec.key, true) } : sec.pod,
+          securityContext: podSysctls(s.spec, ctx.networkTuning === true) ? { ...sec.pod, sysctls: podSysctls(s.spec, true) } : sec.pod,
           ...placement(spec.placement, ctx.nodePlacement),
           topologySpreadConstraints: multi ? spread(selector) : undefined,
           containers: [container],
