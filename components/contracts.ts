@@ -134,3 +134,27 @@ export const DEFAULT_CELERY_QUEUES: readonly string[] = [
   "workflow_storage", "conversation", "workflow", "schedule_poller", "schedule_executor", "triggered_workflow_dispatcher",
   "trigger_refresh_executor", "retention",
 ];
+
+/**
+ * Where KEDA's operator serves its Prometheus metrics. DifyObservability's collector scrapes
+ * `keda_scaler_metrics_value` there: the Celery queue lengths KEDA measures for DifyApp's worker
+ * ScaledObjects (one measurement for scaling and the dashboard).
+ */
+export interface KedaOperatorMetrics {
+  /** Namespace KEDA is installed in. DifyCluster: "kube-system". */
+  namespace: string;
+  /** The operator's Service (chart value operator.name). DifyCluster: "keda-operator". */
+  service: string;
+  /** Labels of the operator pods (chart templates/manager/deployment.yaml `app: <operator.name>`), for the collector's egress policy. */
+  podLabels: Record<string, string>;
+  /** Port of the operator's `/metrics` (chart value prometheus.operator.port). DifyCluster: 8080. */
+  port: number;
+}
+
+/** DifyCluster's KEDA (kedacore/charts keda 2.20.2 in kube-system, prometheus.operator.enabled on port 8080). */
+export const DIFY_CLUSTER_KEDA_METRICS: KedaOperatorMetrics = {
+  namespace: "kube-system",
+  service: "keda-operator",
+  podLabels: { app: "keda-operator" },
+  port: 8080,
+};

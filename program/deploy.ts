@@ -65,7 +65,6 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
     oidcProvider,
     databaseClusterIdentifier: data.clusterIdentifier,
     redisReplicationGroupId: data.replicationGroupId,
-    redis: redisConnectionOf(data),
     loadBalancerReady: pulumi.output(new Promise<pulumi.Output<string>>((resolve) => { ingressReady = resolve; })),
   }, { providers: { kubernetes }, dependsOn: [cluster] }) : undefined;
 

@@ -12,7 +12,7 @@ import { validateBackupsArgs } from "../components/backups/args";
 import { DifyClusterArgs, NodeArchitecture } from "../components/cluster";
 import { resolveClusterArgs } from "../components/cluster/args";
 import { subnetLayout } from "../components/cluster/cidr";
-import { backupMetricNamespace } from "../components/contracts";
+import { DIFY_CLUSTER_KEDA_METRICS, backupMetricNamespace } from "../components/contracts";
 import { poolEnv, poolSettingsFor } from "../components/data";
 import { DifyDatabaseHAArgs } from "../components/data/args";
 import { DifyObservabilityArgs, resolveObservability } from "../components/observability";
@@ -159,7 +159,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
   const loadBalancerName = `${NAME}-${stack}`.slice(0, 32).replace(/-+$/, "");
   app.loadBalancerName = loadBalancerName;
   const namespace = c.namespace;
-  const observability: Omit<DifyObservabilityArgs, "clusterName" | "oidcProvider" | "databaseClusterIdentifier" | "redisReplicationGroupId" | "redis" | "loadBalancerReady"> = {
+  const observability: Omit<DifyObservabilityArgs, "clusterName" | "oidcProvider" | "databaseClusterIdentifier" | "redisReplicationGroupId" | "loadBalancerReady"> = {
     region: c.region,
     loadBalancerName,
     databaseReaderCount: c.database.readerCount,
@@ -170,7 +170,8 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     cloudwatchAddonVersion: c.observability.cloudwatchAddonVersion,
     images: imageSource,
     collectorReplicas: prod ? 2 : 1,
-    dataCidrs: privateCidrs,
+    // The Celery queue depth comes from DifyCluster's KEDA (the measurement the workers scale on).
+    kedaMetrics: DIFY_CLUSTER_KEDA_METRICS,
     backupMetricNamespace: backupMetricNamespace(NAME),
     alarms: c.observability.alarms,
     alarmEmails: c.observability.alarmEmails,

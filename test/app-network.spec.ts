@@ -177,9 +177,8 @@ describe("DifyApp + DifyObservability network policies (telemetry flows)", () =>
       const key = w.labels["dify-aws/service"] ?? w.labels["app.kubernetes.io/name"];
       pods.set(key, { id: key, namespace: w.namespace, labels: w.labels });
     }
-    const cron = rs.find((r) => r.type === "kubernetes:batch/v1:CronJob")!;
-    const tpl = (cron.rawInputs as { metadata: { namespace: string }; spec: { jobTemplate: { spec: { template: { metadata: { labels: Record<string, string> } } } } } });
-    pods.set("celery-queue-probe", { id: "celery-queue-probe", namespace: tpl.metadata.namespace, labels: tpl.spec.jobTemplate.spec.template.metadata.labels });
+    // DifyCluster's KEDA operator pod (kedacore/charts keda 2.20.2 templates/manager/deployment.yaml pod labels).
+    pods.set("keda-operator", { id: "keda-operator", namespace: "kube-system", labels: { app: "keda-operator", name: "keda-operator", "app.kubernetes.io/name": "keda-operator" } });
   });
 
   const ext: Record<string, Endpoint> = {
@@ -205,15 +204,16 @@ describe("DifyApp + DifyObservability network policies (telemetry flows)", () =>
     assert.deepEqual([...actual].sort(), [...expected].sort());
   });
 
-  it("the collector reaches AWS on 443 only; the probe reaches only Redis", () => {
+  it("the collector reaches AWS on 443 and KEDA's metrics port only; no pod of the collector's namespace reaches Redis", () => {
     const collector = pods.get("otel-collector")!;
-    const probe = pods.get("celery-queue-probe")!;
+    const keda = pods.get("keda-operator")!;
     assert.ok(allowed(policies, collector, ext.internet, 443));
     assert.ok(!allowed(policies, collector, ext.internet, 80));
     assert.ok(!allowed(policies, collector, ext.imds, 80));
     assert.ok(!allowed(policies, collector, ext.redis, 6379));
-    assert.ok(allowed(policies, probe, ext.redis, 6379));
-    for (const [name, port] of [["postgres", 5432], ["internet", 443], ["imds", 80]] as const) assert.ok(!allowed(policies, probe, ext[name], port), `probe->${name}`);
-    assert.ok(!allowed(policies, probe, pods.get("api")!, 5001));
+    // The queue depth comes from KEDA's /metrics (8080), not its gRPC metrics service (9666) or the API.
+    assert.ok(allowed(policies, collector, keda, 8080));
+    for (const port of [9666, 8081, 443]) assert.ok(!allowed(policies, collector, keda, port), `collector->keda:${port}`);
+    assert.ok(!allowed(policies, collector, { ...keda, labels: { app: "coredns-like" } }, 8080), "only the operator pods");
   });
 });

@@ -192,6 +192,20 @@ describe("capacity and cost (issue 14 goal)", function () {
     assert.equal((keda.inputs as Any).version, "2.20.2");
   });
 
+  for (const stack of ["dev", "prod"] as const) {
+    it(`${stack}: the Celery queue depth has one source, KEDA (its operator serves /metrics, the collector scrapes it; no probe CronJob)`, async () => {
+      const p = await plan(stack);
+      assert.deepEqual(ofType(p, "kubernetes:batch/v1:CronJob").map((r) => r.name).filter((n) => /queue/.test(n)), []);
+      const keda = ofType(p, "kubernetes:helm.sh/v3:Release").find((r) => (r.inputs as Any).chart === "keda")!;
+      assert.deepEqual((keda.inputs as Any).values.prometheus, { operator: { enabled: true, port: 8080 } });
+      const cm = ofType(p, "kubernetes:core/v1:ConfigMap").find((r) => (r.inputs as Any).metadata.name === "dify-otel-collector")!;
+      const cfg = JSON.parse((cm.inputs as Any).data["collector.yaml"]);
+      assert.deepEqual(cfg.receivers["prometheus/keda"].config.scrape_configs[0].static_configs[0].targets, ["keda-operator.kube-system.svc.cluster.local:8080"]);
+      const dash = ofType(p, "aws:cloudwatch/dashboard:Dashboard")[0];
+      assert.match(String((dash.inputs as Any).dashboardBody), /SELECT MAX\(keda_scaler_metrics_value\) FROM SCHEMA\(\\"Dify\/Celery\\", ClusterName, Queue, ScaledObject\)/);
+    });
+  }
+
   it("a resource type without a price is reported, not silently left out", () => {
     const c = costOf([{ type: "aws:opensearch/domain:Domain", name: "vectors", inputs: {} }]);
     assert.deepEqual(c.unpriced, ["aws:opensearch/domain:Domain"]);

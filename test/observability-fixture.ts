@@ -1,12 +1,11 @@
 /** Shared fixture for the DifyObservability specs: prod-like args and mocked runs. */
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { DifyApp } from "../components/app/dify-app";
-import { backupMetricNamespace } from "../components/contracts";
+import { DIFY_CLUSTER_KEDA_METRICS, backupMetricNamespace } from "../components/contracts";
 import { DifyObservability } from "../components/observability/observability";
 import { DifyObservabilityArgs } from "../components/observability/args";
 import { COLLECTOR_LABELS } from "../components/observability/collector";
-import { prodArgs, REDIS_PASSWORD, DATA_CIDRS } from "./app-fixture";
+import { prodArgs } from "./app-fixture";
 import { runUnderMocks } from "../program/plan/monitor";
 
 export const CLUSTER = "dify-prod";
@@ -23,8 +22,7 @@ export function obsArgs(over: Partial<DifyObservabilityArgs> = {}): DifyObservab
     databaseReaderCount: 1,
     redisReplicationGroupId: REDIS_GROUP,
     redisNodeCount: 2,
-    redis: { host: "master.dify.abc.use1.cache.amazonaws.com", port: 6379, password: pulumi.secret(REDIS_PASSWORD), useTls: true },
-    dataCidrs: DATA_CIDRS,
+    kedaMetrics: DIFY_CLUSTER_KEDA_METRICS,
     backupMetricNamespace: backupMetricNamespace("dify"),
     alarmEmails: ["oncall@example.com"],
     protect: true,

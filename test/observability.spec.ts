@@ -5,15 +5,11 @@
  * configured thresholds. Bad arguments are refused before anything is registered.
  */
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
-import * as os from "os";
-import * as path from "path";
-import { PROBE_SCRIPT } from "../components/observability/queueDepth";
+import { readFileSync } from "fs";
 import { ALARM_THRESHOLD_DEFAULTS, DifyObservabilityArgs, resolveObservability } from "../components/observability/args";
 import { alarmSpecs, runbookAnchor } from "../components/observability/alarms";
 import { panels } from "../components/observability/dashboard";
-import { findMetric, METRICS } from "../components/observability/metrics";
+import { findMetric, METRICS, MetricSource } from "../components/observability/metrics";
 import { RecordedResource, resolve, runUnderMocks } from "../program/plan/monitor";
 import { LB_ID } from "../components/testing/observability";
 import { CLUSTER, DB_CLUSTER, REDIS_GROUP, obsArgs, runObservability } from "./observability-fixture";
@@ -22,6 +18,23 @@ import { DifyObservability, alarmIds, dashboardIds } from "../components/observa
 const ofType = (rs: RecordedResource[], t: string) => rs.filter((r) => r.type === t);
 type Inputs = Record<string, unknown>;
 const inputs = (r: RecordedResource) => r.rawInputs as Inputs;
+
+/**
+ * Prometheus metric relabelling (keep, replace, labelkeep; regexes anchored, default separator ";",
+ * default replacement "$1"), enough to run the collector's KEDA rules on KEDA's label sets.
+ */
+function relabel(rules: { action: string; source_labels?: string[]; separator?: string; regex?: string; target_label?: string; replacement?: string }[], labels: Record<string, string>): Record<string, string> | undefined {
+  let l = { ...labels };
+  for (const r of rules) {
+    const re = new RegExp(`^(?:${r.regex ?? "(.*)"})$`);
+    const value = (r.source_labels ?? []).map((k) => l[k] ?? "").join(r.separator ?? ";");
+    if (r.action === "keep") { if (!re.test(value)) return undefined; }
+    else if (r.action === "replace") { const m = re.exec(value); if (m) l[r.target_label!] = (r.replacement ?? "$1").replace(/\$(\d)/g, (_, i) => m[Number(i)] ?? ""); }
+    else if (r.action === "labelkeep") l = Object.fromEntries(Object.entries(l).filter(([k]) => re.test(k)));
+    else throw new Error(`relabel action ${r.action} not modelled`);
+  }
+  return l;
+}
 
 /** Every metric a dashboard body reads: [namespace, name, dimensions] from rows and Metrics Insights queries. */
 function metricsOf(body: string): { panel: string; namespace: string; metric: string; dims: Record<string, string> }[] {
@@ -36,7 +49,7 @@ function metricsOf(body: string): { panel: string; namespace: string; metric: st
         for (let i = 2; i + 1 < head.length; i += 2) dims[head[i]] = head[i + 1];
         out.push({ panel: w.properties.title!, namespace: head[0], metric: head[1], dims });
       } else if (opts?.expression?.startsWith("SELECT")) {
-        const m = /^SELECT \w+\((\w+)\) FROM SCHEMA\("([^"]+)", ([^)]+)\)(?: WHERE (.*))?$/.exec(opts.expression)!;
+        const m = /^SELECT \w+\((\w+)\) FROM SCHEMA\("([^"]+)", ([^)]+)\)(?: WHERE (.*?))?(?: GROUP BY \w+)?$/.exec(opts.expression)!;
         assert.ok(m, `unparsable query ${opts.expression}`);
         const dims: Record<string, string> = {};
         for (const d of m[3].split(", ")) dims[d] = "*";
@@ -89,7 +102,7 @@ describe("DifyObservability (prod)", () => {
     assert.equal(((inputs(ns).metadata as Inputs).labels as Inputs)["pod-security.kubernetes.io/enforce"], "restricted");
     assert.equal(ofType(rs, "kubernetes:policy/v1:PodDisruptionBudget").length, 1);
     const cfg = JSON.parse(((ofType(rs, "kubernetes:core/v1:ConfigMap")[0].rawInputs as Inputs).data as Inputs)["collector.yaml"] as string);
-    assert.deepEqual(Object.keys(cfg.exporters).sort(), ["awsemf", "awsxray"]);
+    assert.deepEqual(Object.keys(cfg.exporters).sort(), ["awsemf", "awsemf/keda", "awsxray"]);
     assert.equal(cfg.exporters.awsemf.log_group_name, `/aws/dify/${CLUSTER}/otel-metrics`);
     assert.equal(cfg.receivers.prometheus.config.scrape_configs[0].metrics_path, "/metrics/");
     assert.deepEqual(cfg.receivers.prometheus.config.scrape_configs[0].static_configs[0].targets, ["dify-plugin-daemon.dify.svc.cluster.local:5002"]);
@@ -114,7 +127,8 @@ describe("DifyObservability (prod)", () => {
       Namespace: (v) => ["dify", "*"].includes(v), // "*": aggregated over the schema (whole cluster)
       PodName: (v) => ["dify-api", "dify-worker", "dify-web", "dify-plugin-daemon", "*"].includes(v),
       TargetGroup: (v) => v === "*",
-      Queue: (v) => /^[a-z_]+$/.test(v),
+      Queue: (v) => v === "*", // grouped by: one line per queue KEDA measures
+      ScaledObject: (v) => v === "*",
     };
     for (const u of used) {
       const spec = findMetric(u.namespace, u.metric, "Dify/Backups/dify");
@@ -125,15 +139,41 @@ describe("DifyObservability (prod)", () => {
     assert.equal((await resolve(obs.loadBalancerArnSuffix)).value, `app/dify-prod/${LB_ID}`);
   });
 
-  it("creates the queue-depth metric the Celery panel reads from the probe's log lines", () => {
-    const f = ofType(rs, "aws:cloudwatch/logMetricFilter:LogMetricFilter").find((r) => r.name === "dify-celery-queue-depth")!;
-    const t = inputs(f).metricTransformation as Inputs;
-    assert.ok(findMetric(String(t.namespace), String(t.name)));
-    assert.deepEqual(t.dimensions, { Queue: "$.log_processed.queue" });
-    assert.equal(inputs(f).logGroupName, `/aws/containerinsights/${CLUSTER}/application`);
-    const cron = ofType(rs, "kubernetes:batch/v1:CronJob")[0];
-    const c = (inputs(cron).spec as { jobTemplate: { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } } }).jobTemplate.spec.template.spec.containers[0];
-    assert.ok(c.env.some((e) => e.name === "REDISCLI_AUTH" && e.value === undefined), "the Redis password comes from a Secret");
+  it("the Celery panel and alarm read KEDA's queue depth, which the collector scrapes from the operator and exports; no probe CronJob", () => {
+    const dash = ofType(rs, "aws:cloudwatch/dashboard:Dashboard")[0];
+    const panel = (JSON.parse(String(inputs(dash).dashboardBody)) as { widgets: { properties: { title?: string; metrics?: { expression?: string }[][] } }[] }).widgets
+      .find((w) => w.properties.title === "Celery queue depth")!;
+    const query = String(panel.properties.metrics![0][0].expression);
+    assert.equal(query, `SELECT MAX(keda_scaler_metrics_value) FROM SCHEMA("Dify/Celery", ClusterName, Queue, ScaledObject) WHERE ClusterName = '${CLUSTER}' GROUP BY Queue`);
+    assert.equal(findMetric("Dify/Celery", "keda_scaler_metrics_value")!.source, MetricSource.Keda);
+    const alarm = ofType(rs, "aws:cloudwatch/metricAlarm:MetricAlarm").find((r) => r.name === "dify-celery-queue-depth")!;
+    assert.match(String((inputs(alarm).metricQueries as Inputs[])[0].expression), /^SELECT MAX\(keda_scaler_metrics_value\) FROM SCHEMA\("Dify\/Celery", ClusterName, Queue, ScaledObject\) WHERE ClusterName = 'dify-prod'$/);
+    // The collector writes exactly that metric, namespace and dimension set.
+    const cfg = JSON.parse(((ofType(rs, "kubernetes:core/v1:ConfigMap")[0].rawInputs as Inputs).data as Inputs)["collector.yaml"] as string);
+    const job = cfg.receivers["prometheus/keda"].config.scrape_configs[0];
+    assert.deepEqual(job.static_configs[0].targets, ["keda-operator.kube-system.svc.cluster.local:8080"]);
+    assert.equal(job.metrics_path, "/metrics");
+    assert.equal(cfg.exporters["awsemf/keda"].namespace, "Dify/Celery");
+    assert.equal(cfg.exporters["awsemf/keda"].dimension_rollup_option, "NoDimensionRollup");
+    assert.deepEqual(cfg.service.pipelines["metrics/keda"], { receivers: ["prometheus/keda"], processors: ["memory_limiter", "batch"], exporters: ["awsemf/keda"] });
+    const series = (labels: Record<string, string>) => relabel(job.metric_relabel_configs, { job: "keda-operator", instance: "x:8080", ...labels });
+    // KEDA's labels (kedacore/keda v2.20.2 pkg/metricscollector/prommetrics.go getLabels; redis_scaler.go metric name).
+    const keda = { namespace: "dify", scaledObject: "dify-worker-datasets", scaler: "queue-priority-dataset", triggerIndex: "1", type: "scaledobject" };
+    assert.deepEqual(series({ __name__: "keda_scaler_metrics_value", ...keda, metric: "s1-redis-priority_dataset" }),
+      { __name__: "keda_scaler_metrics_value", job: "keda-operator", instance: "x:8080", ClusterName: CLUSTER, Queue: "priority_dataset", ScaledObject: "dify-worker-datasets" });
+    assert.equal(series({ __name__: "keda_scaler_metrics_value", ...keda, namespace: "other-app", metric: "s0-redis-jobs" }), undefined, "another namespace's ScaledObject");
+    assert.equal(series({ __name__: "keda_scaler_metrics_value", ...keda, metric: "s0-kafka-orders" }), undefined, "a non-Redis trigger");
+    assert.equal(series({ __name__: "keda_scaler_active", ...keda, metric: "s1-redis-priority_dataset" }), undefined, "other KEDA metrics");
+    assert.equal(ofType(rs, "kubernetes:batch/v1:CronJob").length, 0);
+    assert.equal(ofType(rs, "aws:cloudwatch/logMetricFilter:LogMetricFilter").length, 0);
+  });
+
+  it("without kedaMetrics there is no KEDA scrape, Celery panel or queue alarm", async () => {
+    const run = await runObservability({ kedaMetrics: undefined });
+    const cfg = JSON.parse(((ofType(run.resources, "kubernetes:core/v1:ConfigMap")[0].rawInputs as Inputs).data as Inputs)["collector.yaml"] as string);
+    assert.deepEqual(Object.keys(cfg.receivers).sort(), ["otlp", "prometheus"]);
+    assert.ok(!String(inputs(ofType(run.resources, "aws:cloudwatch/dashboard:Dashboard")[0]).dashboardBody).includes("Celery"));
+    assert.ok(!run.resources.some((r) => r.name === "dify-celery-queue-depth"));
   });
 
   it("alarms with their thresholds notify the KMS-encrypted topic, which mails the on-call address", () => {
@@ -185,7 +225,7 @@ describe("DifyObservability (dev, alarms off; bad arguments)", () => {
     ["threshold out of range", { alarmThresholds: { dbCpuPercent: 150 } }, /args\.alarmThresholds\.dbCpuPercent: got 150, allowed a number from 1 to 100 \(%\)/],
     ["bad e-mail", { alarmEmails: ["oncall"] }, /args\.alarmEmails\[0\]: got "oncall", allowed an e-mail address/],
     ["ALB name too long", { loadBalancerName: "x".repeat(33) }, /args\.loadBalancerName: got "x{33}", allowed 1-32 letters/],
-    ["probe without data CIDRs", { dataCidrs: [] }, /args\.dataCidrs: got \[\], allowed at least one CIDR with args\.redis/],
+    ["KEDA metrics port out of range", { kedaMetrics: { namespace: "kube-system", service: "keda-operator", podLabels: { app: "keda-operator" }, port: 0 } }, /args\.kedaMetrics\.port: got 0, allowed an integer from 1 to 65535/],
     ["every problem at once", { logRetentionDays: 10, alarmEmails: ["oncall"], region: "Mars" }, /logRetentionDays: got 10.*region: got "Mars"|region: got "Mars".*logRetentionDays: got 10/],
   ];
   for (const [what, over, msg] of refused) {
@@ -204,30 +244,11 @@ describe("DifyObservability (dev, alarms off; bad arguments)", () => {
     const anchors = new Set([...doc.matchAll(/^### (.+)$/gm)].map((m) => m[1].toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")));
     const ids = { clusterName: "c", albArnSuffix: "app/n/i", dbClusterId: "d", redisGroupId: "r" };
     const s = resolveObservability("dify", obsArgs());
-    for (const a of alarmSpecs(alarmIds(s, ids, true))) assert.ok(anchors.has(runbookAnchor(a.title)), `runbook for alarm ${a.title}`);
-    for (const p of panels(dashboardIds(s, ids, true, "Dify/Backups/dify"))) assert.ok(doc.includes(`### ${p.title}\n`), `runbook for panel ${p.title}`);
+    for (const a of alarmSpecs(alarmIds(s, ids))) assert.ok(anchors.has(runbookAnchor(a.title)), `runbook for alarm ${a.title}`);
+    for (const p of panels(dashboardIds(s, ids, "Dify/Backups/dify"))) assert.ok(doc.includes(`### ${p.title}\n`), `runbook for panel ${p.title}`);
     const run = await runObservability();
     const alarm = run.resources.find((r) => r.name === "dify-crash-loop")!;
     assert.match(String(inputs(alarm).alarmDescription), /docs\/observability\.md#alarm-pods-crash-looping$/);
-  });
-
-  it("the queue-depth probe prints one JSON line per queue from LLEN on broker db 1, and fails loudly on a Redis error", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "probe-"));
-    // Fake redis-cli: records its arguments; answers 7 for "dataset", 0 otherwise, or an error when asked to.
-    writeFileSync(path.join(dir, "redis-cli"), `#!/bin/sh\necho "$@" >> "${dir}/args"\n[ -n "$FAIL" ] && { echo "NOAUTH Authentication required."; exit 0; }\nfor a; do q=$a; done\n[ "$q" = dataset ] && echo 7 || echo 0\n`);
-    chmodSync(path.join(dir, "redis-cli"), 0o755);
-    const env = { PATH: `${dir}:${process.env.PATH}`, REDIS_HOST: "redis.example", REDIS_PORT: "6379", REDIS_TLS: "true", QUEUES: "dataset mail", REDISCLI_AUTH: "pw" };
-    const ok = spawnSync("sh", ["-c", PROBE_SCRIPT], { env, encoding: "utf8" });
-    assert.equal(ok.status, 0, ok.stderr);
-    assert.deepEqual(ok.stdout.trim().split("\n").map((l) => JSON.parse(l)), [
-      { dify_metric: "celery_queue_depth", queue: "dataset", depth: 7 },
-      { dify_metric: "celery_queue_depth", queue: "mail", depth: 0 },
-    ]);
-    const args = readFileSync(path.join(dir, "args"), "utf8");
-    assert.match(args, /^--tls -h redis\.example -p 6379 -n 1 --no-auth-warning LLEN dataset$/m);
-    const bad = spawnSync("sh", ["-c", PROBE_SCRIPT], { env: { ...env, FAIL: "1" }, encoding: "utf8" });
-    assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /LLEN dataset failed: NOAUTH/);
   });
 
   it("the metric catalog has no duplicate entries", () => {

@@ -194,8 +194,8 @@ describe("component package: schema (what `pulumi package add` generates SDKs fr
       DifyObservability: () => ({
         clusterName: pulumi.output("dify-dev"), oidcProvider: OIDC, region: "us-east-1", loadBalancerName: "dify-dev",
         databaseClusterIdentifier: pulumi.output("dify-dev-aurora"), redisReplicationGroupId: pulumi.output("dify-dev-redis"),
-        redis: { host: pulumi.output("master.dify.abc.use1.cache.amazonaws.com"), port: 6379, password: pulumi.secret("redis-token"), useTls: true },
-        dataCidrs: ["10.40.0.0/16"], alarmEmails: ["oncall@example.com"], protect: false, forceDestroy: true,
+        kedaMetrics: { namespace: "kube-system", service: "keda-operator", podLabels: { app: "keda-operator" }, port: 8080 },
+        alarmEmails: ["oncall@example.com"], protect: false, forceDestroy: true,
       }),
       DifyEdge: () => ({
         domain: "dify.example.com", hostedZone: { zoneId: "Z0EXAMPLE1234567890AB", zoneName: "example.com" }, loadBalancerName: "dify-dev",

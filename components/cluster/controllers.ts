@@ -14,7 +14,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { NODE_ROLE_LABEL, NodeRole, OidcProvider } from "../contracts";
+import { DIFY_CLUSTER_KEDA_METRICS, NODE_ROLE_LABEL, NodeRole, OidcProvider } from "../contracts";
 import { ClusterSettings } from "./args";
 import { irsaRole } from "./iam";
 import { clusterAutoscalerPolicy, lbControllerPolicy } from "./lbControllerPolicy";
@@ -192,6 +192,11 @@ export function createControllers(s: ClusterSettings, inp: ControllerInputs, par
   // operator needs no AWS role.
   const kedaRelease = release(s, "keda", KEDA_CHART, {
     crds: { install: true },
+    // The operator's Prometheus endpoint (plain HTTP /metrics, chart templates/manager/
+    // deployment.yaml: --enable-prometheus-metrics and --metrics-bind-address, the container port
+    // and the keda-operator Service's `metrics` port): DifyObservability's collector scrapes the
+    // queue lengths KEDA measured (keda_scaler_metrics_value) instead of measuring them twice.
+    prometheus: { operator: { enabled: true, port: DIFY_CLUSTER_KEDA_METRICS.port } },
     nodeSelector: SYSTEM_NODES,
     ...KEDA_POD_VALUES,
     ...(kedaImages(s) ? { image: kedaImages(s) } : {}),

@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmThresholds } from "./args";
 import { insightsQuery } from "./dashboard";
-import { CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, checkedMetric } from "./metrics";
+import { CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, CELERY_QUEUE_DIMENSIONS, checkedMetric } from "./metrics";
 
 /** What the alarms need to know about the stack's resources. */
 export interface AlarmIds {
@@ -18,7 +18,7 @@ export interface AlarmIds {
   appNamespace: string;
   observabilityNamespace: string;
   hasReaders: boolean;
-  hasQueueProbe: boolean;
+  hasQueueDepth: boolean;
 }
 
 type Query = aws.types.input.cloudwatch.MetricAlarmMetricQuery;
@@ -88,9 +88,9 @@ export function alarmSpecs(ids: AlarmIds): AlarmSpec[] {
         // Metrics Insights WHERE documents only AND-joined conditions, so no namespace list.
         ["ClusterName", "Namespace", "PodName"], { ClusterName: ids.clusterName }) }] },
   ];
-  if (ids.hasQueueProbe) {
+  if (ids.hasQueueDepth) {
     specs.push({ id: "celery-queue-depth", title: "Celery queue depth", threshold: "celeryQueueDepth", comparison: "GreaterThanThreshold", evaluationPeriods: 10, datapointsToAlarm: 10, treatMissingData: "notBreaching",
-      queries: [{ id: "d", returnData: true, period: 60, label: "deepest Celery queue", expression: insightsQuery({}, "MAX", CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, ["Queue"], {}) }] });
+      queries: [{ id: "d", returnData: true, period: 60, label: "deepest Celery queue", expression: insightsQuery({}, "MAX", CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, CELERY_QUEUE_DIMENSIONS, { ClusterName: ids.clusterName }) }] });
   }
   return specs;
 }

@@ -2,12 +2,11 @@
  * The typed arguments of DifyObservability and their validation (run before anything is
  * registered, so a bad value never half-creates a stack).
  */
-import { DEFAULT_CELERY_QUEUES } from "../contracts";
 import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../aws/logRetention";
 import * as pulumi from "@pulumi/pulumi";
-import { OidcProvider, RedisConnection } from "../contracts";
+import { KedaOperatorMetrics, OidcProvider } from "../contracts";
 import { ImageSource, validateImageSource } from "../k8s/images";
-import { celeryQueue, cidr, dnsLabel, email, Problems, region } from "../checks";
+import { dnsLabel, email, Problems, region } from "../checks";
 
 /** Alarm thresholds; every field optional (defaults in ALARM_THRESHOLD_DEFAULTS). */
 export interface AlarmThresholds {
@@ -31,7 +30,7 @@ export interface AlarmThresholds {
   nodesNotReady?: number;
   /** Containers of the Dify namespaces in CrashLoopBackOff. Default 1 (containers). */
   crashLoopingContainers?: number;
-  /** Messages waiting in one Celery queue (the queue-depth probe). Default 500 (messages). */
+  /** Messages waiting in one Celery queue (KEDA's measurement; needs `kedaMetrics`). Default 500 (messages). */
   celeryQueueDepth?: number;
 }
 
@@ -52,9 +51,6 @@ export const ALARM_THRESHOLD_DEFAULTS: Readonly<Record<keyof AlarmThresholds, { 
 
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy). */
 export const LOG_RETENTION_DAYS: readonly number[] = CLOUDWATCH_LOG_RETENTION_DAYS;
-
-/** The 16 Celery queues a SELF_HOSTED Dify worker consumes (contracts.ts). */
-export { DEFAULT_CELERY_QUEUES };
 
 export interface DifyObservabilityArgs {
   /** EKS cluster name (Container Insights' ClusterName dimension and log group names). Required. */
@@ -80,7 +76,7 @@ export interface DifyObservabilityArgs {
   redisNodeCount?: number;
   /** Namespace of the Dify services (DifyApp's). Default "dify". */
   appNamespace?: string;
-  /** Namespace for the collector and the queue-depth probe (PSS restricted). Default "dify-observability". */
+  /** Namespace for the collector (PSS restricted). Default "dify-observability". */
   namespace?: string;
   /** Days CloudWatch keeps container logs, OTLP metrics logs and ALB access logs. One of LOG_RETENTION_DAYS. Default 30. */
   logRetentionDays?: number;
@@ -92,12 +88,12 @@ export interface DifyObservabilityArgs {
   images?: ImageSource;
   /** Collector replicas (2+ keeps OTLP ingestion up during a node drain). Default 2. */
   collectorReplicas?: number;
-  /** Redis the queue-depth probe reads (LLEN of each Celery queue); no probe when absent. Default none. */
-  redis?: RedisConnection;
-  /** Celery queues the probe measures. Default DEFAULT_CELERY_QUEUES. */
-  celeryQueues?: string[];
-  /** CIDRs where Redis lives (probe egress on the Redis port only). Required with `redis`. */
-  dataCidrs?: string[];
+  /**
+   * KEDA's operator metrics endpoint (DifyCluster's: DIFY_CLUSTER_KEDA_METRICS). The collector scrapes
+   * the Celery queue lengths KEDA reads for DifyApp's worker ScaledObjects (`queueAutoscaling`) and
+   * exports them to CloudWatch for the queue panel and alarm; neither exists when absent. Default none.
+   */
+  kedaMetrics?: KedaOperatorMetrics;
   /** Deployments charted for CPU/memory against limits and replica counts. Default ["dify-api", "dify-worker", "dify-web", "dify-plugin-daemon"]. */
   deployments?: string[];
   /** CloudWatch namespace of DifyBackups' result metrics (backupMetricNamespace()); no backup panel when absent. Default none. */
@@ -127,8 +123,7 @@ export interface ObservabilitySettings {
   namespace: string;
   logRetentionDays: number;
   collectorReplicas: number;
-  celeryQueues: string[];
-  dataCidrs: string[];
+  kedaMetrics?: KedaOperatorMetrics;
   deployments: string[];
   alarms: boolean;
   alarmEmails: string[];
@@ -171,11 +166,13 @@ export function resolveObservability(name: string, args: DifyObservabilitySettin
     if (typeof v !== "number" || !Number.isFinite(v) || v < d.min || v > d.max) p.add(`args.alarmThresholds.${key}`, given[key], `a number from ${d.min} to ${d.max} (${d.unit})`);
     thresholds[key] = v;
   }
-  const queues = args.celeryQueues ?? [...DEFAULT_CELERY_QUEUES];
-  p.items("args.celeryQueues", queues, celeryQueue, 1);
-  const dataCidrs = args.dataCidrs ?? [];
-  if (args.redis !== undefined && dataCidrs.length === 0) p.add("args.dataCidrs", args.dataCidrs, "at least one CIDR with args.redis (the probe may reach Redis only there)");
-  p.items("args.dataCidrs", dataCidrs, cidr);
+  const keda = args.kedaMetrics;
+  if (keda !== undefined) {
+    p.check("args.kedaMetrics.namespace", keda.namespace, dnsLabel(63));
+    p.check("args.kedaMetrics.service", keda.service, dnsLabel(63));
+    p.int("args.kedaMetrics.port", keda.port, 0, 1, 65535);
+    if (typeof keda.podLabels !== "object" || keda.podLabels === null || Object.keys(keda.podLabels).length === 0) p.add("args.kedaMetrics.podLabels", keda.podLabels, "at least one label of the operator pods");
+  }
   const deployments = args.deployments ?? ["dify-api", "dify-worker", "dify-web", "dify-plugin-daemon"];
   p.items("args.deployments", deployments, dnsLabel(63));
   p.throwIfAny();
@@ -189,8 +186,7 @@ export function resolveObservability(name: string, args: DifyObservabilitySettin
     namespace,
     logRetentionDays: retention,
     collectorReplicas: int(args.collectorReplicas, "collectorReplicas", 2, 1, 10),
-    celeryQueues: queues,
-    dataCidrs,
+    kedaMetrics: keda,
     deployments,
     alarms: args.alarms ?? true,
     alarmEmails: emails,

@@ -2,7 +2,8 @@
  * The OpenTelemetry Collector: a Deployment in its own PSS-restricted namespace with its own
  * ServiceAccount (IRSA role: write its one log group, send X-Ray segments), a ConfigMap, a Service
  * for OTLP, a PodDisruptionBudget and the namespace's NetworkPolicies (default deny; OTLP in only
- * from Dify's api-image pods; out only to the plugin daemon's metrics port, DNS and AWS on 443).
+ * from Dify's api-image pods; out only to the plugin daemon's and KEDA's operator's metrics ports,
+ * DNS and AWS on 443).
  */
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
@@ -75,8 +76,10 @@ export function collector(c: CollectorContext): { deployment: k8s.apps.v1.Deploy
   const config = new k8s.core.v1.ConfigMap(`${s.name}-otel-collector`, {
     metadata: { name: COLLECTOR_NAME, namespace: ns, labels },
     data: {
-      "collector.yaml": c.logGroup.name.apply((logGroupName) => collectorConfig({
+      "collector.yaml": pulumi.all([c.logGroup.name, c.clusterName]).apply(([logGroupName, clusterName]) => collectorConfig({
         region: s.region, logGroupName, pluginDaemonTarget: `dify-plugin-daemon.${s.appNamespace}.svc.cluster.local:${PLUGIN_DAEMON_METRICS_PORT}`,
+        // Through the Service: the chart runs one operator replica (operator.replicaCount 1), the one whose scalers hold the values.
+        keda: s.kedaMetrics && { target: `${s.kedaMetrics.service}.${s.kedaMetrics.namespace}.svc.cluster.local:${s.kedaMetrics.port}`, appNamespace: s.appNamespace, clusterName },
       })),
     },
   }, kopts);
@@ -161,6 +164,11 @@ function collectorPolicies(s: ObservabilitySettings, labels: Record<string, stri
       ingress: [{ from: difyPods(OTLP_SENDERS), ports: [{ protocol: "TCP", port: OTLP_GRPC_PORT }, { protocol: "TCP", port: OTLP_HTTP_PORT }] }],
       egress: [
         { to: difyPods(["plugin-daemon"]), ports: [{ protocol: "TCP", port: PLUGIN_DAEMON_METRICS_PORT }] },
+        // KEDA's operator /metrics (the Celery queue depth); its namespace has no policy of ours.
+        ...(s.kedaMetrics ? [{
+          to: [{ namespaceSelector: { matchLabels: { [NS_LABEL]: s.kedaMetrics.namespace } }, podSelector: { matchLabels: s.kedaMetrics.podLabels } }],
+          ports: [{ protocol: "TCP", port: s.kedaMetrics.port }],
+        }] : []),
         // CloudWatch Logs, X-Ray and STS: public endpoints, or VPC interface endpoints in private
         // subnets in a closed network; both on 443 only.
         { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] },

@@ -8,9 +8,11 @@
  * metrics in `namespace` (opentelemetry-collector-contrib exporter/awsemfexporter README).
  *
  * Inputs: OTLP from Dify's api/worker/beat (ENABLE_OTEL; Dify posts OTLP/HTTP to
- * OTLP_BASE_ENDPOINT + /v1/traces and /v1/metrics, api/extensions/ext_otel.py), and a Prometheus
- * scrape of the plugin daemon's `/metrics/` on 5002 (shared/dify-reference.md §4).
+ * OTLP_BASE_ENDPOINT + /v1/traces and /v1/metrics, api/extensions/ext_otel.py), a Prometheus
+ * scrape of the plugin daemon's `/metrics/` on 5002 (shared/dify-reference.md §4), and a
+ * Prometheus scrape of KEDA's operator for the Celery queue depth (see kedaScrape).
  */
+import { CELERY_NAMESPACE, CELERY_QUEUE_DEPTH } from "./metrics";
 
 export const OTLP_GRPC_PORT = 4317;
 export const OTLP_HTTP_PORT = 4318;
@@ -24,6 +26,37 @@ export interface CollectorConfigArgs {
   logGroupName: string;
   /** host:port of the plugin daemon Service. */
   pluginDaemonTarget: string;
+  /** KEDA's operator metrics (queue depth); no KEDA scrape when absent. */
+  keda?: { target: string; appNamespace: string; clusterName: string };
+}
+
+/**
+ * The KEDA operator scrape. KEDA records every scaler value it reads as the gauge
+ * `keda_scaler_metrics_value{namespace, scaledObject, scaler, triggerIndex, metric, type}`
+ * (kedacore/keda v2.20.2 pkg/metricscollector/prommetrics.go; recorded on each polling and each
+ * HPA query, pkg/scaling/scale_handler.go). For a Redis list trigger `metric` is
+ * `s<triggerIndex>-redis-<listName>` (pkg/scalers/redis_scaler.go) and the value is the list's
+ * LLEN: the Celery queue depth. The relabelling keeps only the Redis triggers of Dify's
+ * namespace, names the queue, the ScaledObject (a queue-group worker and the default worker may
+ * both watch one queue) and the cluster (the CloudWatch namespace is account-wide), and drops the
+ * rest so the EMF dimensions are exactly these. Replacements use Prometheus' default `$1`, so no
+ * `$` reaches the collector's environment-variable expansion.
+ */
+export function kedaScrape(k: NonNullable<CollectorConfigArgs["keda"]>): Record<string, unknown> {
+  return {
+    job_name: "keda-operator",
+    scrape_interval: "60s",
+    metrics_path: "/metrics",
+    static_configs: [{ targets: [k.target] }],
+    metric_relabel_configs: [
+      { action: "keep", source_labels: ["__name__", "namespace", "metric"], separator: ";", regex: `${CELERY_QUEUE_DEPTH};${k.appNamespace};s[0-9]+-redis-.+` },
+      { action: "replace", source_labels: ["metric"], regex: "s[0-9]+-redis-(.+)", target_label: "Queue" },
+      { action: "replace", source_labels: ["scaledObject"], regex: "(.+)", target_label: "ScaledObject" },
+      { action: "replace", target_label: "ClusterName", replacement: k.clusterName },
+      // job and instance stay: the receiver needs them (they become resource attributes, not dimensions).
+      { action: "labelkeep", regex: "__name__|job|instance|ClusterName|Queue|ScaledObject" },
+    ],
+  };
 }
 
 export function collectorConfig(a: CollectorConfigArgs): string {
@@ -42,6 +75,7 @@ export function collectorConfig(a: CollectorConfigArgs): string {
           }],
         },
       },
+      ...(a.keda ? { "prometheus/keda": { config: { scrape_configs: [kedaScrape(a.keda)] } } } : {}),
     },
     processors: {
       memory_limiter: { check_interval: "1s", limit_percentage: 80, spike_limit_percentage: 20 },
@@ -56,6 +90,16 @@ export function collectorConfig(a: CollectorConfigArgs): string {
         // Only the data point's own attributes become dimensions (no per-pid resource attributes).
         dimension_rollup_option: "NoDimensionRollup",
       },
+      ...(a.keda ? {
+        // Its own exporter for its own CloudWatch namespace (the dashboard's queue panel and alarm).
+        "awsemf/keda": {
+          region: a.region,
+          namespace: CELERY_NAMESPACE,
+          log_group_name: a.logGroupName,
+          log_stream_name: "keda",
+          dimension_rollup_option: "NoDimensionRollup",
+        },
+      } : {}),
       awsxray: { region: a.region },
     },
     service: {
@@ -63,6 +107,7 @@ export function collectorConfig(a: CollectorConfigArgs): string {
       pipelines: {
         traces: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["awsxray"] },
         metrics: { receivers: ["otlp", "prometheus"], processors: ["memory_limiter", "batch"], exporters: ["awsemf"] },
+        ...(a.keda ? { "metrics/keda": { receivers: ["prometheus/keda"], processors: ["memory_limiter", "batch"], exporters: ["awsemf/keda"] } } : {}),
       },
     },
   };

@@ -4,7 +4,7 @@
  * docs/observability.md describes each panel under the same title.
  */
 import { RESULT_METRICS } from "../contracts";
-import { CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, checkedMetric } from "./metrics";
+import { CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, CELERY_QUEUE_DIMENSIONS, checkedMetric } from "./metrics";
 
 /** Resolved identifiers of the resources the stack creates (plain strings: the body is JSON). */
 export interface DashboardIds {
@@ -17,7 +17,8 @@ export interface DashboardIds {
   redisNodeIds: string[];
   appNamespace: string;
   deployments: string[];
-  celeryQueues: string[];
+  /** KEDA's queue depth is exported (DifyObservability `kedaMetrics`): the Celery panel is shown only then. */
+  queueDepth: boolean;
   /** DifyBackups' metric namespace; no backup panel when absent. */
   backupsNamespace?: string;
   /** Readers exist (the replica-lag panel is shown only then). */
@@ -45,11 +46,12 @@ function row(ids: DashboardIds, namespace: string, metric: string, dims: Record<
 }
 
 /** Metrics Insights query over a schema; its (namespace, metric, dimensions) are checked too. */
-export function insightsQuery(ids: { backupsNamespace?: string }, fn: string, namespace: string, metric: string, schemaDims: string[], where: Record<string, string | string[]>): string {
+export function insightsQuery(ids: { backupsNamespace?: string }, fn: string, namespace: string, metric: string, schemaDims: string[], where: Record<string, string | string[]>, groupBy?: string): string {
   checkedMetric(namespace, metric, Object.fromEntries(schemaDims.map((d) => [d, "x"])), ids.backupsNamespace);
+  if (groupBy !== undefined && !schemaDims.includes(groupBy)) throw new Error(`cannot group ${namespace}/${metric} by ${groupBy}: not one of its dimensions [${schemaDims.join(", ")}]`);
   const cond = Object.entries(where).map(([k, v]) =>
     Array.isArray(v) ? `(${v.map((x) => `${k} = '${x}'`).join(" OR ")})` : `${k} = '${v}'`);
-  return `SELECT ${fn}(${metric}) FROM SCHEMA("${namespace}", ${schemaDims.join(", ")})${cond.length ? ` WHERE ${cond.join(" AND ")}` : ""}`;
+  return `SELECT ${fn}(${metric}) FROM SCHEMA("${namespace}", ${schemaDims.join(", ")})${cond.length ? ` WHERE ${cond.join(" AND ")}` : ""}${groupBy ? ` GROUP BY ${groupBy}` : ""}`;
 }
 
 /** The panels, in dashboard order. */
@@ -81,8 +83,9 @@ export function panels(ids: DashboardIds): Panel[] {
         row(ids, ci, "replicas_desired", pod(d), { label: `${d} desired` }),
         row(ids, ci, "replicas_ready", pod(d), { label: `${d} ready` }),
       ]) },
-    { title: "Celery queue depth", description: "Messages waiting per Celery queue (LLEN on the broker, measured every minute); growth means workers cannot keep up.",
-      stat: "Maximum", period: 60, metrics: ids.celeryQueues.map((q) => row(ids, CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, { Queue: q }, { label: q })) },
+    ...(ids.queueDepth ? [{ title: "Celery queue depth", description: "Messages waiting per Celery queue: the length KEDA's Redis scaler reads to scale the workers (every 30 s; exported each minute), deepest reading per queue; growth means workers cannot keep up.",
+      // One line per queue whichever worker ScaledObjects watch it (a queue group's and the default worker's).
+      stat: "Maximum", period: 60, metrics: [[{ expression: insightsQuery(ids, "MAX", CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, CELERY_QUEUE_DIMENSIONS, { ClusterName: ids.clusterName }, "Queue"), id: "q" }]] }] : []),
     { title: "Postgres CPU", description: "Aurora CPU, maximum over the cluster's instances.",
       stat: "Maximum", period: 60, yAxis: { left: { min: 0, max: 100 } }, metrics: [row(ids, "AWS/RDS", "CPUUtilization", db)] },
     { title: "Postgres connections", description: "Open connections; Dify's pools are sized from the replica ceilings (DifyDatabaseHA), so a climb to max_connections means a leak or an oversized HPA.",

@@ -1,6 +1,6 @@
 export { DifyObservability, redisNodeIds } from "./observability";
 export type { AlarmThresholds, DifyObservabilityArgs } from "./args";
-export { ALARM_THRESHOLD_DEFAULTS, LOG_RETENTION_DAYS, DEFAULT_CELERY_QUEUES, resolveObservability } from "./args";
+export { ALARM_THRESHOLD_DEFAULTS, LOG_RETENTION_DAYS, resolveObservability } from "./args";
 export { COLLECTOR_IMAGE, COLLECTOR_LABELS, OTLP_SENDERS, otlpHttpEndpoint } from "./collector";
 export { ACCESS_LOG_PREFIX } from "./albLogs";
 export { CLOUDWATCH_ADDON_CONFIGURATION, CLOUDWATCH_OBSERVABILITY_ADDON_VERSION } from "./logs";

@@ -18,8 +18,10 @@
  *   is cluster-level (Aurora user guide, "Amazon CloudWatch metrics for Amazon Aurora").
  * - AWS/ElastiCache: host and engine metrics per node (`CacheClusterId` = `<group>-00N`).
  * - Dify/Backups/<name>: DifyBackups' log metric filters (components/backups/monitoring.ts; names in components/contracts.ts).
- * - Dify/Celery: this package's queue-depth probe (queueDepth.ts), a log metric filter on the
- *   application log group.
+ * - Dify/Celery: KEDA's own measurement of each Celery queue (the LLEN its Redis scaler reads for
+ *   DifyApp's worker ScaledObjects), scraped from the operator's Prometheus endpoint by the
+ *   collector and written as EMF (collectorConfig.ts kedaScrape): `keda_scaler_metrics_value` by
+ *   ClusterName, Queue and ScaledObject.
  */
 
 /** Where a metric comes from (for the docs and the tests). */
@@ -29,7 +31,7 @@ export enum MetricSource {
   Aurora = "AWS/RDS",
   ElastiCache = "AWS/ElastiCache",
   Backups = "DifyBackups log metric filters",
-  QueueProbe = "Dify queue-depth probe log metric filter",
+  Keda = "KEDA operator Prometheus metrics (via the collector)",
 }
 
 export interface MetricSpec {
@@ -41,10 +43,12 @@ export interface MetricSpec {
   dimensions: string[];
 }
 
-/** Namespace of the queue-depth probe's metric. */
+/** CloudWatch namespace of the Celery queue depth (KEDA's measurement, exported by the collector). */
 export const CELERY_NAMESPACE = "Dify/Celery";
-/** Metric name of the queue-depth probe. */
-export const CELERY_QUEUE_DEPTH = "queue_depth";
+/** Metric name of the queue depth: KEDA's gauge, name kept (kedacore/keda pkg/metricscollector/prommetrics.go). */
+export const CELERY_QUEUE_DEPTH = "keda_scaler_metrics_value";
+/** Dimensions of the queue depth (collectorConfig.ts kedaScrape). */
+export const CELERY_QUEUE_DIMENSIONS = ["ClusterName", "Queue", "ScaledObject"];
 
 const m = (source: MetricSource, namespace: string, dimensions: string[], ...metrics: string[]): MetricSpec[] =>
   metrics.map((metric) => ({ source, namespace, metric, dimensions }));
@@ -65,7 +69,7 @@ export const METRICS: readonly MetricSpec[] = [
   ...m(MetricSource.ElastiCache, "AWS/ElastiCache", ["CacheClusterId"],
     "DatabaseMemoryUsagePercentage", "Evictions", "CurrConnections"),
   ...m(MetricSource.Backups, "{backups}", [], "dump-success", "dump-failure", "verify-success", "verify-failure"),
-  ...m(MetricSource.QueueProbe, CELERY_NAMESPACE, ["Queue"], CELERY_QUEUE_DEPTH),
+  ...m(MetricSource.Keda, CELERY_NAMESPACE, CELERY_QUEUE_DIMENSIONS, CELERY_QUEUE_DEPTH),
 ];
 
 /** The catalog entry for (namespace, metric), or undefined. `backupsNamespace` resolves `{backups}`. */

@@ -4,14 +4,15 @@
  *   `/aws/containerinsights/<cluster>/application` (log groups pre-created with retention + KMS);
  *   ALB access logs go to an S3 bucket (DifyApp's `observability.accessLogBucket`).
  * - Metrics/traces: an OpenTelemetry Collector receives Dify's OTLP and scrapes the plugin daemon;
- *   metrics to CloudWatch (EMF), traces to X-Ray. A probe measures Celery queue depth.
+ *   metrics to CloudWatch (EMF), traces to X-Ray. It also scrapes KEDA's operator for the Celery
+ *   queue depth KEDA measures to scale the workers (one measurement, no separate probe).
  * - A CloudWatch dashboard per stack and alarms to a KMS-encrypted SNS topic (e-mail subscriptions).
  * Providers: `aws` and `kubernetes` through opts.providers (children inherit them).
  */
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { componentType, withRedisDefaults } from "../contracts";
+import { componentType } from "../contracts";
 import { podSecurityNamespaceLabels } from "../k8s/security";
 import { accessLogBucket } from "./albLogs";
 import { AlarmIds, alarmSpecs, createAlarms } from "./alarms";
@@ -19,7 +20,6 @@ import { DifyObservabilityArgs, ObservabilitySettings, resolveObservability } fr
 import { COLLECTOR_IMAGE, collector, otlpHttpEndpoint } from "./collector";
 import { DashboardIds, dashboardBody } from "./dashboard";
 import { cloudwatchAddon, logGroups, telemetryKey } from "./logs";
-import { queueDepthProbe } from "./queueDepth";
 
 /** Node ids of an ElastiCache replication group with cluster mode disabled: `<group>-001`, ... */
 export function redisNodeIds(groupId: string, count: number): string[] {
@@ -29,26 +29,26 @@ export function redisNodeIds(groupId: string, count: number): string[] {
 /** Identifiers the dashboard and alarms are built from. */
 interface Ids { clusterName: string; albArnSuffix: string; dbClusterId: string; redisGroupId: string }
 
-export function dashboardIds(s: ObservabilitySettings, ids: Ids, hasProbe: boolean, backupsNamespace?: string): DashboardIds {
+export function dashboardIds(s: ObservabilitySettings, ids: Ids, backupsNamespace?: string): DashboardIds {
   return {
     region: s.region, clusterName: ids.clusterName, albArnSuffix: ids.albArnSuffix, dbClusterId: ids.dbClusterId,
     redisNodeIds: redisNodeIds(ids.redisGroupId, s.redisNodeCount), appNamespace: s.appNamespace, deployments: s.deployments,
-    celeryQueues: hasProbe ? s.celeryQueues : [], backupsNamespace, hasReaders: s.databaseReaderCount > 0,
+    queueDepth: s.kedaMetrics !== undefined, backupsNamespace, hasReaders: s.databaseReaderCount > 0,
   };
 }
 
-export function alarmIds(s: ObservabilitySettings, ids: Ids, hasProbe: boolean): AlarmIds {
+export function alarmIds(s: ObservabilitySettings, ids: Ids): AlarmIds {
   return {
     clusterName: ids.clusterName, albArnSuffix: ids.albArnSuffix, dbClusterId: ids.dbClusterId,
     redisNodeIds: redisNodeIds(ids.redisGroupId, s.redisNodeCount), appNamespace: s.appNamespace,
-    observabilityNamespace: s.namespace, hasReaders: s.databaseReaderCount > 0, hasQueueProbe: hasProbe,
+    observabilityNamespace: s.namespace, hasReaders: s.databaseReaderCount > 0, hasQueueDepth: s.kedaMetrics !== undefined,
   };
 }
 
 /**
  * Observability for a Dify install (`dify-aws:index:DifyObservability`): container logs to
  * CloudWatch (the EKS add-on), an OpenTelemetry Collector for Dify's traces and metrics, the ALB
- * access-log bucket, Celery queue depth, a dashboard and alarms to an SNS topic. Give DifyApp its
+ * access-log bucket, Celery queue depth from KEDA (`kedaMetrics`), a dashboard and alarms to an SNS topic. Give DifyApp its
  * `observability` settings (`otlpHttpEndpoint(namespace)`, `COLLECTOR_LABELS`, this component's
  * `accessLogBucketName`); the load balancer lookup waits for `loadBalancerReady` (DifyApp's
  * `loadBalancerHostname`).
@@ -86,8 +86,6 @@ export class DifyObservability extends pulumi.ComponentResource {
       metadata: { name: s.namespace, labels: { "app.kubernetes.io/part-of": "dify", "app.kubernetes.io/managed-by": "pulumi", ...podSecurityNamespaceLabels("restricted") } },
     }, { parent });
     collector({ s, clusterName: args.clusterName, oidc: args.oidcProvider, images: args.images, image: args.collectorImage ?? COLLECTOR_IMAGE, logGroup: groups.get("otel-metrics")!, namespace: ns, parent });
-    const hasProbe = args.redis !== undefined;
-    if (args.redis) queueDepthProbe({ s, redis: withRedisDefaults(args.redis), images: args.images, applicationLogGroup: application, namespace: ns, parent });
 
     // The ALB exists only once DifyApp's Ingress has been reconciled by the controller.
     const lb = pulumi.output(args.loadBalancerReady ?? "").apply(() => aws.lb.getLoadBalancerOutput({ name: s.loadBalancerName }, { parent }));
@@ -96,7 +94,7 @@ export class DifyObservability extends pulumi.ComponentResource {
 
     const dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
       dashboardName: pulumi.output(args.clusterName),
-      dashboardBody: ids.apply((i) => dashboardBody(dashboardIds(s, i, hasProbe, args.backupMetricNamespace))),
+      dashboardBody: ids.apply((i) => dashboardBody(dashboardIds(s, i, args.backupMetricNamespace))),
     }, { parent });
 
     let topicArn: pulumi.Output<string | undefined> = pulumi.output(undefined);
@@ -105,7 +103,7 @@ export class DifyObservability extends pulumi.ComponentResource {
       const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: key.arn, tags: s.tags }, { parent });
       s.alarmEmails.forEach((email, i) => new aws.sns.TopicSubscription(`${name}-alarm-email-${i}`, { topic: topic.arn, protocol: "email", endpoint: email }, { parent }));
       const placeholder = { clusterName: "c", albArnSuffix: "app/n/i", dbClusterId: "d", redisGroupId: "r" };
-      const alarms = createAlarms(name, alarmSpecs(alarmIds(s, placeholder, hasProbe)), ids.apply((i) => alarmSpecs(alarmIds(s, i, hasProbe))),
+      const alarms = createAlarms(name, alarmSpecs(alarmIds(s, placeholder)), ids.apply((i) => alarmSpecs(alarmIds(s, i))),
         s.thresholds, [topic.arn], s.tags, parent);
       topicArn = topic.arn;
       alarmNames = pulumi.all(alarms.map((a) => a.name));

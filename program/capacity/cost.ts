@@ -141,7 +141,7 @@ export const ASSUMPTIONS = {
   /** ALB load-balancer capacity units: idle, and at the ceiling (1,000 streamed requests of ~30 s: ~33 new connections/s = 1.3 LCU). */
   albLcuFloor: 0,
   albLcuCeiling: 2,
-  /** A log metric filter with dimensions emits one custom metric per dimension value (Dify's 16 Celery queues). */
+  /** A log metric filter with dimensions emits one custom metric per dimension value (assumed 16). */
   metricFilterDimensionValues: 16,
   /** KEDA polls each CloudWatch trigger every pollingInterval seconds (default 30). */
   kedaPollingSeconds: 30,
@@ -389,13 +389,24 @@ const RULES: Record<string, Rule> = {
   },
   "aws:s3/bucket:Bucket": (r) => flat(`S3 bucket ${r.name}`, Category.Storage, ASSUMPTIONS.bucketGb * UNIT.s3GbMonth, `${ASSUMPTIONS.bucketGb} GB (assumption) x ${money(UNIT.s3GbMonth)}/GB-month; requests are usage`),
   "aws:backup/vault:Vault": (r) => flat(`backup vault ${r.name}`, Category.Storage, ASSUMPTIONS.databaseGb * UNIT.auroraBackupGbMonth, `${ASSUMPTIONS.databaseGb} GB of recovery points (assumption) x ${money(UNIT.auroraBackupGbMonth)}/GB-month`),
-  "kubernetes:keda.sh/v1alpha1:ScaledObject": (r) => {
-    const cw = arr(obj(r.inputs.spec).triggers).filter((t) => obj(t).type === "aws-cloudwatch").length;
-    if (cw === 0) return [];
-    const polling = num(obj(r.inputs.spec).pollingInterval, ASSUMPTIONS.kedaPollingSeconds);
-    const requests = (cw * H * 3600) / polling;
-    return flat(`KEDA CloudWatch polling ${r.name}`, Category.Observability, (requests / 1000) * UNIT.getMetricDataPer1000,
-      `${cw} trigger(s) every ${polling} s x ${money(UNIT.getMetricDataPer1000)}/1,000 metrics requested`);
+  "kubernetes:keda.sh/v1alpha1:ScaledObject": (r, all) => {
+    const triggers = arr(obj(r.inputs.spec).triggers);
+    const out: CostLine[] = [];
+    const cw = triggers.filter((t) => obj(t).type === "aws-cloudwatch").length;
+    if (cw > 0) {
+      const polling = num(obj(r.inputs.spec).pollingInterval, ASSUMPTIONS.kedaPollingSeconds);
+      const requests = (cw * H * 3600) / polling;
+      out.push(...flat(`KEDA CloudWatch polling ${r.name}`, Category.Observability, (requests / 1000) * UNIT.getMetricDataPer1000,
+        `${cw} trigger(s) every ${polling} s x ${money(UNIT.getMetricDataPer1000)}/1,000 metrics requested`));
+    }
+    // The collector exports each Redis trigger's value (one queue of this ScaledObject) as a custom
+    // metric when it scrapes KEDA (components/observability/collectorConfig.ts kedaScrape).
+    const redis = triggers.filter((t) => obj(t).type === "redis").length;
+    const exported = all.some((x) => x.type === "kubernetes:core/v1:ConfigMap" && /"awsemf\/keda"/.test(str(obj(x.inputs.data)["collector.yaml"])));
+    if (redis > 0 && exported) {
+      out.push(...flat(`custom metric Dify/Celery queue depth of ${r.name}`, Category.Observability, redis * 0.3, `${redis} queue(s) x $0.30/metric-month`));
+    }
+    return out;
   },
 };
 
