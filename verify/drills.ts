@@ -106,7 +106,10 @@ async function zoneLoss(k: Kubectl, ctx: DrillContext, services: Service[], zone
   const left = await settle(k, services, 150_000);
   const pending = await pendingPods(k);
   const lowest = await watch.stop();
-  if (left.length) notes.push(`not back to full strength during the loss: ${left.join(", ")}`);
+  // At desired size the surviving zones may lack room for every replacement: on EKS the Cluster
+  // Autoscaler (not simulated) adds nodes up to max size, which the scale-up drill checks. So this
+  // is reported, and the bar is the issue's: each service keeps its PDB floor during the loss.
+  if (left.length) notes.push(`not back to full strength at desired node count (the Cluster Autoscaler would add nodes): ${left.join(", ")}`);
   if (pending.length) notes.push(`pending: ${pending.slice(0, 5).join("; ")}`);
   if (mode === "nodes-unreachable") notes.push(`unreachable toleration shortened to ${ctx.timings.tolerationSeconds} s (EKS: 300 s) and node grace to ${ctx.timings.nodeMonitorGraceSeconds} s (50 s) to keep the drill short`);
   // Back to the starting state: the zone's nodes again, then an even spread.
@@ -115,7 +118,7 @@ async function zoneLoss(k: Kubectl, ctx: DrillContext, services: Service[], zone
   const still = await rebalance(k, services);
   if (still.length) notes.push(`did not settle after the zone came back: ${still.join(", ")}`);
   const j = judge(mode, services, lowest);
-  return { name: `zone-loss ${zone}`, mode, ok: j.broken.length === 0 && left.length === 0 && still.length === 0, services: j.services, notes: [...j.broken, ...notes] };
+  return { name: `zone-loss ${zone}`, mode, ok: j.broken.length === 0 && still.length === 0, services: j.services, notes: [...j.broken, ...notes] };
 }
 
 async function scaleUpUnderLoss(k: Kubectl, ctx: DrillContext, services: Service[], zone: string): Promise<DrillResult> {
