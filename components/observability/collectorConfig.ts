@@ -53,7 +53,8 @@ export function kedaScrape(k: NonNullable<CollectorConfigArgs["keda"]>): Record<
       { action: "replace", source_labels: ["metric"], regex: "s[0-9]+-redis-(.+)", target_label: "Queue" },
       { action: "replace", source_labels: ["scaledObject"], regex: "(.+)", target_label: "ScaledObject" },
       { action: "replace", target_label: "ClusterName", replacement: k.clusterName },
-      // job and instance stay: the receiver needs them (they become resource attributes, not dimensions).
+      // job and instance stay: the receiver drops a series without them ("job or instance cannot be found
+      // from labels", opentelemetry-collector-contrib#9986); they become resource attributes, not dimensions.
       { action: "labelkeep", regex: "__name__|job|instance|ClusterName|Queue|ScaledObject" },
     ],
   };
