@@ -83,7 +83,7 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
     logGroupName: alarmsOn ? obs.applicationLogGroupName : undefined,
     alarmActions: alarmsOn ? [obs.alarmTopicArn.apply((a) => a ?? "")] : undefined,
     database,
-    restoreLogin: data.masterLogin,
+    restoreLogin: data.restoreLogin,
     auroraClusterArn: data.clusterArn,
     oidcProvider,
     // A dump of both databases before each version's migration Job, which waits for it (below).

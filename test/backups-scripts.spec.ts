@@ -9,6 +9,11 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { rolesSql, RESTORE_USERNAME, RESTORE_VERIFIER_ENV, scramSha256Verifier, templateExtensionsSql, VERIFIER_ENV } from "../components/data/sql";
+
+// Stands in for pgvector: an extension that is NOT trusted (no `trusted = true` in its control
+// file), so only a superuser can create it; pgvector ships no such line either.
+const UNTRUSTED_EXTENSION = "pg_buffercache";
 
 const SCRIPTS = path.join(__dirname, "..", "components", "backups", "scripts");
 const PORT = 55000 + (process.pid % 1000);
@@ -73,8 +78,11 @@ if (!pgBin && process.env.REQUIRE_POSTGRES) {
     return execFileSync(root ? "runuser" : args[0], root ? ["-u", "nobody", "--", ...args] : args.slice(1), { stdio: "pipe" }).toString();
   };
   const sql = (db: string, q: string) => execFileSync(path.join(pgBin!, "psql"), ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", q], { env, stdio: "pipe" }).toString().trim();
+  // The dump Job logs in as Dify's role; the restore and verification Jobs as the restore role.
+  const asRestore = new Set(["verify.sh", "restore.sh"]);
   const run = (script: string, extra: Record<string, string> = {}) => {
-    const r = spawnSync("/bin/sh", [path.join(tmp, "scripts", script)], { env: { ...env, ...extra }, encoding: "utf8" });
+    const login = asRestore.has(script) ? { PGUSER: RESTORE_USERNAME } : {};
+    const r = spawnSync("/bin/sh", [path.join(tmp, "scripts", script)], { env: { ...env, ...login, ...extra }, encoding: "utf8" });
     return { code: r.status, out: r.stdout, err: r.stderr };
   };
   const resultLine = (out: string, tag: string) => out.split("\n").find((l) => l.startsWith(`${tag} `)) ?? "";
@@ -111,9 +119,20 @@ if (!pgBin && process.env.REQUIRE_POSTGRES) {
       REQUIRE_ROWS: "accounts tenants tenant_account_joins dify_setups", REQUIRE_TABLES: "apps datasets workflows",
       PLUGIN_REQUIRE_TABLES: "plugins plugin_installations",
     };
-    sql("postgres", "CREATE ROLE dify LOGIN CREATEDB");
+    // The roles exactly as DifyDatabaseHA's bootstrap Job creates them: `dify` without CREATEDB,
+    // `dify_restore` with CREATEDB and membership in `dify`, no superuser. The restore and
+    // verification below run as `dify_restore`, so they fail if the scripts need more.
+    const major = Number(/(\d+)/.exec(execFileSync(path.join(pgBin!, "psql"), ["--version"]).toString().replace(/^\D+/, ""))![1]);
+    // The bootstrap also puts the extensions into template1 (here the untrusted stand-in for vector).
+    fs.writeFileSync(path.join(tmp, "roles.sql"), `${rolesSql({ appUser: "dify", major })}\n${templateExtensionsSql(["uuid-ossp", UNTRUSTED_EXTENSION])}\n`);
+    execFileSync(path.join(pgBin!, "psql"), ["-X", "--quiet", "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-f", path.join(tmp, "roles.sql")], {
+      env: { ...env, [VERIFIER_ENV]: scramSha256Verifier("app-test-password"), [RESTORE_VERIFIER_ENV]: scramSha256Verifier("restore-test-password") },
+      stdio: "pipe",
+    });
     sql("postgres", "CREATE DATABASE dify OWNER dify");
     sql("postgres", "CREATE DATABASE dify_plugin OWNER dify");
+    // As the bootstrap does for vector: created in Dify's database by the admin, so the dump has it.
+    sql("dify", `CREATE EXTENSION IF NOT EXISTS ${UNTRUSTED_EXTENSION}`);
     env.PGUSER = "dify";
     sql("dify", SCHEMA);
     sql("dify_plugin", "CREATE TABLE plugins (id text PRIMARY KEY); CREATE TABLE plugin_installations (id text PRIMARY KEY)");
@@ -125,6 +144,12 @@ if (!pgBin && process.env.REQUIRE_POSTGRES) {
       asPostgres([path.join(pgBin!, "pg_ctl"), "-D", path.join(tmp, "pg", "data"), "-m", "immediate", "stop"]);
     } catch { /* not started */ }
     fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("the restore role is CREATEDB only: no superuser, no CREATEROLE, a member of the app role", () => {
+    assert.equal(sql("postgres", `SELECT rolsuper, rolcreatedb, rolcreaterole, rolcanlogin FROM pg_roles WHERE rolname = '${RESTORE_USERNAME}'`), "f|t|f|t");
+    assert.equal(sql("postgres", `SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = 'dify'`), "f|f|f");
+    assert.equal(sql("postgres", `SELECT pg_has_role('${RESTORE_USERNAME}', 'dify', 'MEMBER')`), "t");
   });
 
   let firstStamp = "";
@@ -177,6 +202,13 @@ if (!pgBin && process.env.REQUIRE_POSTGRES) {
     assert.equal(sql("dify_r1", "SELECT count(*) FROM accounts"), "2", "the named (older) dump, not the newest");
     assert.equal(sql("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'dify_r1'"), "dify");
     assert.equal(sql("dify_r1", "SELECT tableowner FROM pg_tables WHERE tablename = 'accounts'"), "dify");
+    assert.equal(sql("dify_r1", `SELECT count(*) FROM pg_extension WHERE extname IN ('uuid-ossp', '${UNTRUSTED_EXTENSION}')`), "2", "the extensions, without superuser");
+    // Dify (its own role, no membership in anything) can use the restored database once pointed at it.
+    assert.equal(env.PGUSER, "dify");
+    assert.equal(sql("dify_r1", "WITH i AS (INSERT INTO accounts (email) VALUES ('c@example.com') RETURNING email) SELECT email FROM i"), "c@example.com");
+    sql("dify_r1", "CREATE TABLE after_restore (id uuid DEFAULT uuid_generate_v4())");
+    assert.equal(sql("dify_r1", "SELECT tableowner FROM pg_tables WHERE tablename = 'after_restore'"), "dify");
+    assert.equal(sql("dify_plugin_r1", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"), "dify");
     const again = run("restore.sh", { RESTORE_SUFFIX: "r1" });
     assert.notEqual(again.code, 0, "an existing database is never overwritten");
     assert.equal(sql("dify", "SELECT count(*) FROM accounts"), "0", "the live database is untouched");

@@ -132,7 +132,7 @@ describe("DifyDatabaseHA prod plan", function () {
 
   it("never holds a credential as a plain value", () => {
     const secrets = ofType(rs, T.password).map((p) => `mock-${p.name}-`);
-    assert.equal(secrets.length, 3, "master, app role, AUTH token");
+    assert.equal(secrets.length, 4, "master, app role, restore role, AUTH token");
     const leaks: string[] = [];
     const walk = (v: unknown, path: string, r: RecordedResource) => {
       if (typeof v === "string") {
@@ -254,6 +254,10 @@ describe("DifyDatabaseHA connection settings", () => {
     const master = await resolve((run.value as DifyDatabaseHA).masterLogin);
     assert.equal(master.secret, true, "the master login (for DifyBackups' restoreLogin) is secret too");
     assert.equal(master.value?.username, "dify_admin");
+    const restore = await resolve((run.value as DifyDatabaseHA).restoreLogin);
+    assert.equal(restore.secret, true, "the restore login (for DifyBackups' restoreLogin) is secret");
+    assert.equal(restore.value?.username, "dify_restore");
+    assert.match(restore.value?.password ?? "", /^mock-prod-pg-restore-/, "its own generated password, not the master's");
     assert.equal(redis.value?.host, redisHost);
   });
 
@@ -303,6 +307,8 @@ describe("DifyDatabaseHA bootstrap Job", () => {
     assert.equal(data.PGUSER, "dify_admin");
     assert.match(data.DIFY_APP_PASSWORD_VERIFIER, /^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
     assert.ok(!data.DIFY_APP_PASSWORD_VERIFIER.includes("mock-prod-pg-app"), "only the verifier reaches Postgres");
+    assert.match(data.DIFY_RESTORE_PASSWORD_VERIFIER, /^SCRAM-SHA-256\$4096:/, "the restore role's password, as a verifier only");
+    assert.ok(!JSON.stringify(data).includes("mock-prod-pg-restore"), "the restore password itself never reaches the Job");
     assert.ok(job.dependencies.some((d) => d.includes("ClusterInstance::prod-pg-0")), "waits for the writer");
   });
 
@@ -317,7 +323,11 @@ describe("DifyDatabaseHA bootstrap Job", () => {
     assert.match(sql, /CREATE EXTENSION IF NOT EXISTS "uuid-ossp";/);
     assert.match(sql, /PASSWORD :'app_verifier'/);
     assert.match(sql, /ALTER ROLE dify WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE/, "least privilege");
-    assert.doesNotMatch(sql.replace(/NO(SUPERUSER|CREATEDB|CREATEROLE)/g, ""), /SUPERUSER|CREATEDB|CREATEROLE/);
+    // The only privilege granted anywhere: CREATEDB (and membership in dify) for the restore role.
+    assert.match(sql, /ALTER ROLE dify_restore WITH LOGIN NOSUPERUSER CREATEDB NOCREATEROLE NOREPLICATION INHERIT PASSWORD :'restore_verifier';/);
+    assert.match(sql, /SELECT format\('GRANT %I TO %I WITH INHERIT TRUE, SET TRUE', 'dify', 'dify_restore'\)/, "member of the app role (PostgreSQL 16)");
+    assert.doesNotMatch(sql.replace(/NO(SUPERUSER|CREATEDB|CREATEROLE)/g, "").replace("dify_restore WITH LOGIN  CREATEDB", ""), /SUPERUSER|CREATEDB|CREATEROLE|rds_superuser/);
+    assert.match(sql, /\\connect template1\nCREATE EXTENSION IF NOT EXISTS "vector";\nALTER EXTENSION "vector" UPDATE;\nCREATE EXTENSION IF NOT EXISTS "uuid-ossp";/, "restored databases start with the extensions");
   });
 
   it("re-runs when what it does changes, and only then", async () => {

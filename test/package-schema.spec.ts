@@ -100,7 +100,7 @@ describe("component package: schema (what `pulumi package add` generates SDKs fr
     const outputs = (c: string) => Object.keys(schema.resources[`dify-aws:index:${c}`].properties ?? {});
     const expect: Record<string, string[]> = {
       DifyCluster: ["kubeconfig", "clusterName", "vpcId", "privateSubnetIds", "nodeSecurityGroupId", "oidcProviderArn", "oidcIssuer"],
-      DifyDatabaseHA: ["postgres", "redis", "endpoints", "clusterArn", "masterLogin"],
+      DifyDatabaseHA: ["postgres", "redis", "endpoints", "clusterArn", "masterLogin", "restoreLogin", "restoreSecretArn"],
       DifyStorage: ["storage", "bucketName", "pluginBucketName", "roleArn", "pluginRoleArn"],
       DifyApp: ["url", "namespace", "difyVersion", "migrationJobName"],
       DifyBackups: ["bucketName", "vaultArn", "planId", "namespace"],
@@ -122,6 +122,7 @@ describe("component package: schema (what `pulumi package add` generates SDKs fr
     const d = (c: string, o: string) => schema.resources[`dify-aws:index:${c}`].properties?.[o].description ?? "";
     assert.match(d("DifyCluster", "kubeconfig"), /secret/i);
     assert.match(d("DifyDatabaseHA", "masterLogin"), /secret/i);
+    assert.match(d("DifyDatabaseHA", "restoreLogin"), /secret/i);
   });
 
   it("accepts the YAML example as written: known types, known and required inputs, existing outputs", () => {

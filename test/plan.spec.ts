@@ -36,6 +36,24 @@ describe("offline plan", function () {
   this.timeout(120000);
 
   for (const stack of ["dev", "prod"] as const) {
+    it(`${stack}: DifyBackups' restore Jobs log in as DifyDatabaseHA's dedicated restore role, never the master login`, async () => {
+      const rs = (await plan(stack)).recorded;
+      const named = (type: string, suffix: string) => {
+        const found = rs.filter((r) => r.type === type && r.name.endsWith(suffix));
+        assert.equal(found.length, 1, `${type} *${suffix}`);
+        return found[0];
+      };
+      const login = named("kubernetes:core/v1:Secret", "-backup-restore-db").rawInputs.stringData as Record<string, string>;
+      assert.equal(login.PGUSER, "dify_restore");
+      const restorePw = named("random:index/randomPassword:RandomPassword", "-pg-restore");
+      const masterPw = named("random:index/randomPassword:RandomPassword", "-pg-master");
+      assert.ok(login.PGPASSWORD.startsWith(`mock-${restorePw.name}-`), "the restore role's own generated password");
+      assert.ok(!login.PGPASSWORD.startsWith(`mock-${masterPw.name}-`), "not the master password");
+      const bootstrap = rs.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name.endsWith("-db-bootstrap"))!;
+      assert.match((bootstrap.rawInputs.stringData as Record<string, string>).DIFY_RESTORE_PASSWORD_VERIFIER, /^SCRAM-SHA-256\$4096:/, "the bootstrap Job creates the role with that password");
+      assert.ok(!JSON.stringify(rs.map((r) => r.inputs)).includes(login.PGPASSWORD), "the password is secret in every input");
+    });
+
     it(`${stack}: the program owns Aurora's postgresql log group (retention, the data key) and the cluster keeps its URN and every input`, async () => {
       const rs = (await plan(stack)).recorded;
       const cluster = rs.find((r) => r.type === "aws:rds/cluster:Cluster")!;

@@ -22,7 +22,7 @@ export interface DifyBackupsArgs {
    * it. It must have CREATEDB (the Jobs create scratch and restore databases), be able to create
    * the extensions present in the dump (uuid-ossp; `vector` when pgvector shares the database)
    * and be a member of `database.username` (restored objects are owned by Dify's role). With
-   * DifyDatabaseHA, its `masterLogin` qualifies.
+   * DifyDatabaseHA, pass its `restoreLogin` (CREATEDB and that membership, not a superuser).
    */
   restoreLogin: PostgresLogin;
   /** ARN of the Aurora cluster that AWS Backup snapshots daily. Required. */

@@ -1,6 +1,7 @@
 /**
  * In-cluster bootstrap Job: from inside the VPC (the only place Aurora is reachable), psql
- * creates the `dify` role, the `dify` and `dify_plugin` databases and the extensions. The
+ * creates the `dify` role, the `dify_restore` role (DifyBackups' restore login), the `dify` and
+ * `dify_plugin` databases and the extensions. The
  * Pulumi Kubernetes provider waits for a batch/v1 Job to report `Complete` (and fails on
  * `Failed`) before the update succeeds (pulumi-kubernetes Job await logic, documented on the
  * Job resource), so DifyApp's migration Job, which depends on this component, starts only
@@ -15,7 +16,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { standardLabels, selectorLabels } from "../k8s/labels";
 import { podSecurityNamespaceLabels, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
-import { bootstrapSql, VERIFIER_ENV } from "./sql";
+import { bootstrapSql, RESTORE_VERIFIER_ENV, VERIFIER_ENV } from "./sql";
 import { ResolvedConfig } from "./validate";
 
 /** uid/gid of the `postgres` user in the official postgres Alpine images. */
@@ -28,6 +29,8 @@ export interface BootstrapInputs {
   masterUsername: string;
   masterPassword: pulumi.Input<string>;
   appPasswordVerifier: pulumi.Input<string>;
+  /** SCRAM verifier of the restore role's password (DifyDatabaseHA.restoreLogin). */
+  restorePasswordVerifier: pulumi.Input<string>;
   /** Resources the Job must wait for (the cluster instances: the endpoint accepts connections). */
   dependsOn: pulumi.Resource[];
 }
@@ -74,6 +77,7 @@ export function createBootstrap(name: string, b: BootstrapInputs, provider: k8s.
         PGCONNECT_TIMEOUT: "10",
         PGAPPNAME: "dify-aws-bootstrap",
         [VERIFIER_ENV]: pulumi.secret(b.appPasswordVerifier),
+        [RESTORE_VERIFIER_ENV]: pulumi.secret(b.restorePasswordVerifier),
       },
     },
     opts,

@@ -2,7 +2,7 @@
  * DifyDatabaseHA: Dify's state stores on AWS. Aurora PostgreSQL (pgvector) with a writer and
  * readers across AZs, ElastiCache (Valkey/Redis OSS) with a replica and automatic failover,
  * one customer KMS key for both, and an in-cluster Job that creates the `dify` role, the
- * `dify`/`dify_plugin` databases and the extensions. Hands DifyApp typed connection settings.
+ * `dify`/`dify_plugin` databases, the extensions and the `dify_restore` role for DifyBackups. Hands DifyApp typed connection settings.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -11,9 +11,9 @@ import { componentType } from "../contracts";
 import { DataEndpoints, DifyDatabaseHAArgs, MasterLogin, PoolSettings, PostgresConnectionValues, RedisConnectionValues } from "./args";
 import { createBootstrap, findKubernetesProvider } from "./bootstrap";
 import { createAccess, subnetZones } from "./network";
-import { createPostgres, MASTER_USERNAME } from "./postgres";
+import { createPostgres, createRestoreSecret, MASTER_USERNAME } from "./postgres";
 import { createRedis } from "./redis";
-import { scramSha256Verifier } from "./sql";
+import { RESTORE_USERNAME, scramSha256Verifier } from "./sql";
 import { resolveArgs } from "./validate";
 
 /**
@@ -46,11 +46,19 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
   /** ARN of the Secrets Manager secret with the master credentials (JSON: username, password, host, port). */
   public readonly masterSecretArn: pulumi.Output<string>;
   /**
-   * The master login (`dify_admin`, rds_superuser; secret). Only for privileged jobs such as
-   * DifyBackups' `restoreLogin` (it can create databases and extensions and is a member of the
-   * app role). Dify itself uses `postgres`.
+   * The master login (`dify_admin`, rds_superuser; secret). For break-glass administration only:
+   * DifyBackups takes `restoreLogin`, Dify itself uses `postgres`.
    */
   public readonly masterLogin: pulumi.Output<MasterLogin>;
+  /**
+   * The restore login (`dify_restore`; secret): CREATEDB and a member of the app role, not a
+   * superuser, no CREATEROLE. Pass it as DifyBackups' `restoreLogin`: it creates the scratch and
+   * restored databases owned by Dify's role. Created by the bootstrap Job (so it exists only with a
+   * Kubernetes provider); resolves after that Job.
+   */
+  public readonly restoreLogin: pulumi.Output<MasterLogin>;
+  /** ARN of the Secrets Manager secret with the restore login (JSON: username, password, host, port). */
+  public readonly restoreSecretArn: pulumi.Output<string>;
   /** Name of the bootstrap Job ("" when no Kubernetes provider was given). */
   public readonly bootstrapJobName: pulumi.Output<string>;
 
@@ -113,6 +121,11 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // The restore role (CREATEDB and member of the app role, nothing more; see sql.ts rolesSql),
+    // for DifyBackups' restore and restore-verification Jobs instead of the master login.
+    const restorePassword = new random.RandomPassword(`${name}-pg-restore`, { length: 40, special: false }, { parent: this });
+    const restoreSecret = createRestoreSecret(name, { cfg, kmsKeyArn: key.arn, tags, host: pg.cluster.endpoint, port: pg.cluster.port, password: restorePassword.result }, this);
+
     let job: pulumi.Resource | undefined;
     if (k8sProvider) {
       const j = createBootstrap(
@@ -124,6 +137,7 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
           masterUsername: MASTER_USERNAME,
           masterPassword: pg.masterPassword.result,
           appPasswordVerifier: appPassword.result.apply(scramSha256Verifier),
+          restorePasswordVerifier: restorePassword.result.apply(scramSha256Verifier),
           dependsOn: pg.instances,
         },
         k8sProvider,
@@ -191,6 +205,8 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
     this.kmsKeyArn = key.arn;
     this.masterSecretArn = pg.masterSecret.arn;
     this.masterLogin = ready(pulumi.secret(pg.masterPassword.result.apply((password): MasterLogin => ({ username: MASTER_USERNAME, password }))));
+    this.restoreLogin = ready(pulumi.secret(restorePassword.result.apply((password): MasterLogin => ({ username: RESTORE_USERNAME, password }))));
+    this.restoreSecretArn = restoreSecret.arn;
 
     this.registerOutputs({
       postgres: this.postgres,
@@ -204,6 +220,8 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
       kmsKeyArn: this.kmsKeyArn,
       masterSecretArn: this.masterSecretArn,
       masterLogin: this.masterLogin,
+      restoreLogin: this.restoreLogin,
+      restoreSecretArn: this.restoreSecretArn,
       bootstrapJobName: this.bootstrapJobName,
     });
   }

@@ -15,6 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ResolvedConfig } from "./validate";
 import { zoneFor } from "./network";
+import { RESTORE_USERNAME } from "./sql";
 
 /** Master user name (RDS reserves "rdsadmin"; "postgres" is avoided so it is never guessed). */
 export const MASTER_USERNAME = "dify_admin";
@@ -200,4 +201,45 @@ export function createPostgres(name: string, i: StoreInputs, parent: pulumi.Reso
     { parent, retainOnDelete: protect },
   );
   return { cluster, instances, masterPassword, masterSecret, logGroup };
+}
+
+/** What the restore login's Secrets Manager copy is built from. */
+export interface RestoreSecretInputs {
+  cfg: ResolvedConfig;
+  kmsKeyArn: pulumi.Input<string>;
+  tags: pulumi.Input<Record<string, string>>;
+  host: pulumi.Input<string>;
+  port: pulumi.Input<number>;
+  password: pulumi.Input<string>;
+}
+
+/**
+ * The restore login's copy in Secrets Manager, the same way as the master's (same key, recovery
+ * window and protection), so an operator can run a restore by hand without reading Pulumi state.
+ */
+export function createRestoreSecret(name: string, i: RestoreSecretInputs, parent: pulumi.Resource): aws.secretsmanager.Secret {
+  const protect = i.cfg.protect;
+  const secret = new aws.secretsmanager.Secret(
+    `${name}-pg-restore`,
+    {
+      description: `Dify Aurora (${name}) restore login "${RESTORE_USERNAME}" (CREATEDB, member of "${i.cfg.appUsername}"), used by DifyBackups' restore Jobs.`,
+      kmsKeyId: i.kmsKeyArn,
+      recoveryWindowInDays: protect ? 30 : 0,
+      tags: i.tags,
+    },
+    { parent, protect, retainOnDelete: protect },
+  );
+  new aws.secretsmanager.SecretVersion(
+    `${name}-pg-restore`,
+    {
+      secretId: secret.id,
+      secretString: pulumi.secret(
+        pulumi.all([i.password, i.host, i.port]).apply(([password, host, port]) =>
+          JSON.stringify({ engine: "postgres", username: RESTORE_USERNAME, password, host, port }),
+        ),
+      ),
+    },
+    { parent, retainOnDelete: protect },
+  );
+  return secret;
 }

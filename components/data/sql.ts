@@ -40,6 +40,70 @@ export interface BootstrapSqlArgs {
 
 /** Environment variable (from the Job's Secret) that carries the app role's verifier. */
 export const VERIFIER_ENV = "DIFY_APP_PASSWORD_VERIFIER";
+/** Environment variable (from the Job's Secret) that carries the restore role's verifier. */
+export const RESTORE_VERIFIER_ENV = "DIFY_RESTORE_PASSWORD_VERIFIER";
+/** The login DifyBackups' restore and restore-verification Jobs use (DifyDatabaseHA.restoreLogin). */
+export const RESTORE_USERNAME = "dify_restore";
+
+/**
+ * The roles part of the bootstrap (psql, run as the master user; needs both verifier variables in
+ * the environment). Exported so the backup-script tests run exactly these grants against a real
+ * PostgreSQL and prove the restore works with them.
+ *
+ * The restore role: CREATEDB and membership in the app role, nothing more (no superuser, no
+ * rds_superuser, no CREATEROLE). That is exactly what components/backups/scripts need:
+ * - `createdb --owner=<app>` (CREATE DATABASE ... OWNER needs CREATEDB and, for another owner,
+ *   the right to SET ROLE to it: membership, with SET on 16+);
+ * - `pg_restore --no-owner --role=<app>`: objects are created as the app role, the database
+ *   owner, so the restored database is Dify's without any ALTER ... OWNER afterwards;
+ * - the dump's `CREATE EXTENSION IF NOT EXISTS` for `vector` and `uuid-ossp`: a no-op, because
+ *   every new database is cloned from template1, where templateExtensionsSql created them as the
+ *   master. (`uuid-ossp` is a trusted extension since PostgreSQL 13, which a database owner could
+ *   create, but pgvector's vector.control has no `trusted = true` (pgvector/pgvector, commit
+ *   0eceaa3), so without the template only rds_superuser could restore it);
+ * - `vacuumdb --analyze-only` and `dropdb --force` of the scratch databases: allowed to members
+ *   of the owner role (INHERIT, the default).
+ */
+export function rolesSql(a: Pick<BootstrapSqlArgs, "appUser" | "major">): string {
+  // The master (rds_superuser, not a real superuser) and the restore role must be able to SET ROLE
+  // to the app role (to create databases owned by it). On 16+ the CREATEROLE auto-grant has SET
+  // FALSE and membership is split into INHERIT/SET/ADMIN, so ask for SET explicitly.
+  // The restore role also inherits the app role's privileges (ownership checks of dropdb/ANALYZE).
+  const memberOfApp = (grantee: string, inherit: boolean) => a.major >= 16
+    ? inherit
+      ? `SELECT format('GRANT %I TO %I WITH INHERIT TRUE, SET TRUE', '${a.appUser}', ${grantee}) WHERE NOT (pg_has_role(${grantee}, '${a.appUser}', 'SET') AND pg_has_role(${grantee}, '${a.appUser}', 'USAGE'))\\gexec`
+      : `SELECT format('GRANT %I TO %I WITH SET TRUE', '${a.appUser}', ${grantee}) WHERE NOT pg_has_role(${grantee}, '${a.appUser}', 'SET')\\gexec`
+    : `SELECT format('GRANT %I TO %I', '${a.appUser}', ${grantee}) WHERE NOT pg_has_role(${grantee}, '${a.appUser}', 'MEMBER')\\gexec`;
+  return [
+    `\\getenv app_verifier ${VERIFIER_ENV}`,
+    `\\getenv restore_verifier ${RESTORE_VERIFIER_ENV}`,
+    // The least-privilege login role: no superuser, no CREATEDB/CREATEROLE (its databases are pre-created).
+    `SELECT 'CREATE ROLE ${a.appUser} LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${a.appUser}')\\gexec`,
+    `ALTER ROLE ${a.appUser} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD :'app_verifier';`,
+    memberOfApp("current_user", false),
+    // The restore role (see above): CREATEDB, a member of the app role, nothing else.
+    `SELECT 'CREATE ROLE ${RESTORE_USERNAME} LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${RESTORE_USERNAME}')\\gexec`,
+    `ALTER ROLE ${RESTORE_USERNAME} WITH LOGIN NOSUPERUSER CREATEDB NOCREATEROLE NOREPLICATION INHERIT PASSWORD :'restore_verifier';`,
+    memberOfApp(`'${RESTORE_USERNAME}'`, true),
+  ].join("\n");
+}
+
+/** The extensions every Dify database needs (Dify's migrations create them with IF NOT EXISTS). */
+export const DIFY_EXTENSIONS = ["vector", "uuid-ossp"];
+
+/**
+ * Creates (and updates) extensions in template1, as the master, so every database created later
+ * (the restore Jobs' scratch and restored databases, by a role without rds_superuser) already has
+ * them and the dump's `CREATE EXTENSION IF NOT EXISTS` needs no privilege. Leaves psql connected
+ * to template1. Exported for the backup-script tests, which run it with an untrusted extension.
+ */
+export function templateExtensionsSql(extensions: readonly string[]): string {
+  const q = (e: string) => `"${e.replace(/"/g, '""')}"`;
+  return [
+    "\\connect template1",
+    ...extensions.flatMap((e) => [`CREATE EXTENSION IF NOT EXISTS ${q(e)};`, `ALTER EXTENSION ${q(e)} UPDATE;`]),
+  ].join("\n");
+}
 
 /**
  * psql script, run as the master user with ON_ERROR_STOP. Every statement is a no-op when its
@@ -48,17 +112,9 @@ export const VERIFIER_ENV = "DIFY_APP_PASSWORD_VERIFIER";
 export function bootstrapSql(a: BootstrapSqlArgs): string {
   const dbs = [a.database, a.pluginDatabase];
   return [
-    "-- dify-aws bootstrap: role, databases, extensions. Idempotent.",
+    "-- dify-aws bootstrap: roles, databases, extensions. Idempotent.",
     "\\set ON_ERROR_STOP on",
-    `\\getenv app_verifier ${VERIFIER_ENV}`,
-    // The least-privilege login role: no superuser, no CREATEDB/CREATEROLE (its databases are pre-created).
-    `SELECT 'CREATE ROLE ${a.appUser} LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${a.appUser}')\\gexec`,
-    `ALTER ROLE ${a.appUser} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD :'app_verifier';`,
-    // The master (rds_superuser, not a real superuser) must be able to SET ROLE to the owner to
-    // create a database owned by it. On 16+ the CREATEROLE auto-grant has SET FALSE, so ask for SET.
-    a.major >= 16
-      ? `SELECT format('GRANT %I TO %I WITH SET TRUE', '${a.appUser}', current_user) WHERE NOT pg_has_role(current_user, '${a.appUser}', 'SET')\\gexec`
-      : `SELECT format('GRANT %I TO %I', '${a.appUser}', current_user) WHERE NOT pg_has_role(current_user, '${a.appUser}', 'MEMBER')\\gexec`,
+    rolesSql(a),
     ...dbs.flatMap((db) => [
       `SELECT 'CREATE DATABASE ${db} OWNER ${a.appUser} ENCODING ''UTF8''' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '${db}')\\gexec`,
       `ALTER DATABASE ${db} OWNER TO ${a.appUser};`,
@@ -75,6 +131,8 @@ export function bootstrapSql(a: BootstrapSqlArgs): string {
     "SELECT extname, extversion FROM pg_extension WHERE extname IN ('vector', 'uuid-ossp') ORDER BY 1;",
     `\\connect ${a.pluginDatabase}`,
     'CREATE EXTENSION IF NOT EXISTS "uuid-ossp";',
+    // For the databases DifyBackups' restore role creates later (see rolesSql).
+    templateExtensionsSql(DIFY_EXTENSIONS),
     "",
   ].join("\n");
 }

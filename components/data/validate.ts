@@ -244,7 +244,7 @@ export function resolveArgs(name: string, args: DifyDatabaseHASettings, network?
   const pluginDatabaseName = args.pluginDatabaseName ?? "dify_plugin";
   const appUsername = args.appUsername ?? "dify";
   for (const [arg, v] of [["args.databaseName", databaseName], ["args.pluginDatabaseName", pluginDatabaseName], ["args.appUsername", appUsername]]) {
-    if (!IDENT.test(v) || ["postgres", "template0", "template1", "rdsadmin", "dify_admin", "public"].includes(v)) {
+    if (!IDENT.test(v) || ["postgres", "template0", "template1", "rdsadmin", "dify_admin", "dify_restore", "public"].includes(v)) {
       c.fail(arg, v, "a lower-case SQL identifier [a-z_][a-z0-9_]* (≤63 chars) that is not a reserved name");
     }
   }
