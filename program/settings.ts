@@ -168,6 +168,8 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     namespace: `${namespace}-observability`,
     logRetentionDays: c.observability.logRetentionDays,
     cloudwatchAddonVersion: c.observability.cloudwatchAddonVersion,
+    // Closed networks cannot pull the add-on's public.ecr.aws images: Fluent Bit from the mirror.
+    ...(closed ? { containerLogShipper: "fluent-bit" as const } : {}),
     images: imageSource,
     collectorReplicas: prod ? 2 : 1,
     // The Celery queue depth comes from DifyCluster's KEDA (the measurement the workers scale on).

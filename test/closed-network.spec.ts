@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../program/config";
 import { KEDA_IMAGES, LB_CONTROLLER_IMAGE } from "../components/cluster/versions";
+import { AWS_FOR_FLUENT_BIT_IMAGE } from "../components/observability";
 
 const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const CLOSED: Record<string, unknown> = {
@@ -100,7 +101,7 @@ describe("closed network and private registries (prod plan)", function () {
     assert.ok(images.some(([, i]) => i === `${REGISTRY}/docker-hub/langgenius/dify-api:1.16.1`), "Docker Hub images under docker-hub/");
     assert.ok(images.some(([, i]) => i.startsWith(`${REGISTRY}/docker-hub/library/postgres:`)), "official images keep library/ (ECR Docker Hub cache needs it)");
     const releases = ofType(p, "kubernetes:helm.sh/v3:Release");
-    assert.equal(releases.length, 3);
+    assert.equal(releases.length, 4, "three controllers and the Fluent Bit log shipper");
     for (const r of releases) {
       const img = (input(r).values as { image: Record<string, unknown> }).image;
       // KEDA's chart has one image per component (keda, metricsApiServer, webhooks), each rendered repository:tag when registry is "".
@@ -146,7 +147,50 @@ describe("closed network and private registries (prod plan)", function () {
       if (/keda/.test(r.name)) for (const i of Object.values(KEDA_IMAGES)) images.add(i);
       else images.add(v.image?.repository ? `${v.image.repository}:${v.image.tag}` : /autoscaler/.test(r.name) ? `registry.k8s.io/autoscaling/cluster-autoscaler:${v.image!.tag}` : LB_CONTROLLER_IMAGE);
     }
+    // Closed mode adds the log shipper (the add-on's public.ecr.aws images cannot be pulled there).
+    images.add(AWS_FOR_FLUENT_BIT_IMAGE);
     for (const i of images) assert.ok(doc.includes(`| \`${i}\` |`), `${i} is in the mirror table`);
+  });
+
+  it("ships container logs with the aws-for-fluent-bit chart from the mirror instead of the CloudWatch add-on, into the same log group", async () => {
+    const [p, d] = [await plan("closed"), await plan("default")];
+    const addons = (x: Plan) => ofType(x, "aws:eks/addon:Addon").filter((r) => input(r).addonName === "amazon-cloudwatch-observability");
+    assert.equal(addons(d).length, 1, "the default plan keeps the add-on");
+    assert.equal(addons(p).length, 0, "no add-on whose public.ecr.aws images the nodes cannot pull");
+    assert.equal(ofType(d, "kubernetes:helm.sh/v3:Release").filter((r) => input(r).chart === "aws-for-fluent-bit").length, 0, "and no Fluent Bit release by default");
+    const rel = ofType(p, "kubernetes:helm.sh/v3:Release").find((r) => input(r).chart === "aws-for-fluent-bit");
+    assert.ok(rel, "a Fluent Bit release");
+    assert.equal(input(rel).version, "0.2.0");
+    assert.equal((input(rel).repositoryOpts as { repo: string }).repo, "https://aws.github.io/eks-charts");
+    assert.equal(input(rel).namespace, "aws-for-fluent-bit");
+    const v = input(rel).values as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.deepEqual(v.image, { repository: `${REGISTRY}/ecr-public/aws-observability/aws-for-fluent-bit`, tag: "3.2.1" });
+    // The same group the add-on writes, which the docs' queries and DifyBackups' metric filters read.
+    const app = ofType(p, "aws:cloudwatch/logGroup:LogGroup").find((r) => /-logs-application$/.test(r.name))!;
+    assert.match(String(input(app).name), /^\/aws\/containerinsights\/[^/]+\/application$/);
+    assert.equal(v.cloudWatchLogs.logGroupName, input(app).name);
+    assert.equal(v.cloudWatchLogs.enabled, true);
+    assert.equal(v.cloudWatchLogs.region, "us-east-1");
+    assert.equal(v.cloudWatchLogs.autoCreateGroup, false, "writes into the group with retention and the stack's key, never creates one");
+    assert.equal(v.filter.mergeLogKey, "log_processed", "same record layout as the add-on (docs/observability.md queries log_processed.*)");
+    assert.deepEqual(v.tolerations, [{ operator: "Exists" }], "runs on every node, the tainted spot workers included");
+    assert.deepEqual(v.containerSecurityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true, seccompProfile: { type: "RuntimeDefault" } });
+    assert.ok(v.resources.limits.memory && v.resources.limits.cpu && v.resources.requests.cpu, "bounded resources");
+    // IRSA: only this ServiceAccount, only the three calls, only on that group.
+    const role = ofType(p, "aws:iam/role:Role").find((r) => /-fluent-bit$/.test(r.name))!;
+    assert.equal(v.serviceAccount.annotations["eks.amazonaws.com/role-arn"] !== undefined, true);
+    const trust = JSON.parse(String(input(role).assumeRolePolicy)).Statement[0].Condition.StringEquals;
+    assert.deepEqual(Object.entries(trust).find(([k]) => k.endsWith(":sub"))![1], ["system:serviceaccount:aws-for-fluent-bit:aws-for-fluent-bit"]);
+    const grant = JSON.parse(String(input(ofType(p, "aws:iam/rolePolicy:RolePolicy").find((r) => /-fluent-bit-access$/.test(r.name))!).policy));
+    assert.equal(grant.Statement.length, 1);
+    assert.deepEqual(grant.Statement[0].Action, ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]);
+    const [group, streams] = grant.Statement[0].Resource as string[];
+    assert.match(group, /application$/, "the application log group's ARN (the offline mocks give it a placeholder form)");
+    assert.equal(streams, `${group}:log-stream:*`);
+    const ns = ofType(p, "kubernetes:core/v1:Namespace").find((r) => (input(r).metadata as { name: string }).name === "aws-for-fluent-bit")!;
+    assert.equal((input(ns).metadata as { labels: Record<string, string> }).labels["pod-security.kubernetes.io/enforce"], "privileged", "hostPath needs privileged (baseline forbids it)");
+    const eps = ofType(p, "aws:ec2/vpcEndpoint:VpcEndpoint").map((r) => String(input(r).serviceName));
+    assert.ok(eps.includes("com.amazonaws.us-east-1.logs") && eps.includes("com.amazonaws.us-east-1.sts"), "CloudWatch Logs and STS are reachable without internet");
   });
 
   it("passes the policy pack with zero mandatory violations", async () => {
@@ -169,10 +213,12 @@ describe("closed network and private registries (prod plan)", function () {
     const removed = [...off.keys()].filter((u) => !on.has(u)).map(type);
     const changed = [...on.keys()].filter((u) => off.has(u) && off.get(u) !== on.get(u)).map(type);
     const uniq = (a: string[]) => [...new Set(a)].sort();
-    assert.deepEqual(uniq(added), ["aws:ec2/securityGroup:SecurityGroup", "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ecr/pullThroughCacheRule:PullThroughCacheRule", "aws:iam/rolePolicy:RolePolicy"]);
+    // The Fluent Bit log shipper (namespace, IRSA role, Helm release) replaces the CloudWatch add-on.
+    assert.deepEqual(uniq(added), ["aws:ec2/securityGroup:SecurityGroup", "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ecr/pullThroughCacheRule:PullThroughCacheRule", "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy",
+      "kubernetes:core/v1:Namespace", "kubernetes:helm.sh/v3:Release"]);
     // The WAF goes too: the ALB turns internal and the controller runs without its WAF integration.
     assert.deepEqual(uniq(removed), ["aws:cloudwatch/logGroup:LogGroup", "aws:ec2/eip:Eip", "aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/route:Route",
-      "aws:wafv2/webAcl:WebAcl", "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"]);
+      "aws:eks/addon:Addon", "aws:iam/role:Role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:wafv2/webAcl:WebAcl", "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"]);
     // Changed: workloads (images), ConfigMaps (squid allow-list, marketplace, pip mirror),
     // NetworkPolicies (443 to the endpoints), the controllers' chart values, the internal ALB,
     // node groups (wait for the endpoints) and the bootstrap Job (image in its name hash).

@@ -82,6 +82,13 @@ export interface DifyObservabilityArgs {
   logRetentionDays?: number;
   /** Version of the amazon-cloudwatch-observability EKS add-on. Default: CLOUDWATCH_OBSERVABILITY_ADDON_VERSION (v6.4.0-eksbuild.1). */
   cloudwatchAddonVersion?: string;
+  /**
+   * What ships container logs to `/aws/containerinsights/<cluster>/application`: "cloudwatch-addon"
+   * (the amazon-cloudwatch-observability add-on, with Container Insights metrics) or "fluent-bit"
+   * (the aws-for-fluent-bit chart with its image from `images`, logs only: for closed networks,
+   * where the add-on's public.ecr.aws images cannot be pulled). Default "cloudwatch-addon".
+   */
+  containerLogShipper?: ContainerLogShipper;
   /** OpenTelemetry Collector (contrib) image, pinned by tag or digest. Default COLLECTOR_IMAGE. */
   collectorImage?: string;
   /** Where images are pulled from (registry mirror, digests); see components/k8s/images.ts. Default: the public, tag-pinned images. */
@@ -112,6 +119,10 @@ export interface DifyObservabilityArgs {
   tags?: Record<string, string>;
 }
 
+/** The two ways container logs reach CloudWatch (DifyObservabilityArgs.containerLogShipper). */
+export const CONTAINER_LOG_SHIPPERS = ["cloudwatch-addon", "fluent-bit"] as const;
+export type ContainerLogShipper = typeof CONTAINER_LOG_SHIPPERS[number];
+
 /** Every default applied; what the component builds from. */
 export interface ObservabilitySettings {
   name: string;
@@ -122,6 +133,7 @@ export interface ObservabilitySettings {
   appNamespace: string;
   namespace: string;
   logRetentionDays: number;
+  containerLogShipper: ContainerLogShipper;
   collectorReplicas: number;
   kedaMetrics?: KedaOperatorMetrics;
   deployments: string[];
@@ -148,6 +160,8 @@ export function resolveObservability(name: string, args: DifyObservabilitySettin
   }
   const retention = args.logRetentionDays ?? 30;
   if (!LOG_RETENTION_DAYS.includes(retention)) p.add("args.logRetentionDays", args.logRetentionDays, `one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch Logs retention values)`);
+  const shipper = args.containerLogShipper ?? "cloudwatch-addon";
+  if (!(CONTAINER_LOG_SHIPPERS as readonly string[]).includes(shipper)) p.add("args.containerLogShipper", args.containerLogShipper, CONTAINER_LOG_SHIPPERS.map((x) => `"${x}"`).join(" or "));
   const appNamespace = args.appNamespace ?? "dify";
   const namespace = args.namespace ?? "dify-observability";
   p.check("args.appNamespace", appNamespace, dnsLabel(63));
@@ -185,6 +199,7 @@ export function resolveObservability(name: string, args: DifyObservabilitySettin
     appNamespace,
     namespace,
     logRetentionDays: retention,
+    containerLogShipper: shipper,
     collectorReplicas: int(args.collectorReplicas, "collectorReplicas", 2, 1, 10),
     kedaMetrics: keda,
     deployments,

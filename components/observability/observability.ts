@@ -1,6 +1,7 @@
 /**
  * DifyObservability (issue 9): logs, metrics, traces, a dashboard and alarms for a Dify install.
- * - Logs: the amazon-cloudwatch-observability add-on ships every container's stdout to
+ * - Logs: the amazon-cloudwatch-observability add-on (or, in closed networks, the aws-for-fluent-bit
+ *   chart from the mirror) ships every container's stdout to
  *   `/aws/containerinsights/<cluster>/application` (log groups pre-created with retention + KMS);
  *   ALB access logs go to an S3 bucket (DifyApp's `observability.accessLogBucket`).
  * - Metrics/traces: an OpenTelemetry Collector receives Dify's OTLP and scrapes the plugin daemon;
@@ -19,6 +20,7 @@ import { AlarmIds, alarmSpecs, createAlarms } from "./alarms";
 import { DifyObservabilityArgs, ObservabilitySettings, resolveObservability } from "./args";
 import { COLLECTOR_IMAGE, collector, otlpHttpEndpoint } from "./collector";
 import { DashboardIds, dashboardBody } from "./dashboard";
+import { fluentBitLogShipper } from "./fluentBit";
 import { cloudwatchAddon, logGroups, telemetryKey } from "./logs";
 
 /** Node ids of an ElastiCache replication group with cluster mode disabled: `<group>-001`, ... */
@@ -79,7 +81,9 @@ export class DifyObservability extends pulumi.ComponentResource {
     const key = telemetryKey(s, parent);
     const groups = logGroups(s, args.clusterName, key, parent);
     const application = groups.get("application")!;
-    cloudwatchAddon(s, { clusterName: args.clusterName, oidc: args.oidcProvider, version: args.cloudwatchAddonVersion, logGroups: [...groups.values()] }, parent);
+    // Closed networks: the add-on's images live on public.ecr.aws, out of reach (fluentBit.ts).
+    if (s.containerLogShipper === "fluent-bit") fluentBitLogShipper(s, { oidc: args.oidcProvider, images: args.images, logGroup: application }, parent);
+    else cloudwatchAddon(s, { clusterName: args.clusterName, oidc: args.oidcProvider, version: args.cloudwatchAddonVersion, logGroups: [...groups.values()] }, parent);
     const bucket = accessLogBucket(s, args.forceDestroy === true, parent);
 
     const ns = new k8s.core.v1.Namespace(`${name}-observability-namespace`, {
