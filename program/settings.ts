@@ -169,7 +169,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     logRetentionDays: c.observability.logRetentionDays,
     cloudwatchAddonVersion: c.observability.cloudwatchAddonVersion,
     // Closed networks cannot pull the add-on's public.ecr.aws images: Fluent Bit from the mirror.
-    ...(closed ? { containerLogShipper: "fluent-bit" as const } : {}),
+    ...(closed ? { containerLogShipper: "fluent-bit" } : {}),
     images: imageSource,
     collectorReplicas: prod ? 2 : 1,
     // The Celery queue depth comes from DifyCluster's KEDA (the measurement the workers scale on).

@@ -226,7 +226,7 @@ describe("DifyObservability (dev, alarms off; bad arguments)", () => {
     ["bad e-mail", { alarmEmails: ["oncall"] }, /args\.alarmEmails\[0\]: got "oncall", allowed an e-mail address/],
     ["ALB name too long", { loadBalancerName: "x".repeat(33) }, /args\.loadBalancerName: got "x{33}", allowed 1-32 letters/],
     ["KEDA metrics port out of range", { kedaMetrics: { namespace: "kube-system", service: "keda-operator", podLabels: { app: "keda-operator" }, port: 0 } }, /args\.kedaMetrics\.port: got 0, allowed an integer from 1 to 65535/],
-    ["an unknown container log shipper", { containerLogShipper: "fluentd" as never }, /args\.containerLogShipper: got "fluentd", allowed "cloudwatch-addon" or "fluent-bit"/],
+    ["an unknown container log shipper", { containerLogShipper: "fluentd" }, /args\.containerLogShipper: got "fluentd", allowed "cloudwatch-addon" or "fluent-bit"/],
     ["every problem at once", { logRetentionDays: 10, alarmEmails: ["oncall"], region: "Mars" }, /logRetentionDays: got 10.*region: got "Mars"|region: got "Mars".*logRetentionDays: got 10/],
   ];
   for (const [what, over, msg] of refused) {

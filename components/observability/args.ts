@@ -86,9 +86,10 @@ export interface DifyObservabilityArgs {
    * What ships container logs to `/aws/containerinsights/<cluster>/application`: "cloudwatch-addon"
    * (the amazon-cloudwatch-observability add-on, with Container Insights metrics) or "fluent-bit"
    * (the aws-for-fluent-bit chart with its image from `images`, logs only: for closed networks,
-   * where the add-on's public.ecr.aws images cannot be pulled). Default "cloudwatch-addon".
+   * where the add-on's public.ecr.aws images cannot be pulled). One of CONTAINER_LOG_SHIPPERS (a
+   * plain string: the component schema has no string unions). Default "cloudwatch-addon".
    */
-  containerLogShipper?: ContainerLogShipper;
+  containerLogShipper?: string;
   /** OpenTelemetry Collector (contrib) image, pinned by tag or digest. Default COLLECTOR_IMAGE. */
   collectorImage?: string;
   /** Where images are pulled from (registry mirror, digests); see components/k8s/images.ts. Default: the public, tag-pinned images. */
@@ -199,7 +200,7 @@ export function resolveObservability(name: string, args: DifyObservabilitySettin
     appNamespace,
     namespace,
     logRetentionDays: retention,
-    containerLogShipper: shipper,
+    containerLogShipper: shipper as ContainerLogShipper,
     collectorReplicas: int(args.collectorReplicas, "collectorReplicas", 2, 1, 10),
     kedaMetrics: keda,
     deployments,
