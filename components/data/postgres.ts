@@ -175,31 +175,15 @@ export function createPostgres(name: string, i: StoreInputs, parent: pulumi.Reso
     );
   }
 
-  const masterSecret = new aws.secretsmanager.Secret(
-    `${name}-pg-master`,
-    {
-      description: `Dify Aurora (${name}) master credentials (username/password/host/port). Dify uses the "${cfg.appUsername}" role instead.`,
-      kmsKeyId: i.kmsKeyArn,
-      recoveryWindowInDays: protect ? 30 : 0,
-      tags: i.tags,
-    },
-    // Kept on stack delete in prod: restoring a final snapshot needs this password.
-    { parent, protect, retainOnDelete: protect },
-  );
-  new aws.secretsmanager.SecretVersion(
-    `${name}-pg-master`,
-    {
-      secretId: masterSecret.id,
-      secretString: pulumi.secret(
-        pulumi
-          .all([masterPassword.result, cluster.endpoint, cluster.port, cluster.clusterIdentifier])
-          .apply(([password, host, port, id]) =>
-            JSON.stringify({ engine: "postgres", username: MASTER_USERNAME, password, host, port, dbClusterIdentifier: id }),
-          ),
-      ),
-    },
-    { parent, retainOnDelete: protect },
-  );
+  // Kept on stack delete in prod: restoring a final snapshot needs this password.
+  const masterSecret = loginSecret(`${name}-pg-master`, {
+    description: `Dify Aurora (${name}) master credentials (username/password/host/port). Dify uses the "${cfg.appUsername}" role instead.`,
+    kmsKeyArn: i.kmsKeyArn,
+    protect,
+    tags: i.tags,
+    login: pulumi.all([masterPassword.result, cluster.endpoint, cluster.port, cluster.clusterIdentifier])
+      .apply(([password, host, port, id]) => ({ engine: "postgres", username: MASTER_USERNAME, password, host, port, dbClusterIdentifier: id })),
+  }, parent);
   return { cluster, instances, masterPassword, masterSecret, logGroup };
 }
 
@@ -213,33 +197,40 @@ export interface RestoreSecretInputs {
   password: pulumi.Input<string>;
 }
 
+/** A login's copy in Secrets Manager (JSON, the data key, kept on delete when protected). */
+interface LoginSecretSpec {
+  description: string;
+  kmsKeyArn: pulumi.Input<string>;
+  protect: boolean;
+  tags: StoreInputs["tags"];
+  /** The JSON document: username, password, host, port, …; stored as a secret. */
+  login: pulumi.Input<Record<string, unknown>>;
+}
+
+function loginSecret(id: string, spec: LoginSecretSpec, parent: pulumi.Resource): aws.secretsmanager.Secret {
+  const secret = new aws.secretsmanager.Secret(
+    id,
+    { description: spec.description, kmsKeyId: spec.kmsKeyArn, recoveryWindowInDays: spec.protect ? 30 : 0, tags: spec.tags },
+    { parent, protect: spec.protect, retainOnDelete: spec.protect },
+  );
+  new aws.secretsmanager.SecretVersion(
+    id,
+    { secretId: secret.id, secretString: pulumi.secret(pulumi.output(spec.login).apply((l) => JSON.stringify(l))) },
+    { parent, retainOnDelete: spec.protect },
+  );
+  return secret;
+}
+
 /**
  * The restore login's copy in Secrets Manager, the same way as the master's (same key, recovery
  * window and protection), so an operator can run a restore by hand without reading Pulumi state.
  */
 export function createRestoreSecret(name: string, i: RestoreSecretInputs, parent: pulumi.Resource): aws.secretsmanager.Secret {
-  const protect = i.cfg.protect;
-  const secret = new aws.secretsmanager.Secret(
-    `${name}-pg-restore`,
-    {
-      description: `Dify Aurora (${name}) restore login "${RESTORE_USERNAME}" (CREATEDB, member of "${i.cfg.appUsername}"), used by DifyBackups' restore Jobs.`,
-      kmsKeyId: i.kmsKeyArn,
-      recoveryWindowInDays: protect ? 30 : 0,
-      tags: i.tags,
-    },
-    { parent, protect, retainOnDelete: protect },
-  );
-  new aws.secretsmanager.SecretVersion(
-    `${name}-pg-restore`,
-    {
-      secretId: secret.id,
-      secretString: pulumi.secret(
-        pulumi.all([i.password, i.host, i.port]).apply(([password, host, port]) =>
-          JSON.stringify({ engine: "postgres", username: RESTORE_USERNAME, password, host, port }),
-        ),
-      ),
-    },
-    { parent, retainOnDelete: protect },
-  );
-  return secret;
+  return loginSecret(`${name}-pg-restore`, {
+    description: `Dify Aurora (${name}) restore login "${RESTORE_USERNAME}" (CREATEDB, member of "${i.cfg.appUsername}"), used by DifyBackups' restore Jobs.`,
+    kmsKeyArn: i.kmsKeyArn,
+    protect: i.cfg.protect,
+    tags: i.tags,
+    login: pulumi.all([i.password, i.host, i.port]).apply(([password, host, port]) => ({ engine: "postgres", username: RESTORE_USERNAME, password, host, port })),
+  }, parent);
 }
