@@ -66,14 +66,14 @@ describe("DifyApp ingress", () => {
   it("supports an internal ALB, plain HTTP without a certificate, annotation overrides and the websocket api", async () => {
     const run = await runApp({
       certificateArn: undefined, internalLoadBalancer: true, enableWebsocketApi: true,
-      ingressAnnotations: { "alb.ingress.kubernetes.io/group.name": "shared", "alb.ingress.kubernetes.io/success-codes": "" },
+      ingressAnnotations: { "alb.ingress.kubernetes.io/group.name": "common", "alb.ingress.kubernetes.io/success-codes": "" },
     });
     const ing = ingressOf(run.resources);
     const a = ing.metadata.annotations;
     assert.equal(a["alb.ingress.kubernetes.io/scheme"], "internal");
     assert.equal(a["alb.ingress.kubernetes.io/listen-ports"], '[{"HTTP":80}]');
     assert.equal(a["alb.ingress.kubernetes.io/certificate-arn"], undefined);
-    assert.equal(a["alb.ingress.kubernetes.io/group.name"], "shared");
+    assert.equal(a["alb.ingress.kubernetes.io/group.name"], "common");
     assert.ok(!("alb.ingress.kubernetes.io/success-codes" in a), "an empty value removes a default");
     assert.equal(route(ing, "/socket.io/?EIO=4"), "dify-api-websocket");
     const web = envOf(run.resources, workloads(run.resources).find((w) => w.name === "dify-web")!.pod.containers[0]);

@@ -63,7 +63,7 @@ describe("policy: conformance corpus (test/fixtures/policy-corpus/cases.json)", 
     const cases = JSON.parse(fs.readFileSync(CORPUS, "utf8")) as CorpusCase[];
 
     // The GitHub test workflow runs `npm test` on a plain checkout: a test that reads a file beside the
-    // repository (the corpus used to be read from ../shared) fails there.
+    // repository (the corpus used to be read from the steering folder beside the clone) fails there.
     it("is vendored: no test reads a path outside the repository", () => {
         const outside = testSources().filter((f) => {
             const src = fs.readFileSync(f, "utf8");
