@@ -15,6 +15,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { denyInsecureTransport } from "./secureBucket";
 
 /** One access-log bucket (module-internal spec). */
 export interface AccessLogBucketSpec {
@@ -92,7 +93,7 @@ export function accessLogBucket(spec: AccessLogBucketSpec, parent: pulumi.Resour
             Condition: { StringEquals: { "aws:SourceArn": trailArn, "s3:x-amz-acl": "bucket-owner-full-control" } },
           },
         ] : []),
-        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+        denyInsecureTransport(arn),
       ],
     })),
   }, { ...keep, dependsOn: [publicAccess] });

@@ -12,6 +12,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ObservabilitySettings } from "./args";
+import { denyInsecureTransport } from "../aws/secureBucket";
 
 /** Key prefix of the access logs (the ALB appends /AWSLogs/<account>/elasticloadbalancing/...). */
 export const ACCESS_LOG_PREFIX = "alb";
@@ -59,7 +60,7 @@ export function accessLogBucket(s: ObservabilitySettings, forceDestroy: boolean,
       Version: "2012-10-17",
       Statement: [
         { Sid: "ElbLogDelivery", Effect: "Allow", Principal: principal, Action: "s3:PutObject", Resource: `${arn}/${ACCESS_LOG_PREFIX}/AWSLogs/${account}/*` },
-        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+        denyInsecureTransport(arn),
       ],
     })),
   }, opts);

@@ -8,18 +8,13 @@
  * invisible here, as it is in the document), values the providers compute exist only as the
  * mocks' stand-ins (the console shows them as <known after deploy>).
  */
+import type { PlanResource } from "./plan";
 import { replaceRuleFor } from "./replacements";
 
-/** What the diff reads of a plan document (older documents may lack knownAfterDeploy). */
-export interface DiffResource {
-  urn: string;
-  type: string;
-  name: string;
-  parent: string | null;
-  custom: boolean;
-  inputs: Record<string, unknown>;
-  options: { protect: boolean; retainOnDelete: boolean; deleteBeforeReplace: boolean; ignoreChanges: string[] };
-}
+/** What the diff reads of a plan document's resource (older documents may lack knownAfterDeploy). */
+export type DiffResource = Pick<PlanResource, "urn" | "type" | "name" | "parent" | "custom" | "inputs"> & {
+  options: Pick<PlanResource["options"], "protect" | "retainOnDelete" | "deleteBeforeReplace" | "ignoreChanges">;
+};
 
 export interface DiffDocument {
   stack: string;
