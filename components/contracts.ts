@@ -158,3 +158,21 @@ export const DIFY_CLUSTER_KEDA_METRICS: KedaOperatorMetrics = {
   podLabels: { app: "keda-operator" },
   port: 8080,
 };
+
+/**
+ * DifyApp ↔ DifyObservability: which Dify pods send OTLP, which one serves Prometheus metrics, and
+ * the label that tells them apart. DifyApp's catalog (components/app/catalog.ts) is the source;
+ * these restate what the collector's NetworkPolicies and scrape config need, because
+ * DifyObservability may not import DifyApp's folder. test/catalog.spec.ts fails when they differ.
+ */
+/** Label every DifyApp pod carries with its catalog key (NetworkPolicies on both sides select on it). */
+export const DIFY_SERVICE_LABEL = "dify-aws/service";
+/** OTLP receiver ports of DifyObservability's collector (the OpenTelemetry defaults): gRPC 4317, HTTP 4318. */
+export const OTLP_PORTS = { grpc: 4317, http: 4318 } as const;
+/**
+ * The DifyApp pods ({@link DIFY_SERVICE_LABEL} values) that push OTLP when observability is wired
+ * in: every catalog row that reads the api image's settings (ENABLE_OTEL), and the migration Job.
+ */
+export const DIFY_OTLP_SENDERS: readonly string[] = ["api", "worker", "worker-beat", "api-websocket", "migration"];
+/** Where DifyApp's plugin daemon serves Prometheus metrics: its Service port (the catalog row's `port`) and `metricsPath`. */
+export const DIFY_PLUGIN_DAEMON_METRICS = { service: "plugin-daemon", port: 5002, path: "/metrics/" } as const;

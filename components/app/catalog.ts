@@ -67,8 +67,13 @@ export interface ServiceSpec {
   mode?: string;
   /** Container command override (replaces the image entrypoint). */
   command?: string[];
-  /** Serving port (also the Service port), if the service listens. */
+  /** Serving port (also the Service port), if the service listens. Every in-cluster URL of it is derived from this (env.ts serviceUrl). */
   port?: number;
+  /**
+   * Path of Prometheus metrics served on `port`: DifyObservability's collector scrapes it (the
+   * NetworkPolicy admits the collector; contracts.ts DIFY_PLUGIN_DAEMON_METRICS restates it). Default none.
+   */
+  metricsPath?: string;
   /** HTTP readiness/liveness path on `port`; a TCP probe is used when absent. */
   healthPath?: string;
   /** Seconds the startup probe allows before liveness takes over. */
@@ -305,6 +310,7 @@ export const CATALOG: readonly ServiceSpec[] = [
     image: "pluginDaemon",
     port: 5002,
     healthPath: "/health/check", // §4
+    metricsPath: "/metrics/", // §4
     startupSeconds: 300, // runs its own `commandline migrate` before serving (§2)
     writablePaths: [
       TMP,
@@ -399,6 +405,21 @@ export const CATALOG: readonly ServiceSpec[] = [
 
 /** Names accepted in `args.services` (every catalog key, optional ones included). */
 export const SERVICE_KEYS: readonly string[] = CATALOG.map((s) => s.key);
+
+/** The Service port of catalog row `key`; throws for a row that does not listen (a bug, not a user error). */
+export function portOf(key: string): number {
+  const port = CATALOG.find((s) => s.key === key)?.port;
+  if (port === undefined) throw new Error(`catalog: "${key}" is no service with a port`);
+  return port;
+}
+
+/**
+ * Pushes OTLP when DifyApp has `observability`: the telemetry env (telemetry.ts) goes into the api
+ * image's settings, so exactly the rows reading EnvGroup.Api send (ENABLE_OTEL).
+ */
+export function sendsOtlp(spec: Pick<ServiceSpec, "envGroups">): boolean {
+  return spec.envGroups.includes(EnvGroup.Api);
+}
 
 /** Kubernetes object name of a service (namespace-scoped; fixed so IRSA trust can name it). */
 export function k8sName(key: string): string {

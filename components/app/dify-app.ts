@@ -11,7 +11,7 @@ import { componentType, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT, withPostgresDefaults
 import { standardLabels } from "../k8s/labels";
 import { podSecurityNamespaceLabels } from "../k8s/security";
 import { DifyAppArgs } from "./args";
-import { EnvGroup, PriorityTier, k8sName } from "./catalog";
+import { EnvGroup, PriorityTier, k8sName, portOf } from "./catalog";
 import { EnvContext, configData, configMapName, createCredentials } from "./env";
 import { ALB_INGRESS_CLASS, backendAnnotations, buildIngress } from "./ingress";
 import { MIGRATION, migrationJob, migrationJobName } from "./migration";
@@ -123,7 +123,7 @@ export class DifyApp extends pulumi.ComponentResource {
       }, nsOpts(groupNamespace(g))));
       hashes.set(g, pulumi.all(data).apply((d) => createHash("sha256").update(JSON.stringify(Object.entries(d).sort())).digest("hex").slice(0, 16)));
     }
-    const conf = squidConf(plan.privateCidrs, 3128, plan.egress);
+    const conf = squidConf(plan.privateCidrs, portOf("ssrf-proxy"), plan.egress);
     const squid = new k8s.core.v1.ConfigMap(`${name}-ssrf-proxy-config`, {
       metadata: { name: "dify-ssrf-proxy-config", namespace: plan.namespace, labels: labels("ssrf-proxy") },
       data: { "squid.conf": conf },

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ObjectStorage, ResolvedPostgresConnection, ResolvedRedisConnection } from "../contracts";
-import { EnvGroup, k8sName } from "./catalog";
+import { EnvGroup, k8sName, portOf } from "./catalog";
 import { ResolvedService } from "./validate";
 import { EgressPlan } from "./egress";
 import { CONCURRENCY, GUNICORN_BACKLOG } from "./tuning";
@@ -98,12 +98,12 @@ export interface EnvContext {
   egress: EgressPlan;
 }
 
-/** In-cluster URL of a catalog service; namespace-qualified when called from another namespace. */
-export function serviceUrl(key: string, port: number, namespace?: string): string {
-  return `http://${k8sName(key)}${namespace ? `.${namespace}.svc` : ""}:${port}`;
+/** In-cluster URL of a catalog service on its row's port; namespace-qualified when called from another namespace. */
+export function serviceUrl(key: string, namespace?: string): string {
+  return `http://${k8sName(key)}${namespace ? `.${namespace}.svc` : ""}:${portOf(key)}`;
 }
 
-const SSRF_PROXY_URL = serviceUrl("ssrf-proxy", 3128);
+const SSRF_PROXY_URL = serviceUrl("ssrf-proxy");
 
 /** Plain settings of an env group (the ConfigMap data). */
 export function configData(group: EnvGroup, c: EnvContext): Record<string, pulumi.Input<string>> {
@@ -124,7 +124,7 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         FILES_URL: c.publicUrl,
         TRIGGER_URL: c.publicUrl,
         ENDPOINT_URL_TEMPLATE: `${c.publicUrl}/e/{hook_id}`,
-        INTERNAL_FILES_URL: serviceUrl("api", 5001),
+        INTERNAL_FILES_URL: serviceUrl("api"),
         RESPECT_XFORWARD_HEADERS_ENABLED: "true", // exactly one proxy hop: the ALB
         GUNICORN_TIMEOUT: "360",
         // Postgres (TLS through the URI query; ref §3.2, middleware/__init__.py).
@@ -154,8 +154,8 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         PGVECTOR_USER: c.database.username,
         PGVECTOR_DATABASE: c.database.database,
         // Peers (ref §3.6-3.8).
-        CODE_EXECUTION_ENDPOINT: serviceUrl("sandbox", 8194, c.sandboxNamespace),
-        PLUGIN_DAEMON_URL: serviceUrl("plugin-daemon", 5002),
+        CODE_EXECUTION_ENDPOINT: serviceUrl("sandbox", c.sandboxNamespace),
+        PLUGIN_DAEMON_URL: serviceUrl("plugin-daemon"),
         SSRF_PROXY_HTTP_URL: SSRF_PROXY_URL,
         SSRF_PROXY_HTTPS_URL: SSRF_PROXY_URL,
         // Only when turned off, so default stacks keep Dify's default (true).
@@ -167,7 +167,7 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
       return {
         CONSOLE_API_URL: c.publicUrl,
         APP_API_URL: c.publicUrl,
-        SERVER_CONSOLE_API_URL: serviceUrl("api", 5001),
+        SERVER_CONSOLE_API_URL: serviceUrl("api"),
         NEXT_TELEMETRY_DISABLED: "1",
         HOME: "/tmp",
         ...(c.websocket ? { NEXT_PUBLIC_SOCKET_URL: c.publicUrl.replace(/^http/, "ws") } : {}),
@@ -178,15 +178,15 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         GIN_MODE: "release",
         WORKER_TIMEOUT: "15",
         ENABLE_NETWORK: "true",
-        HTTP_PROXY: serviceUrl("ssrf-proxy", 3128, c.namespace),
-        HTTPS_PROXY: serviceUrl("ssrf-proxy", 3128, c.namespace),
-        SANDBOX_PORT: "8194",
+        HTTP_PROXY: serviceUrl("ssrf-proxy", c.namespace),
+        HTTPS_PROXY: serviceUrl("ssrf-proxy", c.namespace),
+        SANDBOX_PORT: String(portOf("sandbox")),
         ...(c.egress.pipMirrorUrl ? { PIP_MIRROR_URL: c.egress.pipMirrorUrl } : {}),
       };
     case EnvGroup.PluginDaemon:
       return {
-        SERVER_PORT: "5002",
-        DIFY_INNER_API_URL: serviceUrl("api", 5001),
+        SERVER_PORT: String(portOf("plugin-daemon")),
+        DIFY_INNER_API_URL: serviceUrl("api"),
         DB_TYPE: "postgresql",
         DB_HOST: c.database.host,
         DB_PORT: str(c.database.port),

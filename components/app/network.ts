@@ -12,7 +12,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceSpec } from "./catalog";
+import { OTLP_PORTS } from "../contracts";
+import { ServiceSpec, sendsOtlp } from "./catalog";
 import { SERVICE_LABEL } from "./workload";
 
 type Rule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
@@ -96,9 +97,9 @@ export function networkPolicies(c: NetworkContext): k8s.networking.v1.NetworkPol
     if (s.internetPorts?.length && c.upstreamProxyPort) egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [tcp(c.upstreamProxyPort)] });
     if (c.collector) {
       const collector = { namespaceSelector: { matchLabels: { [NS_LABEL]: c.collector.namespace } }, podSelector: { matchLabels: c.collector.podLabels } };
-      // OTLP gRPC and HTTP (ENABLE_OTEL in the api image); the collector scrapes /metrics/ on the daemon's port.
-      if (s.image === "api") egress.push({ to: [collector], ports: [tcp(4317), tcp(4318)] });
-      if (s.key === "plugin-daemon" && s.port) ingress.push({ from: [collector], ports: [tcp(s.port)] });
+      // OTLP gRPC and HTTP (ENABLE_OTEL in the api image's settings); the collector scrapes a row's metricsPath on its port.
+      if (sendsOtlp(s)) egress.push({ to: [collector], ports: [tcp(OTLP_PORTS.grpc), tcp(OTLP_PORTS.http)] });
+      if (s.metricsPath && s.port) ingress.push({ from: [collector], ports: [tcp(s.port)] });
     }
     out.push(np(c.namespaceOf(s.key), `${s.key}-flows`, {
       podSelector: { matchLabels: { [SERVICE_LABEL]: s.key } },

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { NODE_ROLE_LABEL, NodeRole, WORKERS_TAINT } from "../contracts";
+import { DIFY_SERVICE_LABEL, NODE_ROLE_LABEL, NodeRole, WORKERS_TAINT } from "../contracts";
 import { selectorLabels, standardLabels } from "../k8s/labels";
 import { execProbeSet, probeSet } from "../k8s/probes";
 import {
@@ -19,7 +19,7 @@ import { QueueScaler, scaledObject } from "./queueScaling";
 import { ResolvedService } from "./validate";
 
 /** Label every Dify pod carries with its catalog key; NetworkPolicies select on it. */
-export const SERVICE_LABEL = "dify-aws/service";
+export const SERVICE_LABEL = DIFY_SERVICE_LABEL;
 /** Annotation carrying the justification of a security exception (for the policy report). */
 export const EXCEPTION_ANNOTATION = "dify-aws/security-exception";
 

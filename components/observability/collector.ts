@@ -9,7 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { irsaTrustPolicy } from "../aws/irsa";
-import { OidcProvider } from "../contracts";
+import { DIFY_OTLP_SENDERS, DIFY_PLUGIN_DAEMON_METRICS, DIFY_SERVICE_LABEL, OidcProvider } from "../contracts";
 import { ImageSource, imageRef } from "../k8s/images";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../k8s/security";
 import { ObservabilitySettings } from "./args";
@@ -21,10 +21,8 @@ export const COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib:0.139.0";
 export const COLLECTOR_NAME = "dify-otel-collector";
 /** Label DifyApp's NetworkPolicies select the collector pods by. */
 export const COLLECTOR_LABELS = { "app.kubernetes.io/name": "otel-collector", "app.kubernetes.io/part-of": "dify" };
-/** The Dify services (catalog keys) that push OTLP: the api image. */
-export const OTLP_SENDERS = ["api", "worker", "worker-beat", "api-websocket", "migration"];
-/** Label key DifyApp puts its catalog key in (components/app/workload.ts SERVICE_LABEL). */
-const DIFY_SERVICE_LABEL = "dify-aws/service";
+/** The Dify services (catalog keys) that push OTLP: the api image (contracts.ts DIFY_OTLP_SENDERS, from DifyApp's catalog). */
+export const OTLP_SENDERS: string[] = [...DIFY_OTLP_SENDERS];
 const NS_LABEL = "kubernetes.io/metadata.name";
 
 /** OTLP/HTTP base URL Dify's OTLP_BASE_ENDPOINT takes. */
@@ -77,7 +75,7 @@ export function collector(c: CollectorContext): { deployment: k8s.apps.v1.Deploy
     metadata: { name: COLLECTOR_NAME, namespace: ns, labels },
     data: {
       "collector.yaml": pulumi.all([c.logGroup.name, c.clusterName]).apply(([logGroupName, clusterName]) => collectorConfig({
-        region: s.region, logGroupName, pluginDaemonTarget: `dify-plugin-daemon.${s.appNamespace}.svc.cluster.local:${PLUGIN_DAEMON_METRICS_PORT}`,
+        region: s.region, logGroupName, pluginDaemonTarget: `dify-${DIFY_PLUGIN_DAEMON_METRICS.service}.${s.appNamespace}.svc.cluster.local:${PLUGIN_DAEMON_METRICS_PORT}`,
         // Through the Service: the chart runs one operator replica (operator.replicaCount 1), the one whose scalers hold the values.
         keda: s.kedaMetrics && { target: `${s.kedaMetrics.service}.${s.kedaMetrics.namespace}.svc.cluster.local:${s.kedaMetrics.port}`, appNamespace: s.appNamespace, clusterName },
       })),
@@ -163,7 +161,7 @@ function collectorPolicies(s: ObservabilitySettings, labels: Record<string, stri
       policyTypes: ["Ingress", "Egress"],
       ingress: [{ from: difyPods(OTLP_SENDERS), ports: [{ protocol: "TCP", port: OTLP_GRPC_PORT }, { protocol: "TCP", port: OTLP_HTTP_PORT }] }],
       egress: [
-        { to: difyPods(["plugin-daemon"]), ports: [{ protocol: "TCP", port: PLUGIN_DAEMON_METRICS_PORT }] },
+        { to: difyPods([DIFY_PLUGIN_DAEMON_METRICS.service]), ports: [{ protocol: "TCP", port: PLUGIN_DAEMON_METRICS_PORT }] },
         // KEDA's operator /metrics (the Celery queue depth); its namespace has no policy of ours.
         ...(s.kedaMetrics ? [{
           to: [{ namespaceSelector: { matchLabels: { [NS_LABEL]: s.kedaMetrics.namespace } }, podSelector: { matchLabels: s.kedaMetrics.podLabels } }],

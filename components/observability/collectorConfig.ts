@@ -12,12 +12,14 @@
  * scrape of the plugin daemon's `/metrics/` on 5002 (shared/dify-reference.md §4), and a
  * Prometheus scrape of KEDA's operator for the Celery queue depth (see kedaScrape).
  */
+import { DIFY_PLUGIN_DAEMON_METRICS, OTLP_PORTS } from "../contracts";
 import { CELERY_NAMESPACE, CELERY_QUEUE_DEPTH } from "./metrics";
 
-export const OTLP_GRPC_PORT = 4317;
-export const OTLP_HTTP_PORT = 4318;
+export const OTLP_GRPC_PORT = OTLP_PORTS.grpc;
+export const OTLP_HTTP_PORT = OTLP_PORTS.http;
 export const HEALTH_PORT = 13133;
-export const PLUGIN_DAEMON_METRICS_PORT = 5002;
+/** The plugin daemon's metrics port (DifyApp's catalog, through contracts.ts). */
+export const PLUGIN_DAEMON_METRICS_PORT = DIFY_PLUGIN_DAEMON_METRICS.port;
 /** CloudWatch namespace of the metrics the collector exports. */
 export const OTEL_METRICS_NAMESPACE = "Dify/OTel";
 
@@ -70,7 +72,7 @@ export function collectorConfig(a: CollectorConfigArgs): string {
           scrape_configs: [{
             job_name: "dify-plugin-daemon",
             scrape_interval: "60s",
-            metrics_path: "/metrics/",
+            metrics_path: DIFY_PLUGIN_DAEMON_METRICS.path,
             // Through the Service: with several daemon replicas each scrape sees one of them.
             static_configs: [{ targets: [a.pluginDaemonTarget] }],
           }],

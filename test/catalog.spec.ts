@@ -1,0 +1,82 @@
+/**
+ * The catalog (components/app/catalog.ts) is the one place a Dify service's facts live: what is
+ * derived from a row, or restated for another component (components/contracts.ts), must agree
+ * with it in the rendered plan.
+ */
+import { strict as assert } from "assert";
+import { CATALOG, k8sName, sendsOtlp } from "../components/app/catalog";
+import { MIGRATION } from "../components/app/migration";
+import { DIFY_OTLP_SENDERS, DIFY_PLUGIN_DAEMON_METRICS, DIFY_SERVICE_LABEL } from "../components/contracts";
+import { RecordedResource } from "../program/plan/monitor";
+import { ofType, runApp, workloads } from "./app-fixture";
+import { runAppWithObservability } from "./observability-fixture";
+
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const SERVICE = "kubernetes:core/v1:Service";
+const POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+
+interface Meta { metadata: { name: string; namespace: string } }
+const meta = (r: RecordedResource) => (r.rawInputs as unknown as Meta).metadata;
+
+/** `name.namespace` -> the ports its Service exposes. */
+function servicePorts(rs: RecordedResource[]): Map<string, number[]> {
+  return new Map(ofType(rs, SERVICE).map((r) => {
+    const ports = (r.rawInputs as { spec: { ports: { port: number }[] } }).spec.ports.map((p) => p.port);
+    return [`${meta(r).name}.${meta(r).namespace}`, ports];
+  }));
+}
+
+describe("catalog: one row per service, everything else derived", () => {
+  it("every in-cluster URL in Dify's settings names a Service of the plan, in the right namespace, on a port it exposes", async () => {
+    const { resources: rs } = await runApp({ enableWebsocketApi: true });
+    const services = servicePorts(rs);
+    const urls: string[] = [];
+    for (const cm of ofType(rs, CONFIG_MAP)) {
+      const { namespace } = meta(cm);
+      for (const [env, v] of Object.entries((cm.rawInputs as { data?: Record<string, unknown> }).data ?? {})) {
+        for (const m of String(v).matchAll(/https?:\/\/(dify-[a-z0-9-]+)(?:\.([a-z0-9-]+)\.svc)?:(\d+)/g)) {
+          const where = `${m[1]}.${m[2] ?? namespace}`;
+          urls.push(`${meta(cm).name} ${env}`);
+          assert.ok(services.has(where), `${meta(cm).name} ${env}: ${m[0]} names no Service of the plan (have ${[...services.keys()].join(", ")})`);
+          assert.ok(services.get(where)!.includes(Number(m[3])), `${meta(cm).name} ${env}: ${m[0]} is not a port of ${where} (${services.get(where)})`);
+        }
+      }
+    }
+    // The settings that must be found (so a renamed env var cannot make this test vacuous).
+    for (const want of ["INTERNAL_FILES_URL", "CODE_EXECUTION_ENDPOINT", "PLUGIN_DAEMON_URL", "SSRF_PROXY_HTTP_URL", "SERVER_CONSOLE_API_URL", "DIFY_INNER_API_URL", "HTTP_PROXY"]) {
+      assert.ok(urls.some((u) => u.endsWith(` ${want}`)), `${want} checked`);
+    }
+  });
+
+  it("each server listens where its Service sends traffic: SANDBOX_PORT, the daemon's SERVER_PORT, squid's http_port", async () => {
+    const { resources: rs } = await runApp();
+    const services = servicePorts(rs);
+    const data = (name: string) => (ofType(rs, CONFIG_MAP).find((r) => meta(r).name === name)!.rawInputs as { data: Record<string, string> }).data;
+    const port = (svc: string) => [...services].find(([k]) => k.startsWith(`${k8sName(svc)}.`))![1];
+    assert.deepEqual(port("sandbox"), [Number(data("dify-sandbox-config").SANDBOX_PORT)]);
+    assert.deepEqual(port("plugin-daemon"), [Number(data("dify-plugin-daemon-config").SERVER_PORT)]);
+    assert.deepEqual(port("ssrf-proxy"), [Number(/^http_port (\d+)$/m.exec(data("dify-ssrf-proxy-config")["squid.conf"])![1])]);
+  });
+
+  it("the collector admits OTLP from exactly the pods that send it", async () => {
+    const { resources: rs } = await runAppWithObservability();
+    // Senders: pods whose settings turn OTLP on.
+    const otelMaps = ofType(rs, CONFIG_MAP).filter((r) => (r.rawInputs as { data?: Record<string, string> }).data?.ENABLE_OTEL === "true").map((r) => meta(r).name);
+    const senders = workloads(rs).filter((w) => w.namespace === "dify" && w.pod.containers[0].envFrom?.some((e) => otelMaps.includes(e.configMapRef?.name ?? "")));
+    assert.ok(senders.length >= 4, "api, worker, beat, migration send");
+    const flows = ofType(rs, POLICY).find((r) => meta(r).name === "dify-obs-collector-flows")!;
+    const admitted = (flows.rawInputs as { spec: { ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[] } })
+      .spec.ingress.flatMap((rule) => rule.from.map((f) => f.podSelector.matchLabels[DIFY_SERVICE_LABEL]));
+    for (const w of senders) assert.ok(admitted.includes(w.labels[DIFY_SERVICE_LABEL]), `${w.name} sends OTLP: the collector admits it`);
+    // Admits nothing else: every admitted label is a row (or the migration Job) that sends.
+    const sending = [...CATALOG, MIGRATION].filter(sendsOtlp).map((s) => s.key);
+    assert.deepEqual([...admitted].sort(), [...sending].sort());
+    assert.deepEqual([...DIFY_OTLP_SENDERS].sort(), [...sending].sort(), "contracts.ts DIFY_OTLP_SENDERS restates the catalog");
+  });
+
+  it("the plugin-daemon metrics the collector scrapes are the catalog row's port and path", () => {
+    const scraped = CATALOG.filter((s) => s.metricsPath);
+    assert.deepEqual(scraped.map((s) => [s.key, s.port, s.metricsPath]),
+      [[DIFY_PLUGIN_DAEMON_METRICS.service, DIFY_PLUGIN_DAEMON_METRICS.port, DIFY_PLUGIN_DAEMON_METRICS.path]]);
+  });
+});
