@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "assert";
 import { CATALOG, k8sName, sendsOtlp } from "../components/app/catalog";
+import { KNOWN_ENV } from "../components/app/knownEnv";
 import { MIGRATION } from "../components/app/migration";
 import { DIFY_OTLP_SENDERS, DIFY_PLUGIN_DAEMON_METRICS, DIFY_SERVICE_LABEL } from "../components/contracts";
 import { RecordedResource } from "../program/plan/monitor";
@@ -78,5 +79,24 @@ describe("catalog: one row per service, everything else derived", () => {
     const scraped = CATALOG.filter((s) => s.metricsPath);
     assert.deepEqual(scraped.map((s) => [s.key, s.port, s.metricsPath]),
       [[DIFY_PLUGIN_DAEMON_METRICS.service, DIFY_PLUGIN_DAEMON_METRICS.port, DIFY_PLUGIN_DAEMON_METRICS.path]]);
+  });
+});
+
+describe("catalog: concurrency lives in the row", () => {
+  it("each pod is told its row's concurrency, under env names Dify reads", async () => {
+    const { resources: rs } = await runApp({ enableWebsocketApi: true });
+    const rows = CATALOG.filter((s) => s.concurrency?.env);
+    assert.deepEqual(rows.map((s) => s.key).sort(), ["api", "api-websocket", "worker"]);
+    for (const row of rows) {
+      const w = workloads(rs).find((x) => x.labels[DIFY_SERVICE_LABEL] === row.key)!;
+      const env = Object.fromEntries((w.pod.containers[0].env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+      const c = row.concurrency!;
+      const want: Record<string, string> = { [c.env!.workerClass.name]: c.env!.workerClass.value, [c.env!.perProcess]: String(c.perProcess) };
+      if (c.env!.processes) want[c.env!.processes] = String(c.processes);
+      for (const [name, value] of Object.entries(want)) {
+        assert.equal(env[name], value, `${row.key}: ${name}`);
+        assert.ok(name in KNOWN_ENV[row.image], `${row.key}: ${name} is a Dify env name`);
+      }
+    }
   });
 });

@@ -57,6 +57,39 @@ export interface HpaDefaults {
   targetMemory: number;
 }
 
+/** The env that sets a server's concurrency (literalEnv renders it in this order: processes, class, perProcess). */
+export interface ConcurrencyEnv {
+  /** Env var taking `processes` (e.g. SERVER_WORKER_AMOUNT). Default none: the image's default process count. */
+  processes?: string;
+  /** The worker class the numbers assume: env var and value (e.g. SERVER_WORKER_CLASS gevent). */
+  workerClass: { name: string; value: string };
+  /** Env var taking `perProcess` (e.g. SERVER_WORKER_CONNECTIONS). */
+  perProcess: string;
+}
+
+/**
+ * How much one pod does at once: what the capacity model (program/capacity) multiplies by
+ * replicas, and, through `env`, what the pod is told (env.ts literalEnv).
+ */
+export interface Concurrency {
+  /** Server processes per pod. */
+  processes: number;
+  /** Concurrent units (requests, tasks, ...) per process. */
+  perProcess: number;
+  /** What one unit is, as the capacity table names it ("requests", "tasks"). */
+  unit: string;
+  /** Env setting these numbers. Default none (the image's own default is the number). */
+  env?: ConcurrencyEnv;
+}
+
+/** Which database connection pool one process of a row keeps (DifyDatabaseHA sizes both: components/data/pool.ts). */
+export enum DbPool {
+  /** SQLAlchemy pool + overflow + the pgvector pool, per Python process of the api image. */
+  ApiImage = "api-image",
+  /** The plugin daemon's DB_MAX_OPEN_CONNS. */
+  PluginDaemon = "plugin-daemon",
+}
+
 /** One Dify service. */
 export interface ServiceSpec {
   /** Service key: Kubernetes objects are `dify-<key>`, Pulumi names `<component>-<key>`. */
@@ -140,6 +173,14 @@ export interface ServiceSpec {
    * connection-tuning pod sysctls when DifyApp's `networkTuning` is on (tuning.ts). Default false.
    */
   manyConnections?: boolean;
+  /** Concurrency per pod (the capacity model's numbers and the env that sets them). Default: one process, no concurrency counted. */
+  concurrency?: Concurrency;
+  /**
+   * Redis connections one process may hold beyond one per concurrent unit (pub/sub, Celery's
+   * consumer, heartbeat and result connections, the plugin daemon's go-redis pool); counted only
+   * for rows that use the data stores. Default 0.
+   */
+  redisOverhead?: number;
 }
 
 const TMP: WritablePath = { name: "tmp", mountPath: "/tmp", sizeLimit: "1Gi" };
@@ -163,6 +204,35 @@ export const CELERY_WORKER_PING: readonly string[] = [
 
 /** Resources of the api image (api, websocket, migration Job). */
 export const API_RESOURCES: ResourceDefaults = { cpuRequest: "500m", cpuLimit: "2", memoryRequest: "1Gi", memoryLimit: "2Gi" };
+
+/**
+ * Concurrency of Dify's servers. Reasons:
+ * - api: one gunicorn gevent process per pod (Dify's entrypoint recommends 1 worker with gevent;
+ *   one process uses one core, so scaling is by pods, which the autoscaler and zone spread see) with
+ *   100 greenlets instead of compose's 10. A streamed answer keeps its greenlet for the whole stream
+ *   but not a database connection: the request closes its scoped session before streaming
+ *   ("release database connection, because the following new thread operations may take a long
+ *   time", api/core/app/apps/{workflow,advanced_chat}/app_generator.py) and the generate pipeline
+ *   and runner take short `Session(db.engine)` sessions per event, so Dify's pool of 30 + 10
+ *   overflow per process serves 100 greenlets; a greenlet that finds the pool empty waits up to
+ *   SQLALCHEMY_POOL_TIMEOUT (30 s) rather than failing.
+ * - worker: Celery's gevent pool (the entrypoint's -P default; stated so the reading holds) with 16
+ *   tasks per pod instead of 4; a task holds a scoped session while it runs, and 16 stays under the
+ *   40 the pool allows.
+ * - api-websocket: the gevent-websocket worker with 1000 greenlets (long-lived connections).
+ */
+const API_CONCURRENCY: Concurrency = {
+  processes: 1,
+  perProcess: 100,
+  unit: "requests",
+  env: { processes: "SERVER_WORKER_AMOUNT", workerClass: { name: "SERVER_WORKER_CLASS", value: "gevent" }, perProcess: "SERVER_WORKER_CONNECTIONS" },
+};
+const WORKER_CONCURRENCY: Concurrency = {
+  processes: 1,
+  perProcess: 16,
+  unit: "tasks",
+  env: { workerClass: { name: "CELERY_WORKER_CLASS", value: "gevent" }, perProcess: "CELERY_WORKER_AMOUNT" },
+};
 
 export const CATALOG: readonly ServiceSpec[] = [
   {
@@ -191,6 +261,8 @@ export const CATALOG: readonly ServiceSpec[] = [
     albHealthPath: "/health",
     envGroups: [EnvGroup.Api],
     serviceAccount: "api",
+    concurrency: API_CONCURRENCY,
+    redisOverhead: 2,
     // GUNICORN_CMD_ARGS sets --graceful-timeout 300 (env.ts); + preStop 15 s + margin.
     terminationGraceSeconds: 330,
     preStopSleepSeconds: 15,
@@ -219,6 +291,8 @@ export const CATALOG: readonly ServiceSpec[] = [
     usesS3: true,
     envGroups: [EnvGroup.Api],
     serviceAccount: "worker",
+    concurrency: WORKER_CONCURRENCY,
+    redisOverhead: 4,
     // Celery warm shutdown finishes running tasks; spot gives 120 s notice, on-demand drains wait.
     terminationGraceSeconds: 600,
   },
@@ -244,6 +318,7 @@ export const CATALOG: readonly ServiceSpec[] = [
     usesS3: true,
     envGroups: [EnvGroup.Api],
     serviceAccount: "worker-beat",
+    redisOverhead: 2,
     terminationGraceSeconds: 30,
   },
   {
@@ -302,6 +377,8 @@ export const CATALOG: readonly ServiceSpec[] = [
     usesS3: false,
     envGroups: [EnvGroup.Sandbox],
     serviceAccount: "sandbox",
+    // dify-sandbox's own default, max_workers 4 (conf/config.yaml), unchanged: no env.
+    concurrency: { processes: 1, perProcess: 4, unit: "code runs" },
     terminationGraceSeconds: 30,
   },
   {
@@ -338,6 +415,7 @@ export const CATALOG: readonly ServiceSpec[] = [
     albHealthPath: "/health/check",
     envGroups: [EnvGroup.PluginDaemon],
     serviceAccount: "plugin-daemon",
+    redisOverhead: 20, // go-redis's default pool: 10 per GOMAXPROCS (the CPU limit, 2)
     terminationGraceSeconds: 300,
     preStopSleepSeconds: 15,
   },
@@ -398,6 +476,13 @@ export const CATALOG: readonly ServiceSpec[] = [
     albHealthPath: "/health",
     envGroups: [EnvGroup.Api],
     serviceAccount: "api", // same IRSA-trusted identity as the api
+    concurrency: {
+      processes: 1,
+      perProcess: 1000,
+      unit: "connections",
+      env: { workerClass: { name: "SERVER_WORKER_CLASS", value: "geventwebsocket.gunicorn.workers.GeventWebSocketWorker" }, perProcess: "SERVER_WORKER_CONNECTIONS" },
+    },
+    redisOverhead: 2,
     terminationGraceSeconds: 330,
     preStopSleepSeconds: 15,
   },
@@ -408,7 +493,7 @@ export const SERVICE_KEYS: readonly string[] = CATALOG.map((s) => s.key);
 
 /** The Service port of catalog row `key`; throws for a row that does not listen (a bug, not a user error). */
 export function portOf(key: string): number {
-  const port = CATALOG.find((s) => s.key === key)?.port;
+  const port = rowOf(key).port;
   if (port === undefined) throw new Error(`catalog: "${key}" is no service with a port`);
   return port;
 }
@@ -419,6 +504,31 @@ export function portOf(key: string): number {
  */
 export function sendsOtlp(spec: Pick<ServiceSpec, "envGroups">): boolean {
   return spec.envGroups.includes(EnvGroup.Api);
+}
+
+/** The database pool one process of `spec` keeps: the api image's settings, or the plugin daemon's. */
+export function dbPool(spec: Pick<ServiceSpec, "envGroups" | "usesDataStores">): DbPool | undefined {
+  if (!spec.usesDataStores) return undefined;
+  if (spec.envGroups.includes(EnvGroup.Api)) return DbPool.ApiImage;
+  if (spec.envGroups.includes(EnvGroup.PluginDaemon)) return DbPool.PluginDaemon;
+  return undefined;
+}
+
+/** Concurrent units (requests, tasks, ...) one pod of `spec` serves: processes x per process (0 when none are counted). */
+export function perPod(spec: Pick<ServiceSpec, "concurrency">): number {
+  return spec.concurrency ? spec.concurrency.processes * spec.concurrency.perProcess : 0;
+}
+
+/** Redis connections one process of `spec` may hold: one per concurrent unit plus its overhead (0 without the data stores). */
+export function redisPerProcess(spec: Pick<ServiceSpec, "usesDataStores" | "concurrency" | "redisOverhead">): number {
+  return spec.usesDataStores ? (spec.concurrency?.perProcess ?? 0) + (spec.redisOverhead ?? 0) : 0;
+}
+
+/** The catalog row of `key` (throws for an unknown key: a bug, not a user error). */
+export function rowOf(key: string): ServiceSpec {
+  const row = CATALOG.find((s) => s.key === key);
+  if (!row) throw new Error(`catalog: no service "${key}"`);
+  return row;
 }
 
 /** Kubernetes object name of a service (namespace-scoped; fixed so IRSA trust can name it). */

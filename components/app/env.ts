@@ -11,7 +11,7 @@ import { ObjectStorage, ResolvedPostgresConnection, ResolvedRedisConnection } fr
 import { EnvGroup, k8sName, portOf } from "./catalog";
 import { ResolvedService } from "./validate";
 import { EgressPlan } from "./egress";
-import { CONCURRENCY, GUNICORN_BACKLOG } from "./tuning";
+import { GUNICORN_BACKLOG } from "./tuning";
 
 /** Keys of the credentials Secret. */
 export enum SecretKey {
@@ -233,19 +233,13 @@ export function literalEnv(s: ResolvedService, networkTuning = false): Record<st
   // Finish in-flight streams on SIGTERM; with tuning, a listen queue matching somaxconn (tuning.ts).
   if (s.spec.key === "api") {
     env.GUNICORN_CMD_ARGS = `--graceful-timeout 300${networkTuning ? ` --backlog ${GUNICORN_BACKLOG}` : ""}`;
-    // Concurrency per pod (tuning.ts CONCURRENCY, the capacity model's numbers).
-    env.SERVER_WORKER_AMOUNT = String(CONCURRENCY.apiProcesses);
-    env.SERVER_WORKER_CLASS = "gevent";
-    env.SERVER_WORKER_CONNECTIONS = String(CONCURRENCY.apiConnections);
   }
-  if (s.spec.key === "api-websocket") {
-    env.SERVER_WORKER_CLASS = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker";
-    env.SERVER_WORKER_CONNECTIONS = String(CONCURRENCY.websocketConnections);
-  }
-  if (s.spec.key === "worker") {
-    // The entrypoint's -P default is gevent already; stated so the capacity model's reading holds.
-    env.CELERY_WORKER_CLASS = "gevent";
-    env.CELERY_WORKER_AMOUNT = String(CONCURRENCY.workerTasks);
+  // Concurrency per pod: the row's numbers, which the capacity model multiplies.
+  const c = s.spec.concurrency;
+  if (c?.env) {
+    if (c.env.processes) env[c.env.processes] = String(c.processes);
+    env[c.env.workerClass.name] = c.env.workerClass.value;
+    env[c.env.perProcess] = String(c.perProcess);
   }
   return { ...env, ...s.extraLiteralEnv };
 }

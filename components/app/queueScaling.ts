@@ -14,8 +14,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CELERY_QUEUES, ResolvedRedisConnection } from "../contracts";
+import { perPod } from "./catalog";
 import { SECRET_NAME, SecretKey } from "./env";
-import { CONCURRENCY } from "./tuning";
 import { ResolvedService } from "./validate";
 
 /** Name of the TriggerAuthentication in the app namespace. */
@@ -74,11 +74,11 @@ export function scaledObject(s: ResolvedService, c: ScaledObjectContext, opts: p
       pollingInterval: POLLING_SECONDS,
       advanced: { horizontalPodAutoscalerConfig: { name: c.objName, behavior: c.behavior } },
       triggers: [
-        // One replica per CONCURRENCY.workerTasks tasks waiting in the fullest queue.
+        // One replica per pod's worth of tasks (the row's concurrency) waiting in the fullest queue.
         ...workerQueues(s).map((q) => ({
           type: "redis",
           name: `queue-${q.replace(/_/g, "-")}`,
-          metadata: { host: c.scaler.redis.host, port, listName: q, listLength: String(CONCURRENCY.workerTasks), databaseIndex: BROKER_DB, enableTLS: tls },
+          metadata: { host: c.scaler.redis.host, port, listName: q, listLength: String(Math.max(1, perPod(s.spec))), databaseIndex: BROKER_DB, enableTLS: tls },
           authenticationRef: { name: REDIS_TRIGGER_AUTH },
         })),
         { type: "cpu", metricType: "Utilization", metadata: { value: String(hpa.targetCpu) } },

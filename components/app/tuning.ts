@@ -15,7 +15,7 @@
  * - File descriptors: the EKS AL2023 AMI gives containers RLIMIT_NOFILE 65536 soft / 1048576 hard
  *   (containerd base_runtime_spec, awslabs/amazon-eks-ami#1794); nothing to change.
  */
-import { ServiceSpec } from "./catalog";
+import { ServiceSpec, rowOf } from "./catalog";
 
 /** One namespaced sysctl with the reason for its value. */
 export interface PodSysctl {
@@ -47,30 +47,18 @@ export function podSysctls(spec: Pick<ServiceSpec, "manyConnections">, enabled: 
 }
 
 /**
- * Per-process concurrency of Dify's servers: the numbers the capacity model (program/capacity)
- * multiplies by replicas, and the env each pod gets (env.ts literalEnv). Reasons:
- * - api: one gunicorn gevent process per pod (Dify's entrypoint recommends 1 worker with gevent;
- *   one process uses one core, so scaling is by pods, which the autoscaler and zone spread see) with
- *   100 greenlets instead of compose's 10. A streamed answer keeps its greenlet for the whole stream
- *   but not a database connection: the request closes its scoped session before streaming
- *   ("release database connection, because the following new thread operations may take a long
- *   time", api/core/app/apps/{workflow,advanced_chat}/app_generator.py) and the generate pipeline
- *   and runner take short `Session(db.engine)` sessions per event, so Dify's pool of 30 + 10
- *   overflow per process serves 100 greenlets; a greenlet that finds the pool empty waits up to
- *   SQLALCHEMY_POOL_TIMEOUT (30 s) rather than failing.
- * - worker: Celery's gevent pool (the entrypoint default) with 16 tasks per pod instead of 4; a task
- *   holds a scoped session while it runs, and 16 stays under the 40 the pool allows.
- * - sandbox: dify-sandbox's own default, max_workers 4 (conf/config.yaml), unchanged.
+ * Per-process concurrency of Dify's servers, read from their catalog rows (`concurrency`, where
+ * the reasons are). Kept for callers of the old constant; new code reads the row.
  */
 export const CONCURRENCY = {
   /** gunicorn processes per api pod (SERVER_WORKER_AMOUNT). */
-  apiProcesses: 1,
+  apiProcesses: rowOf("api").concurrency!.processes,
   /** gevent greenlets per gunicorn process (SERVER_WORKER_CONNECTIONS): concurrent requests. */
-  apiConnections: 100,
+  apiConnections: rowOf("api").concurrency!.perProcess,
   /** Celery gevent pool size per worker pod (CELERY_WORKER_AMOUNT): concurrent tasks. */
-  workerTasks: 16,
+  workerTasks: rowOf("worker").concurrency!.perProcess,
   /** Concurrent code runs per sandbox pod (dify-sandbox max_workers default). */
-  sandboxWorkers: 4,
+  sandboxWorkers: rowOf("sandbox").concurrency!.perProcess,
   /** Greenlets of the websocket api's gevent-websocket worker (SERVER_WORKER_CONNECTIONS). */
-  websocketConnections: 1000,
+  websocketConnections: rowOf("api-websocket").concurrency!.perProcess,
 } as const;
