@@ -4,7 +4,7 @@
  * with it in the rendered plan.
  */
 import { strict as assert } from "assert";
-import { CATALOG, k8sName, sendsOtlp } from "../components/app/catalog";
+import { CATALOG, checkCatalog, k8sName, sendsOtlp } from "../components/app/catalog";
 import { KNOWN_ENV } from "../components/app/knownEnv";
 import { MIGRATION } from "../components/app/migration";
 import { DIFY_OTLP_SENDERS, DIFY_PLUGIN_DAEMON_METRICS, DIFY_SERVICE_LABEL } from "../components/contracts";
@@ -96,6 +96,35 @@ describe("catalog: concurrency lives in the row", () => {
       for (const [name, value] of Object.entries(want)) {
         assert.equal(env[name], value, `${row.key}: ${name}`);
         assert.ok(name in KNOWN_ENV[row.image], `${row.key}: ${name} is a Dify env name`);
+      }
+    }
+  });
+});
+
+describe("catalog: every service says how it is health-checked", () => {
+  it("the catalog passes its own checks", () => {
+    assert.deepEqual(checkCatalog([...CATALOG, MIGRATION]), []);
+  });
+
+  it("refuses a listening row without a port check, a port check without a port, and a duplicate key", () => {
+    const api = CATALOG.find((s) => s.key === "api")!;
+    const worker = CATALOG.find((s) => s.key === "worker")!;
+    assert.deepEqual(checkCatalog([{ ...api, health: { kind: "none", reason: "x" } }]), ["api: got health none on a row with port 5001, allowed http or tcp"]);
+    assert.deepEqual(checkCatalog([{ ...worker, health: { kind: "tcp" } }]), ["worker: got health tcp on a row without a port, allowed exec or none"]);
+    assert.deepEqual(checkCatalog([worker, worker]), ["worker: got a second row with this key, allowed one row per service"]);
+  });
+
+  it("every pod behind a Service is probed for readiness and liveness; every other Deployment is probed unless its row says why not", async () => {
+    const { resources: rs } = await runApp({ enableWebsocketApi: true });
+    for (const w of workloads(rs).filter((x) => x.resource.type === "kubernetes:apps/v1:Deployment")) {
+      const row = CATALOG.find((s) => s.key === w.labels[DIFY_SERVICE_LABEL])!;
+      const c = w.pod.containers[0];
+      if (row.port) {
+        assert.ok(c.readinessProbe && c.livenessProbe && c.startupProbe, `${w.name}: startup, readiness and liveness probes`);
+      } else if (row.health.kind === "none") {
+        assert.ok(!c.livenessProbe && row.health.reason.length > 0, `${w.name}: no probe, for a stated reason`);
+      } else {
+        assert.ok(c.livenessProbe?.exec && c.startupProbe?.exec && !c.readinessProbe, `${w.name}: exec startup and liveness probes`);
       }
     }
   });

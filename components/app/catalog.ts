@@ -4,6 +4,7 @@
  * from these rows by one builder (workload.ts, network.ts, ingress.ts). Adding a Dify service
  * is adding a row here. Facts cite shared/dify-reference.md (§n).
  */
+import { HealthCheck } from "../k8s/probes";
 import { DifyImageSet } from "./versions";
 
 /** Which node group a service runs on (see components/contracts.ts NodeRole). */
@@ -107,15 +108,15 @@ export interface ServiceSpec {
    * NetworkPolicy admits the collector; contracts.ts DIFY_PLUGIN_DAEMON_METRICS restates it). Default none.
    */
   metricsPath?: string;
-  /** HTTP readiness/liveness path on `port`; a TCP probe is used when absent. */
-  healthPath?: string;
+  /**
+   * How the kubelet checks it (probes.ts healthProbes): "http" on a health route of `port`, "tcp"
+   * on `port` where the image has no route, "exec" for a service without a port, or "none" with
+   * the reason. Required: checkCatalog refuses a listening row without an http/tcp check and a
+   * port-less one with one.
+   */
+  health: HealthCheck;
   /** Seconds the startup probe allows before liveness takes over. */
   startupSeconds: number;
-  /**
-   * Exec health check for a service without a port (argv, run in the container): startup and
-   * liveness probes run it (probes.ts execProbeSet). Default none.
-   */
-  healthCommand?: readonly string[];
   /** Paths the image writes: emptyDirs under a read-only root filesystem. */
   writablePaths: WritablePath[];
   /** Pod uid/gid. 0 only for the sandbox (see securityException). */
@@ -241,7 +242,7 @@ export const CATALOG: readonly ServiceSpec[] = [
     image: "api",
     mode: "api", // §2: gunicorn app:app on DIFY_PORT 5001
     port: 5001,
-    healthPath: "/health", // §4
+    health: { kind: "http", path: "/health" }, // §4
     startupSeconds: 300,
     writablePaths: [TMP], // §5: tempfiles, gunicorn heartbeat, UV_CACHE_DIR; storage is S3
     uid: 1001,
@@ -275,7 +276,7 @@ export const CATALOG: readonly ServiceSpec[] = [
     startupSeconds: 300,
     // A worker can stay up but stop consuming after a Redis restart or failover (celery/celery
     // #4453, #8030, #10096): restart a pod whose own worker no longer answers a broadcast ping.
-    healthCommand: CELERY_WORKER_PING,
+    health: { kind: "exec", command: CELERY_WORKER_PING },
     writablePaths: [TMP],
     uid: 1001,
     gid: 1001,
@@ -302,6 +303,8 @@ export const CATALOG: readonly ServiceSpec[] = [
     mode: "beat",
     // §5: the default schedule file lands in the read-only cwd /app/api; put it on /tmp.
     command: ["celery", "-A", "app.celery", "beat", "-s", "/tmp/celerybeat-schedule", "--loglevel", "INFO"],
+    // Beat is a scheduler, not a worker: `inspect ping` reaches only workers and it serves nothing.
+    health: { kind: "none", reason: "celery beat answers no ping and serves no port; a crash exits the process" },
     startupSeconds: 0,
     writablePaths: [TMP],
     uid: 1001,
@@ -327,6 +330,7 @@ export const CATALOG: readonly ServiceSpec[] = [
     image: "web",
     port: 3000,
     // §4: no health route in dify-web; TCP for the kubelet, a static asset for the ALB.
+    health: { kind: "tcp" },
     startupSeconds: 120,
     writablePaths: [TMP, { name: "next-cache", mountPath: "/app/targets/next/web/.next/cache", sizeLimit: "1Gi" }],
     uid: 1001,
@@ -353,7 +357,7 @@ export const CATALOG: readonly ServiceSpec[] = [
     key: "sandbox",
     image: "sandbox",
     port: 8194,
-    healthPath: "/health", // §4
+    health: { kind: "http", path: "/health" }, // §4
     startupSeconds: 120,
     writablePaths: [],
     uid: 0,
@@ -386,7 +390,7 @@ export const CATALOG: readonly ServiceSpec[] = [
     manyConnections: true,
     image: "pluginDaemon",
     port: 5002,
-    healthPath: "/health/check", // §4
+    health: { kind: "http", path: "/health/check" }, // §4
     metricsPath: "/metrics/", // §4
     startupSeconds: 300, // runs its own `commandline migrate` before serving (§2)
     writablePaths: [
@@ -426,6 +430,7 @@ export const CATALOG: readonly ServiceSpec[] = [
     // Our squid.conf (squid.ts), foreground, no daemon: nothing written outside the emptyDirs.
     command: ["squid", "-N", "-f", "/etc/squid-dify/squid.conf"],
     port: 3128,
+    health: { kind: "tcp" }, // squid has no health route
     startupSeconds: 60,
     writablePaths: [
       TMP,
@@ -457,7 +462,7 @@ export const CATALOG: readonly ServiceSpec[] = [
     image: "api",
     mode: "api", // §2: MODE api with the gevent-websocket worker class (env literal in env.ts)
     port: 5001,
-    healthPath: "/health",
+    health: { kind: "http", path: "/health" },
     startupSeconds: 300,
     writablePaths: [TMP],
     uid: 1001,
@@ -487,6 +492,24 @@ export const CATALOG: readonly ServiceSpec[] = [
     preStopSleepSeconds: 15,
   },
 ];
+
+/**
+ * What is wrong with catalog rows (empty when nothing): each row's health check fits how it is
+ * reached. A listening row needs "http" or "tcp" (a Service without readiness would send traffic
+ * to pods that cannot answer, and nothing would restart a hung one); a row without a port cannot
+ * be probed on one. test/catalog.spec.ts holds CATALOG to it.
+ */
+export function checkCatalog(rows: readonly ServiceSpec[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) {
+    const onPort = r.health.kind === "http" || r.health.kind === "tcp";
+    if (r.port !== undefined && !onPort) out.push(`${r.key}: got health ${r.health.kind} on a row with port ${r.port}, allowed http or tcp`);
+    if (r.port === undefined && onPort) out.push(`${r.key}: got health ${r.health.kind} on a row without a port, allowed exec or none`);
+  }
+  const keys = rows.map((r) => r.key);
+  keys.forEach((k, i) => { if (keys.indexOf(k) !== i) out.push(`${k}: got a second row with this key, allowed one row per service`); });
+  return out;
+}
 
 /** Names accepted in `args.services` (every catalog key, optional ones included). */
 export const SERVICE_KEYS: readonly string[] = CATALOG.map((s) => s.key);

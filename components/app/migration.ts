@@ -22,6 +22,7 @@ export const MIGRATION: ServiceSpec = {
   key: "migration",
   image: "api",
   mode: "migration",
+  health: { kind: "none", reason: "a Job: it runs to completion, and a failure fails pulumi up" },
   startupSeconds: 0,
   writablePaths: [{ name: "tmp", mountPath: "/tmp", sizeLimit: "1Gi" }],
   uid: 1001,

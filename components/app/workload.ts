@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DIFY_SERVICE_LABEL, NODE_ROLE_LABEL, NodeRole, WORKERS_TAINT } from "../contracts";
 import { selectorLabels, standardLabels } from "../k8s/labels";
-import { execProbeSet, probeSet } from "../k8s/probes";
+import { healthProbes } from "../k8s/probes";
 import {
   exceptionContainerSecurityContext, restrictedContainerSecurityContext, restrictedPodSecurityContext, rootExceptionPodSecurityContext,
 } from "../k8s/security";
@@ -147,8 +147,7 @@ export function buildWorkload(s: ResolvedService, ctx: WorkloadContext, serviceA
       ...(spec.image === "api" ? [{ secretRef: { name: MAIL_SECRET_NAME, optional: true } }] : []),
     ],
     ports: spec.port ? [{ name: "http", containerPort: spec.port, protocol: "TCP" }] : undefined,
-    ...(spec.port ? probeSet("http", spec.healthPath, spec.startupSeconds) : {}),
-    ...(!spec.port && spec.healthCommand ? execProbeSet(spec.healthCommand, spec.startupSeconds) : {}),
+    ...healthProbes(spec.health, "http", spec.startupSeconds),
     lifecycle: spec.preStopSleepSeconds ? { preStop: { sleep: { seconds: spec.preStopSleepSeconds } } } : undefined,
     resources: {
       requests: { cpu: s.resources.cpuRequest, memory: s.resources.memoryRequest },

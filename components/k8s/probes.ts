@@ -1,5 +1,16 @@
-/** Probe builders: HTTP when the service has a health path, TCP otherwise. */
+/** Probe builders: how the kubelet checks a service, chosen by its catalog row's `health`. */
 import * as k8s from "@pulumi/kubernetes";
+
+/**
+ * How a service is health-checked. Every service says which: a listening service is checked on
+ * its port (HTTP on a health route, else TCP); one without a port runs a command, or states why
+ * it has no check.
+ */
+export type HealthCheck =
+  | { kind: "http"; path: string }
+  | { kind: "tcp" }
+  | { kind: "exec"; command: readonly string[] }
+  | { kind: "none"; reason: string };
 
 export interface ProbeSet {
   startupProbe: k8s.types.input.core.v1.Probe;
@@ -45,4 +56,17 @@ export function execProbeSet(command: readonly string[], startupSeconds: number)
     startupProbe: { exec, periodSeconds: 15, timeoutSeconds: 30, failureThreshold: Math.max(3, Math.ceil(startupSeconds / 15)) },
     livenessProbe: { exec, periodSeconds, timeoutSeconds: 30, failureThreshold: Math.ceil(BROKER_FAILOVER_TOLERANCE_SECONDS / periodSeconds) + 1 },
   };
+}
+
+/**
+ * The probes of a container for `health`; HTTP and TCP go to the named container port `port`.
+ * Nothing for kind "none".
+ */
+export function healthProbes(health: HealthCheck, port: string, startupSeconds: number): Partial<ProbeSet> {
+  switch (health.kind) {
+    case "http": return probeSet(port, health.path, startupSeconds);
+    case "tcp": return probeSet(port, undefined, startupSeconds);
+    case "exec": return execProbeSet(health.command, startupSeconds);
+    case "none": return {};
+  }
 }
