@@ -9,7 +9,7 @@ import { DifyAppArgs } from "../components/app";
 import { resolvePlan } from "../components/app/validate";
 import { DifyBackupsArgs } from "../components/backups";
 import { validateBackupsArgs } from "../components/backups/args";
-import { DifyClusterArgs, NodeArchitecture } from "../components/cluster";
+import { CapacityType, DifyClusterArgs, NatGateways, NodeArchitecture } from "../components/cluster";
 import { resolveClusterArgs } from "../components/cluster/args";
 import { subnetLayout } from "../components/cluster/cidr";
 import { DIFY_CLUSTER_KEDA_METRICS, backupMetricNamespace } from "../components/contracts";
@@ -26,7 +26,7 @@ import { ConfigError, DifyStackConfig, NodeGroupConfig, Profile } from "./config
 export const NAME = "dify";
 
 function nodeGroup(g: NodeGroupConfig, diskSizeGiB: number) {
-  return { instanceTypes: g.instanceTypes, minSize: g.minSize, maxSize: g.maxSize, desiredSize: g.desiredSize, diskSizeGiB };
+  return { instanceTypes: g.instanceTypes, minSize: g.minSize, maxSize: g.maxSize, desiredSize: g.desiredSize, diskSizeGiB, capacityType: g.capacityType as CapacityType };
 }
 
 /** Every component's plain arguments, derived from config; nothing is registered here. */
@@ -46,7 +46,9 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     azCount: c.cluster.azCount,
     vpcCidr: c.cluster.vpcCidr,
     existingVpc: c.cluster.existingVpc,
-    natGatewayPerAz: prod,
+    // A new, open VPC's egress (dify:natGateways: prod per-az, dev none); unset with an existing
+    // VPC or a closed network, which create no NAT gateway.
+    ...(c.cluster.natGateways ? { natGateways: c.cluster.natGateways as NatGateways } : {}),
     publicAccessCidrs: c.cluster.apiPublicAccessCidrs,
     adminRoleArns: c.cluster.adminRoleArns,
     nodeArchitecture: c.cluster.nodeArchitecture === "x86_64" ? NodeArchitecture.X86_64 : NodeArchitecture.Arm64,
@@ -221,7 +223,7 @@ function connectionBudget(c: DifyStackConfig) {
 /** Every component's plain arguments for one stack. */
 export type StackSettings = ReturnType<typeof settingsFor>;
 
-const NODE_FIELD: Record<string, string> = { instanceTypes: "InstanceTypes", minSize: "MinSize", maxSize: "MaxSize", desiredSize: "DesiredSize" };
+const NODE_FIELD: Record<string, string> = { instanceTypes: "InstanceTypes", minSize: "MinSize", maxSize: "MaxSize", desiredSize: "DesiredSize", capacityType: "CapacityType" };
 const IMAGES: [RegExp, string][] = [[/^args\.(imageSource|images)\.registry/, "dify:imageRegistry"], [/^args\.(imageSource|images)(\.digests.*)?/, "dify:imageDigests"]];
 /**
  * Which stack config key a component argument comes from (settingsFor above), so a problem a
@@ -232,8 +234,8 @@ const CONFIG_ORIGIN: Record<string, [RegExp, string | ((m: RegExpExecArray) => s
     [/^args\.kubernetesVersion/, "dify:kubernetesVersion"], [/^args\.azCount/, "dify:azCount"], [/^args\.vpcCidr/, "dify:vpcCidr"],
     [/^args\.existingVpc\.vpcId/, "dify:existingVpcId"], [/^args\.existingVpc\.privateSubnetIds.*/, "dify:existingPrivateSubnetIds"],
     [/^args\.existingVpc\.publicSubnetIds.*/, "dify:existingPublicSubnetIds"], [/^args\.publicAccessCidrs.*/, "dify:apiPublicAccessCidrs"],
-    [/^args\.adminRoleArns.*/, "dify:adminRoleArns"], [/^args\.extraVpcEndpoints.*/, "dify:extraVpcEndpoints"],
-    [/^args\.(system|app|worker)Nodes\.(instanceTypes|minSize|maxSize|desiredSize)/, (m) => `dify:${m[1]}Node${NODE_FIELD[m[2]]}`],
+    [/^args\.adminRoleArns.*/, "dify:adminRoleArns"], [/^args\.extraVpcEndpoints.*/, "dify:extraVpcEndpoints"], [/^args\.natGateways/, "dify:natGateways"],
+    [/^args\.(system|app|worker)Nodes\.(instanceTypes|minSize|maxSize|desiredSize|capacityType)/, (m) => `dify:${m[1]}Node${NODE_FIELD[m[2]]}`],
     [/^args\.dockerHubCredentialArn/, "dify:ecrDockerHubCredentialArn"], [/^args\.githubCredentialArn/, "dify:ecrGithubCredentialArn"], [/^args\.closedNetwork/, "dify:closedNetwork"], ...IMAGES,
   ],
   DifyApp: [

@@ -19,10 +19,10 @@ const inside = (inner: string, outer: string) => {
 describe("DifyCluster subnet layout", () => {
   for (const vpc of ["10.40.0.0/16", "172.16.0.0/17", "10.0.0.0/18", "192.168.0.0/19", "10.40.0.0/20"]) {
     for (const azCount of [2, 3]) {
-      it(`${vpc}, ${azCount} zones: private, public and internal-LB subnets inside the VPC, disjoint, internal-LB ones big enough for an ALB`, () => {
+      it(`${vpc}, ${azCount} zones: private, public, internal-LB and node subnets inside the VPC, disjoint, internal-LB ones big enough for an ALB`, () => {
         const l = subnetLayout(vpc, azCount);
-        const all = [...l.privateCidrs, ...l.publicCidrs, ...l.internalLbCidrs];
-        assert.equal(all.length, 3 * azCount);
+        const all = [...l.privateCidrs, ...l.publicCidrs, ...l.internalLbCidrs, ...l.nodeCidrs];
+        assert.equal(all.length, 4 * azCount);
         for (const c of all) assert.ok(inside(c, vpc), `${c} inside ${vpc}`);
         for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) assert.ok(!overlap(all[i], all[j]), `${all[i]} and ${all[j]} overlap`);
         // An ALB needs a /27 or larger with 8 free addresses per subnet (ELB user guide, "Subnets for your load balancer").
@@ -31,11 +31,12 @@ describe("DifyCluster subnet layout", () => {
     }
   }
 
-  it("keeps the existing private and public CIDRs (adding the internal-LB subnets moves nothing)", () => {
+  it("keeps the existing private and public CIDRs (adding the internal-LB and node subnets moves nothing)", () => {
     assert.deepEqual(subnetLayout("10.40.0.0/16", 3), {
       privateCidrs: ["10.40.0.0/18", "10.40.64.0/18", "10.40.128.0/18"],
       publicCidrs: ["10.40.192.0/22", "10.40.196.0/22", "10.40.200.0/22"],
       internalLbCidrs: ["10.40.224.0/24", "10.40.225.0/24", "10.40.226.0/24"],
+      nodeCidrs: ["10.40.208.0/22", "10.40.212.0/22", "10.40.216.0/22"],
     });
     assert.deepEqual(subnetLayout("10.40.0.0/20", 2).internalLbCidrs, ["10.40.14.0/26", "10.40.14.64/26"]);
   });

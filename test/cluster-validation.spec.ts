@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { DifyCluster, DifyClusterArgs, NodeArchitecture } from "../components/cluster";
+import { CapacityType, DifyCluster, DifyClusterArgs, NatGateways, NodeArchitecture } from "../components/cluster";
 import { runUnderMocks } from "../program/plan/monitor";
 
 const OK: DifyClusterArgs = { publicAccessCidrs: ["203.0.113.0/24"] };
@@ -31,6 +31,14 @@ describe("DifyCluster argument validation", () => {
     ["a system group that can shrink to zero", { ...OK, systemNodes: { minSize: 0, maxSize: 2, desiredSize: 0 } }, /args\.systemNodes\.minSize: got 0, allowed at least 1/],
     ["a Kubernetes version without pinned add-ons", { ...OK, kubernetesVersion: "1.36" }, /args\.addonVersions: got nothing, allowed pinned add-on versions for Kubernetes 1\.36/],
     ["a root volume too small for the AMI", { ...OK, workerNodes: { diskSizeGiB: 8 } }, /args\.workerNodes\.diskSizeGiB: got 8, allowed 20 to 16384 GiB/],
+    ["an unknown capacity type", { ...OK, appNodes: { capacityType: "RESERVED" as CapacityType } }, /args\.appNodes\.capacityType: got "RESERVED", allowed "ON_DEMAND" or "SPOT"/],
+    ["an unknown NAT mode", { ...OK, natGateways: "two" as NatGateways }, /args\.natGateways: got "two", allowed "per-az", "one" or "none"/],
+    ["natGatewayPerAz disagreeing with natGateways", { ...OK, production: false, natGateways: NatGateways.One, natGatewayPerAz: true }, /args\.natGatewayPerAz: got true, allowed unset, or false to agree with natGateways "one"/],
+    ["nodes without NAT in production", { ...OK, natGateways: NatGateways.None }, /args\.natGateways: got "none", allowed "per-az" or "one" with production true \(production keeps a NAT gateway per AZ: zone-loss tolerance and nodes without public addresses\)/],
+    ["nodes without NAT in a closed network", { ...OK, production: false, natGateways: NatGateways.None, closedNetwork: true, imageSource: { registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com" } }, /args\.natGateways: got "none", allowed "per-az" or "one" with closedNetwork true \(a closed network already has no NAT gateway/],
+    ["nodes without NAT in an existing VPC", { ...OK, production: false, natGateways: NatGateways.None, existingVpc: { vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b"], publicSubnetIds: ["subnet-c", "subnet-d"] } }, /args\.natGateways: got "none", allowed "per-az" or "one" with existingVpc "set" \(the existing VPC's routing is its owner's/],
+    ["nodes without NAT and without an internet gateway", { ...OK, production: false, natGateways: NatGateways.None, internetGateway: false }, /args\.natGateways: got "none", allowed "per-az" or "one" with internetGateway false/],
+    ["nodes without NAT in a VPC too small for node subnets", { ...OK, production: false, natGateways: NatGateways.None, vpcCidr: "10.40.0.0/20" }, /args\.natGateways: got "none", allowed "per-az" or "one" with vpcCidr "10\.40\.0\.0\/20" \(each public node subnet is 1\/64 of the VPC/],
   ];
   for (const [what, args, expected] of cases) {
     it(`refuses ${what}, naming the argument, before registering anything`, async () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { NODE_ROLE_LABEL, NodeRole, WORKERS_TAINT } from "../components/contracts";
-import { DifyCluster, DifyClusterArgs, NodeArchitecture } from "../components/cluster";
+import { CapacityType, DifyCluster, DifyClusterArgs, NatGateways, NodeArchitecture } from "../components/cluster";
 import { subnetLayout } from "../components/cluster/cidr";
 import { ADDON_VERSIONS_1_35, CLUSTER_AUTOSCALER_CHART, KEDA_CHART, LB_CONTROLLER_CHART } from "../components/cluster/versions";
 import { MockRun, RecordedResource, resolve, runUnderMocks } from "../program/plan/monitor";
@@ -332,6 +332,44 @@ describe("DifyCluster (dev)", () => {
     assert.deepEqual([scaling("dev-app-0"), scaling("dev-app-1")], [{ minSize: 1, maxSize: 2, desiredSize: 1 }, { minSize: 0, maxSize: 2, desiredSize: 0 }]);
     assert.deepEqual([scaling("dev-workers-0"), scaling("dev-workers-1")], [{ minSize: 0, maxSize: 2, desiredSize: 1 }, { minSize: 0, maxSize: 2, desiredSize: 0 }]);
     assert.deepEqual(scaling("dev-system"), { minSize: 1, maxSize: 2, desiredSize: 1 });
+  });
+
+  it("without NAT (natGateways none): nodes in public node subnets with a public IPv4, no NAT or Elastic IP, nothing admitted from the internet", async () => {
+    const run = await runUnderMocks(() => new DifyCluster("dev", { ...DEV, natGatewayPerAz: undefined, natGateways: NatGateways.None }), { stack: "dev" });
+    assert.equal(ofType(run, "aws:ec2/natGateway:NatGateway").length, 0, "no NAT gateway");
+    assert.equal(ofType(run, "aws:ec2/eip:Eip").length, 0, "no Elastic IP");
+    const subnets = ofType(run, "aws:ec2/subnet:Subnet");
+    const nodes = subnets.filter((s) => s.name.startsWith("dev-nodes-"));
+    assert.deepEqual(nodes.map((s) => [s.name, s.inputs.cidrBlock, s.inputs.mapPublicIpOnLaunch]),
+      [["dev-nodes-0", "10.40.208.0/22", true], ["dev-nodes-1", "10.40.212.0/22", true]], "EKS: a managed node group in a public subnet needs MapPublicIpOnLaunch");
+    assert.ok(subnets.filter((s) => !s.name.startsWith("dev-nodes-")).every((s) => s.inputs.mapPublicIpOnLaunch !== true), "no other subnet hands out public addresses");
+    const tags = (s: RecordedResource) => Object.keys(s.inputs.tags as Record<string, string>);
+    assert.ok(nodes.every((s) => !tags(s).some((t) => t.startsWith("kubernetes.io/role/"))), "no load balancer is placed among the nodes");
+    // Every node group (both per-zone groups and system) in the node subnets, none in the private ones.
+    for (const g of ofType(run, "aws:eks/nodeGroup:NodeGroup")) {
+      const ids = g.inputs.subnetIds as string[];
+      assert.ok(ids.length > 0 && ids.every((id) => /^dev-nodes-\d-id$/.test(id)), `${g.name}: ${ids}`);
+    }
+    // The node subnets route to the internet gateway; the private ones (data services) route nowhere.
+    const rt = one(run, "aws:ec2/routeTable:RouteTable", "dev-nodes");
+    const routes = ofType(run, "aws:ec2/route:Route");
+    assert.deepEqual(routes.filter((r) => r.dependencies.includes(rt.urn)).map((r) => [r.inputs.destinationCidrBlock, r.inputs.gatewayId]), [["0.0.0.0/0", "dev-igw-id"]]);
+    assert.ok(routes.every((r) => !String(r.name).startsWith("dev-private")), "private subnets have no default route");
+    const s3 = one(run, "aws:ec2/vpcEndpoint:VpcEndpoint");
+    assert.ok((s3.inputs.routeTableIds as string[]).includes("dev-nodes-id"), "S3 from the nodes through the gateway endpoint");
+    // Nothing on a node admits the internet: the workloads group has no rule, no ingress rule anywhere is open to 0.0.0.0/0.
+    for (const lt of ofType(run, "aws:ec2/launchTemplate:LaunchTemplate")) {
+      assert.deepEqual(lt.inputs.vpcSecurityGroupIds, ["sg-eks-cluster-dev", "dev-workloads-id"], `${lt.name}: the EKS cluster group (inbound from itself only) and the workloads group`);
+    }
+    const workloads = one(run, "aws:ec2/securityGroup:SecurityGroup", "dev-workloads");
+    assert.equal(workloads.inputs.ingress, undefined, "the workloads group has no inline rule");
+    const open = [...ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"), ...ofType(run, "aws:ec2/securityGroupRule:SecurityGroupRule")]
+      .filter((r) => r.inputs.type !== "egress" && (r.inputs.cidrIpv4 === "0.0.0.0/0" || JSON.stringify(r.inputs.cidrBlocks ?? []).includes("0.0.0.0/0")));
+    assert.deepEqual(open.map((r) => r.name), []);
+    // Spot on request, per group.
+    const spot = await runUnderMocks(() => new DifyCluster("dev", { ...DEV, appNodes: { ...DEV.appNodes, capacityType: CapacityType.Spot } }), { stack: "dev" });
+    assert.deepEqual(ofType(spot, "aws:eks/nodeGroup:NodeGroup").map((g) => [g.name, g.inputs.capacityType]).sort(),
+      [["dev-app-0", "SPOT"], ["dev-app-1", "SPOT"], ["dev-system", "ON_DEMAND"], ["dev-workers-0", "SPOT"], ["dev-workers-1", "SPOT"]]);
   });
 
   it("runs in an existing VPC: creates no VPC, tags the given subnets for load balancers", async () => {

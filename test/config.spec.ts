@@ -26,6 +26,33 @@ function refused(stack: string, overrides: Record<string, unknown>, key: string,
   assert.ok(!p[0].includes("\n"), "one line per problem");
 }
 
+describe("stack config: dify:natGateways and node capacity types", () => {
+  it("defaults: dev none and spot everywhere, prod per-az and on-demand app and system", () => {
+    const dev = parseStackConfig(loadStackConfig("dev"));
+    const prod = parseStackConfig(loadStackConfig("prod"));
+    assert.equal(dev.cluster.natGateways, "none");
+    assert.equal(prod.cluster.natGateways, "per-az");
+    assert.deepEqual([dev.cluster.system, dev.cluster.app, dev.cluster.workers].map((g) => g.capacityType), ["SPOT", "SPOT", "SPOT"]);
+    assert.deepEqual([prod.cluster.system, prod.cluster.app, prod.cluster.workers].map((g) => g.capacityType), ["ON_DEMAND", "ON_DEMAND", "SPOT"]);
+  });
+
+  it("refuses anything but per-az in prod, and a NAT mode where no NAT gateway is created", () => {
+    refused("prod", { "dify:natGateways": "one" }, "dify:natGateways", /got "one", allowed per-az in prod \(prod keeps a NAT gateway per AZ: zone-loss tolerance and nodes without public addresses/);
+    refused("dev", { "dify:natGateways": "none", "dify:closedNetwork": true, "dify:imageRegistry": "123456789012.dkr.ecr.us-east-1.amazonaws.com", "dify:egressAllowedDomains": ["api.openai.com"] },
+      "dify:natGateways", /with dify:closedNetwork; allowed unset \(a closed network has no NAT gateway/);
+    refused("dev", { "dify:natGateways": "one", "dify:existingVpcId": "vpc-0123456789abcdef0", "dify:existingPrivateSubnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"], "dify:existingPublicSubnetIds": ["subnet-0123456789abcdef2", "subnet-0123456789abcdef3"] },
+      "dify:natGateways", /with dify:existingVpcId; allowed unset/);
+    refused("dev", { "dify:vpcCidr": "10.40.0.0/20" }, "dify:natGateways", /got "none" \(the dev preset's value\) with dify:vpcCidr 10\.40\.0\.0\/20; allowed per-az or one, or a \/16 to \/18 VPC/);
+    refused("dev", { "dify:appNodeCapacityType": "spot" }, "dify:appNodeCapacityType", /got "spot", allowed one of ON_DEMAND, SPOT/);
+  });
+
+  it("the dev default does not apply where no NAT gateway is created (closed network, existing VPC)", () => {
+    const closed = parseStackConfig(loadStackConfig("dev", { "dify:closedNetwork": true, "dify:imageRegistry": "123456789012.dkr.ecr.us-east-1.amazonaws.com", "dify:egressAllowedDomains": ["api.openai.com"] }));
+    assert.equal(closed.cluster.natGateways, undefined);
+    assert.deepEqual(problems("dev", { "dify:natGateways": "one" }), [], "dev may keep one NAT gateway");
+  });
+});
+
 describe("stack config", () => {
   it("dev and prod stack files are valid and pick their presets", () => {
     const dev = parseStackConfig(loadStackConfig("dev"));

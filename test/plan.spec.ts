@@ -212,6 +212,53 @@ describe("offline plan", function () {
     for (const c of new Set(podSubnets)) assert.ok(!cidrs.includes(`"cidr":"${c}"`), `api does not admit the pod subnet ${c}`);
   });
 
+  it("dev runs without a NAT gateway: spot nodes in public node subnets, a public IPv4 each, nothing admitted from the internet, pods not mistaken for the ALB", async () => {
+    const p = await plan("dev");
+    const rs = p.recorded;
+    const of = (type: string) => rs.filter((r) => r.type === type);
+    assert.equal(of("aws:ec2/natGateway:NatGateway").length, 0, "no NAT gateway");
+    assert.equal(of("aws:ec2/eip:Eip").length, 0, "no Elastic IP");
+    const subnets = of("aws:ec2/subnet:Subnet");
+    const subnet = (id: string) => subnets.find((s) => `${s.name}-id` === id)!;
+    const groups = of("aws:eks/nodeGroup:NodeGroup");
+    const nodeSubnets = new Set(groups.flatMap((g) => g.rawInputs.subnetIds as string[]).map(subnet));
+    assert.equal(nodeSubnets.size, 2, "one node subnet per AZ");
+    for (const s of nodeSubnets) assert.equal(s.rawInputs.mapPublicIpOnLaunch, true, `${s.name} gives nodes a public IPv4`);
+    assert.deepEqual(groups.map((g) => [g.name, g.rawInputs.capacityType]).sort(),
+      [["dify-app-0", "SPOT"], ["dify-app-1", "SPOT"], ["dify-system", "SPOT"], ["dify-workers-0", "SPOT"], ["dify-workers-1", "SPOT"]]);
+    for (const g of groups) assert.ok((g.rawInputs.instanceTypes as string[]).length >= 3, `${g.name}: several spot pools`);
+    // The data services stay in the private subnets.
+    const dbSubnets = of("aws:rds/subnetGroup:SubnetGroup").flatMap((g) => g.rawInputs.subnetIds as string[]).map((id) => subnet(id).name);
+    assert.ok(dbSubnets.length > 0 && dbSubnets.every((n) => /-private-\d$/.test(n)), dbSubnets.join(","));
+    // No security group rule in the stack admits the internet (nodes carry the EKS cluster group and the workloads group).
+    const open = rs.filter((r) => /SecurityGroupIngressRule|securityGroupRule:SecurityGroupRule/.test(r.type) && r.rawInputs.type !== "egress")
+      .filter((r) => JSON.stringify([r.rawInputs.cidrIpv4, r.rawInputs.cidrBlocks]).includes("0.0.0.0/0"));
+    const inline = rs.filter((r) => /securityGroup:SecurityGroup$|defaultSecurityGroup/.test(r.type)).filter((r) => JSON.stringify(r.rawInputs.ingress ?? []).includes("0.0.0.0/0"));
+    assert.deepEqual([...open, ...inline].map((r) => r.name), []);
+    // The internet-facing ALB's subnets are not where pods take their addresses.
+    const albCidrs = subnets.filter((s) => (s.rawInputs.tags as Record<string, string>)["kubernetes.io/role/elb"] === "1").map((s) => s.rawInputs.cidrBlock as string);
+    const apiFlows = rs.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.name === "dify-api-flows")!;
+    const ingress = JSON.stringify((apiFlows.rawInputs.spec as { ingress?: unknown }).ingress);
+    for (const c of albCidrs) assert.ok(ingress.includes(`"${c}"`), `api admits the ALB subnet ${c}`);
+    for (const s of nodeSubnets) assert.ok(!ingress.includes(`"cidr":"${s.rawInputs.cidrBlock}"`), `api does not admit the pod subnet ${s.rawInputs.cidrBlock}`);
+    // Priced: no NAT line, a public IPv4 per node, spot nodes.
+    const items = p.document.cost.lines.map((l) => l.item);
+    assert.ok(!items.some((i) => /NAT/.test(i)), items.join("; "));
+    assert.deepEqual(p.document.cost.lines.filter((l) => / node public IPv4$/.test(l.item)).map((l) => [l.item, l.floor]), [["app node public IPv4", 3.65], ["system node public IPv4", 3.65], ["workers node public IPv4", 0]]);
+    assert.ok(p.document.cost.nodes.every((n) => n.spot));
+  });
+
+  it("prod keeps a NAT gateway per AZ, on-demand app and system nodes in the private subnets", async () => {
+    const rs = (await plan("prod")).recorded;
+    assert.equal(rs.filter((r) => r.type === "aws:ec2/natGateway:NatGateway").length, 3);
+    assert.ok(!rs.some((r) => r.type === "aws:ec2/subnet:Subnet" && r.rawInputs.mapPublicIpOnLaunch === true), "no subnet hands out public addresses");
+    const groups = rs.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
+    for (const g of groups) {
+      assert.ok((g.rawInputs.subnetIds as string[]).every((id) => /^dify-private-\d-id$/.test(id)), g.name);
+      assert.equal(g.rawInputs.capacityType, g.name.startsWith("dify-workers") ? "SPOT" : "ON_DEMAND", g.name);
+    }
+  });
+
   it("mail from stack config: an encrypted dify:mailSecret reaches only the mail Secret, as a secret", async () => {
     const p = await planStack("prod", { overrides: {
       "dify:mailType": "smtp", "dify:mailFrom": "Dify <no-reply@example.com>", "dify:smtpServer": "email-smtp.us-east-1.amazonaws.com",
@@ -254,6 +301,13 @@ describe("offline plan", function () {
   /** The real CLI entry (scripts/plan.js) with `--config` overrides. */
   const cli = (stack: string, ...config: string[]) =>
     spawnSync(process.execPath, ["scripts/plan.js", "--stack", stack, ...config.flatMap((c) => ["--config", c])], { cwd: PROJECT_ROOT, encoding: "utf8" });
+
+  it("prod without NAT gateways exits 2 naming dify:natGateways and why prod keeps them", () => {
+    const r = cli("prod", "dify:natGateways=none");
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^\s+dify:natGateways: got "none", allowed per-az in prod \(prod keeps a NAT gateway per AZ: zone-loss tolerance and nodes without public addresses; use profile dev for a cheaper network\)$/m);
+    assert.equal(r.stdout, "", "nothing was planned");
+  });
 
   it("a service override that conflicts with the preset exits 2 naming the config key and the preset's value", () => {
     const r = cli("dev", 'dify:services={"api":{"replicas":5}}');

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { NodeRole } from "../contracts";
-import { parseCidr, VPC_MAX_BITS, VPC_MIN_BITS } from "./cidr";
+import { parseCidr, VPC_MAX_BITS, VPC_MAX_BITS_WITHOUT_NAT, VPC_MIN_BITS } from "./cidr";
 import { Problems } from "../checks";
 import { ImageSource, validateImageSource } from "../k8s/images";
 import { ENDPOINT_SERVICE } from "./endpoints";
@@ -16,6 +16,34 @@ export enum NodeArchitecture {
   Arm64 = "arm64",
   /** Intel/AMD (AMI type AL2023_x86_64_STANDARD). */
   X86_64 = "x86_64",
+}
+
+/**
+ * Where a new VPC's nodes reach the internet (images, AWS APIs, LLM providers). Ignored with
+ * `existingVpc` (its routing is the owner's) and `closedNetwork` (no NAT gateway and no internet
+ * route at all); "none" is refused with either.
+ */
+export enum NatGateways {
+  /** A NAT gateway (and its Elastic IP) per AZ: a zone outage keeps the other zones online. $0.045/h + $0.005/h per AZ. */
+  PerAz = "per-az",
+  /** One NAT gateway for every zone: every zone loses egress when its zone fails. $0.045/h + $0.005/h. */
+  One = "one",
+  /**
+   * No NAT gateway: the nodes run in dedicated public node subnets (one per AZ, routed to the
+   * internet gateway, `mapPublicIpOnLaunch`) with a public IPv4 address each ($0.005/h per node);
+   * pods reach the internet through the VPC CNI's SNAT to the node's address. Nothing inbound is
+   * admitted: the EKS cluster security group admits only itself and the workloads group has no
+   * rule. Refused when `production` is true. Data services stay in the private subnets.
+   */
+  None = "none",
+}
+
+/** EC2 purchase option of a node group (EKS managed node group `capacityType`). */
+export enum CapacityType {
+  /** On-demand instances: never reclaimed. */
+  OnDemand = "ON_DEMAND",
+  /** Spot instances: up to ~60-70% cheaper, reclaimed with a two-minute notice (EKS drains the node and launches a replacement). */
+  Spot = "SPOT",
 }
 
 /**
@@ -43,6 +71,12 @@ export interface NodeGroupArgs {
   desiredSize?: number;
   /** Root volume size (encrypted gp3). Default 50. Minimum 20. Unit: GiB. */
   diskSizeGiB?: number;
+  /**
+   * On-demand or spot. A spot group should list several `instanceTypes` of the same vCPU and
+   * memory (more spot pools, fewer failed launches). Default per role: system and app ON_DEMAND,
+   * workers SPOT.
+   */
+  capacityType?: CapacityType;
 }
 
 /** Use an existing VPC instead of creating one. */
@@ -74,10 +108,20 @@ export interface DifyClusterArgs {
    * Carved per AZ into private, public and internal-load-balancer subnets (cidr.ts subnetLayout).
    */
   vpcCidr?: string;
-  /** Run in this VPC and these subnets instead of creating a VPC (`azCount`, `vpcCidr` and `natGatewayPerAz` are then ignored). Default: create a VPC. */
+  /** Run in this VPC and these subnets instead of creating a VPC (`azCount`, `vpcCidr`, `natGateways` and `natGatewayPerAz` are then ignored; `natGateways` none is refused). Default: create a VPC. */
   existingVpc?: ExistingVpcArgs;
-  /** One NAT gateway per AZ (survives a zone loss) rather than one shared gateway. Default true. */
+  /**
+   * One NAT gateway per AZ (true) or one shared gateway (false). Superseded by `natGateways`,
+   * which wins when both are set (they must then agree). Default true.
+   */
   natGatewayPerAz?: boolean;
+  /**
+   * The new VPC's egress: "per-az", "one" or "none" (no NAT gateway; nodes in public node subnets
+   * with a public IPv4 each; see the NatGateways enum). "none" is refused with `production`,
+   * `closedNetwork`, `existingVpc`, `internetGateway` false, and a VPC smaller than /18 (each node
+   * subnet is 1/64 of the VPC: a /22 of a /16). Default: "per-az", or "one" when `natGatewayPerAz` is false.
+   */
+  natGateways?: NatGateways;
   /**
    * CIDRs allowed to reach the public Kubernetes API endpoint (where you and CI run `pulumi up`).
    * The private endpoint is always on. An empty list turns the public endpoint off (then pulumi
@@ -92,11 +136,11 @@ export interface DifyClusterArgs {
   adminRoleArns?: pulumi.Input<string>[];
   /** CPU architecture of all node groups. Default arm64 (Graviton). */
   nodeArchitecture?: NodeArchitecture;
-  /** The on-demand `system` group (one group over every zone): cluster add-ons (load balancer controller, autoscaler, CoreDNS, metrics-server). */
+  /** The `system` group (one group over every zone; on-demand by default): cluster add-ons (load balancer controller, autoscaler, CoreDNS, metrics-server). */
   systemNodes?: NodeGroupArgs;
-  /** The on-demand `app` nodes, one managed node group per zone: Dify api, web, plugin-daemon, sandbox, ssrf-proxy. */
+  /** The `app` nodes (on-demand by default), one managed node group per zone: Dify api, web, plugin-daemon, sandbox, ssrf-proxy. */
   appNodes?: NodeGroupArgs;
-  /** The spot `workers` nodes, one managed node group per zone, tainted dify-aws/workers=true:NoSchedule: Celery workers only. */
+  /** The `workers` nodes (spot by default), one managed node group per zone, tainted dify-aws/workers=true:NoSchedule: Celery workers only. */
   workerNodes?: NodeGroupArgs;
   /** Send all five control-plane log types (api, audit, authenticator, controllerManager, scheduler) to CloudWatch; false keeps audit and authenticator only. Default true. */
   enableAllControlPlaneLogs?: boolean;
@@ -148,7 +192,7 @@ export interface ClusterSettings {
   azCount: number;
   vpcCidr: string;
   existingVpc?: ExistingVpcArgs;
-  natGatewayPerAz: boolean;
+  natGateways: NatGateways;
   publicAccessCidrs: string[];
   adminRoleArns: pulumi.Input<string>[];
   architecture: NodeArchitecture;
@@ -169,14 +213,14 @@ export interface ClusterSettings {
 /** Production-sized defaults per role and architecture (same vCPU/memory within each spot list). */
 export const DEFAULT_NODE_GROUPS: Record<NodeArchitecture, Record<NodeRole, Required<NodeGroupArgs>>> = {
   [NodeArchitecture.Arm64]: {
-    [NodeRole.System]: { instanceTypes: ["m7g.large"], minSize: 2, maxSize: 4, desiredSize: 2, diskSizeGiB: 50 },
-    [NodeRole.App]: { instanceTypes: ["m7g.xlarge"], minSize: 3, maxSize: 9, desiredSize: 3, diskSizeGiB: 50 },
-    [NodeRole.Workers]: { instanceTypes: ["m7g.xlarge", "m6g.xlarge", "m8g.xlarge"], minSize: 2, maxSize: 12, desiredSize: 2, diskSizeGiB: 50 },
+    [NodeRole.System]: { instanceTypes: ["m7g.large"], minSize: 2, maxSize: 4, desiredSize: 2, diskSizeGiB: 50, capacityType: CapacityType.OnDemand },
+    [NodeRole.App]: { instanceTypes: ["m7g.xlarge"], minSize: 3, maxSize: 9, desiredSize: 3, diskSizeGiB: 50, capacityType: CapacityType.OnDemand },
+    [NodeRole.Workers]: { instanceTypes: ["m7g.xlarge", "m6g.xlarge", "m8g.xlarge"], minSize: 2, maxSize: 12, desiredSize: 2, diskSizeGiB: 50, capacityType: CapacityType.Spot },
   },
   [NodeArchitecture.X86_64]: {
-    [NodeRole.System]: { instanceTypes: ["m7i.large"], minSize: 2, maxSize: 4, desiredSize: 2, diskSizeGiB: 50 },
-    [NodeRole.App]: { instanceTypes: ["m7i.xlarge"], minSize: 3, maxSize: 9, desiredSize: 3, diskSizeGiB: 50 },
-    [NodeRole.Workers]: { instanceTypes: ["m7i.xlarge", "m6i.xlarge", "m6a.xlarge", "m5.xlarge"], minSize: 2, maxSize: 12, desiredSize: 2, diskSizeGiB: 50 },
+    [NodeRole.System]: { instanceTypes: ["m7i.large"], minSize: 2, maxSize: 4, desiredSize: 2, diskSizeGiB: 50, capacityType: CapacityType.OnDemand },
+    [NodeRole.App]: { instanceTypes: ["m7i.xlarge"], minSize: 3, maxSize: 9, desiredSize: 3, diskSizeGiB: 50, capacityType: CapacityType.OnDemand },
+    [NodeRole.Workers]: { instanceTypes: ["m7i.xlarge", "m6i.xlarge", "m6a.xlarge", "m5.xlarge"], minSize: 2, maxSize: 12, desiredSize: 2, diskSizeGiB: 50, capacityType: CapacityType.Spot },
   },
 };
 
@@ -245,7 +289,8 @@ export function resolveClusterArgs(name: string, args: DifyClusterArgs): Cluster
     const minSize = g?.minSize ?? d.minSize;
     const maxSize = g?.maxSize ?? d.maxSize;
     const desiredSize = g?.desiredSize ?? Math.max(minSize, Math.min(d.desiredSize, maxSize));
-    const ng = { instanceTypes: g?.instanceTypes ?? d.instanceTypes, minSize, maxSize, desiredSize, diskSizeGiB: g?.diskSizeGiB ?? d.diskSizeGiB };
+    const ng = { instanceTypes: g?.instanceTypes ?? d.instanceTypes, minSize, maxSize, desiredSize, diskSizeGiB: g?.diskSizeGiB ?? d.diskSizeGiB, capacityType: g?.capacityType ?? d.capacityType };
+    if (!Object.values(CapacityType).includes(ng.capacityType)) bad(`${arg}.capacityType`, ng.capacityType, '"ON_DEMAND" or "SPOT"');
     const isInt = (n: number) => Number.isInteger(n) && n >= 0;
     if (!isInt(minSize)) bad(`${arg}.minSize`, minSize, "a whole number >= 0");
     if (!isInt(maxSize) || maxSize < 1) bad(`${arg}.maxSize`, maxSize, "a whole number >= 1");
@@ -296,6 +341,26 @@ export function resolveClusterArgs(name: string, args: DifyClusterArgs): Cluster
     bad("imageSource.registry", args.imageSource?.registry, "a registry prefix with closedNetwork (the nodes cannot reach public registries; use this account's ECR with ecrPullThroughCache, or a mirror reachable from the VPC)");
   }
 
+  const natGateways = args.natGateways ?? (args.natGatewayPerAz === false ? NatGateways.One : NatGateways.PerAz);
+  if (!Object.values(NatGateways).includes(natGateways)) bad("natGateways", natGateways, '"per-az", "one" or "none"');
+  else if (args.natGateways !== undefined && args.natGatewayPerAz !== undefined && args.natGatewayPerAz !== (args.natGateways === NatGateways.PerAz)) {
+    bad("natGatewayPerAz", args.natGatewayPerAz, `unset, or ${args.natGateways === NatGateways.PerAz} to agree with natGateways "${args.natGateways}" (natGateways supersedes it)`);
+  }
+  if (natGateways === NatGateways.None) {
+    // Each "none" refusal keeps a promise another argument makes (nodes without public addresses,
+    // no internet route, the owner's routing) or one the node subnets need (an internet gateway,
+    // room for nodes and pods).
+    const none = (arg: string, given: unknown, why: string) => bad("natGateways", "none", `"per-az" or "one" with ${arg} ${JSON.stringify(given)} (${why})`);
+    if (production) none("production", true, "production keeps a NAT gateway per AZ: zone-loss tolerance and nodes without public addresses");
+    if (closedNetwork) none("closedNetwork", true, "a closed network already has no NAT gateway and keeps its nodes in private subnets without an internet route");
+    if (args.existingVpc) none("existingVpc", "set", "the existing VPC's routing is its owner's: the nodes go in its private subnets");
+    if (args.internetGateway === false) none("internetGateway", false, "nodes without NAT reach the internet through the internet gateway");
+    const c = parseCidr(vpcCidr);
+    if (!args.existingVpc && c && c.bits > VPC_MAX_BITS_WITHOUT_NAT) {
+      none("vpcCidr", vpcCidr, `each public node subnet is 1/64 of the VPC, too small for nodes and their pods below a /${VPC_MAX_BITS_WITHOUT_NAT}`);
+    }
+  }
+
   p.throwIfAny();
   return {
     name,
@@ -307,7 +372,7 @@ export function resolveClusterArgs(name: string, args: DifyClusterArgs): Cluster
     azCount,
     vpcCidr,
     existingVpc: args.existingVpc,
-    natGatewayPerAz: args.natGatewayPerAz ?? true,
+    natGateways,
     publicAccessCidrs,
     adminRoleArns: args.adminRoleArns ?? [],
     architecture,

@@ -3,8 +3,8 @@
  * components need (secret kubeconfig, OIDC provider for IRSA, VPC and subnets, the workloads'
  * security group, the ingress and storage classes).
  *
- * Nodes: a `system` managed node group over every zone, and `app` and spot `workers` groups with
- * one group per zone (so the Cluster Autoscaler can add a node in the zone a zone-spread pod
+ * Nodes: a `system` managed node group over every zone, and `app` and `workers` (spot by default)
+ * groups with one group per zone (so the Cluster Autoscaler can add a node in the zone a zone-spread pod
  * needs; sizes and reasons in nodeGroups.ts).
  *
  * Build order (each arrow a real dependency, everything else runs in parallel):
@@ -29,7 +29,7 @@ import { createPullThroughCache } from "./pullThroughCache";
 /**
  * An EKS cluster for Dify (`dify-aws:index:DifyCluster`): a VPC across 2-3 zones (or your own),
  * the control plane with a restricted public endpoint and access entries, managed node groups
- * `system`, `app` (on-demand) and `workers` (spot, tainted) labelled `dify-aws/node-role`, pinned
+ * `system`, `app` (on-demand by default) and `workers` (spot by default, tainted) labelled `dify-aws/node-role`, pinned
  * add-ons, the Cluster Autoscaler, the AWS Load Balancer Controller (IngressClass "alb") and an
  * OIDC provider for IRSA. Pass `nodePlacement: true` to DifyApp to use its node roles.
  */
@@ -44,7 +44,7 @@ export class DifyCluster extends pulumi.ComponentResource {
   public readonly oidcIssuer: pulumi.Output<string>;
   /** VPC id (from the VPC itself, not the cluster: data services do not wait for EKS). */
   public readonly vpcId: pulumi.Output<string>;
-  /** Private subnet ids, one per AZ: nodes, pods and data services. */
+  /** Private subnet ids, one per AZ: data services, and nodes and pods unless `natGateways` is "none". */
   public readonly privateSubnetIds: pulumi.Output<string[]>;
   /** Public subnet ids, one per AZ: internet-facing load balancers and NAT gateways. */
   public readonly publicSubnetIds: pulumi.Output<string[]>;
@@ -87,7 +87,7 @@ export class DifyCluster extends pulumi.ComponentResource {
     const networkAddons = createNetworkAddons(s, cp.clusterName, oidc, partition, parent);
     const groups = createNodeGroups(s, {
       clusterName: cp.clusterName,
-      privateSubnetIds: network.privateSubnetIds,
+      subnetIds: network.nodeSubnetIds,
       zoneCount: s.existingVpc ? s.existingVpc.privateSubnetIds.length : s.azCount,
       clusterSecurityGroupId: cp.clusterSecurityGroupId,
       workloadSecurityGroupId: network.workloadSecurityGroupId,

@@ -44,13 +44,16 @@ const AMI_TYPE: Record<NodeArchitecture, string> = {
   [NodeArchitecture.X86_64]: "AL2023_x86_64_STANDARD",
 };
 
-/** Per-role shape: on-demand vs spot, taints, one group per zone or one over all zones. Sizes come from the args. */
-const ROLES: Record<NodeRole, { capacityType: string; taints: aws.types.input.eks.NodeGroupTaint[]; perZone: boolean }> = {
-  [NodeRole.System]: { capacityType: "ON_DEMAND", taints: [], perZone: false },
-  [NodeRole.App]: { capacityType: "ON_DEMAND", taints: [], perZone: true },
-  // Spot for Celery: tasks are retried after an interruption; the taint keeps everything else off.
+/**
+ * Per-role shape: taints, one group per zone or one over all zones. Sizes and the capacity type
+ * (on-demand or spot; workers default to spot: Celery tasks are retried after an interruption)
+ * come from the args.
+ */
+const ROLES: Record<NodeRole, { taints: aws.types.input.eks.NodeGroupTaint[]; perZone: boolean }> = {
+  [NodeRole.System]: { taints: [], perZone: false },
+  [NodeRole.App]: { taints: [], perZone: true },
+  // The taint keeps everything but the Celery workers off the workers nodes.
   [NodeRole.Workers]: {
-    capacityType: "SPOT",
     taints: [{ key: WORKERS_TAINT.key, value: WORKERS_TAINT.value, effect: "NO_SCHEDULE" }],
     perZone: true,
   },
@@ -80,9 +83,12 @@ export function zonalScaling(size: Scaling, zones: number): Scaling[] {
 
 export interface NodeGroupInputs {
   clusterName: pulumi.Output<string>;
-  /** One per zone, in zone order: the per-zone groups take one each, `system` takes all. */
-  privateSubnetIds: pulumi.Output<string[]>;
-  /** How many private subnets (= zones) there are; known before the subnets exist. */
+  /**
+   * The nodes' subnets, one per zone in zone order (the private ones, or the public node subnets
+   * with natGateways "none"): the per-zone groups take one each, `system` takes all.
+   */
+  subnetIds: pulumi.Output<string[]>;
+  /** How many node subnets (= zones) there are; known before the subnets exist. */
   zoneCount: number;
   /** The EKS cluster security group: must be listed, EKS adds it only when the template sets none. */
   clusterSecurityGroupId: pulumi.Output<string>;
@@ -93,7 +99,7 @@ export interface NodeGroupInputs {
 }
 
 /**
- * Creates the groups: per role, its launch template and either one group over all private
+ * Creates the groups: per role, its launch template and either one group over all node
  * subnets (`<name>-system`) or one per zone (`<name>-<role>-<i>`, i = the subnet's index).
  */
 export function createNodeGroups(s: ClusterSettings, inp: NodeGroupInputs, parent: pulumi.Resource): Record<NodeRole, aws.eks.NodeGroup[]> {
@@ -127,15 +133,15 @@ export function createNodeGroups(s: ClusterSettings, inp: NodeGroupInputs, paren
     }, { parent });
 
     const placements: { suffix: string; subnetIds: pulumi.Input<string[]>; scaling: Scaling }[] = shape.perZone
-      ? zonalScaling(size, inp.zoneCount).map((scaling, i) => ({ suffix: `-${i}`, subnetIds: inp.privateSubnetIds.apply((ids) => [ids[i]]), scaling }))
-      : [{ suffix: "", subnetIds: inp.privateSubnetIds, scaling: size }];
+      ? zonalScaling(size, inp.zoneCount).map((scaling, i) => ({ suffix: `-${i}`, subnetIds: inp.subnetIds.apply((ids) => [ids[i]]), scaling }))
+      : [{ suffix: "", subnetIds: inp.subnetIds, scaling: size }];
     groups[role] = placements.map(({ suffix, subnetIds, scaling }) => new aws.eks.NodeGroup(`${s.name}-${role}${suffix}`, {
       clusterName: inp.clusterName,
       nodeRoleArn: inp.nodeRoleArn,
       subnetIds,
       version: s.kubernetesVersion,
       amiType: AMI_TYPE[s.architecture],
-      capacityType: shape.capacityType,
+      capacityType: size.capacityType,
       instanceTypes: size.instanceTypes,
       scalingConfig: { minSize: scaling.minSize, maxSize: scaling.maxSize, desiredSize: scaling.desiredSize },
       updateConfig: { maxUnavailable: 1 },

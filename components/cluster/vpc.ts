@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { subnetLayout } from "./cidr";
-import { ClusterSettings } from "./args";
+import { ClusterSettings, NatGateways } from "./args";
 import { createInterfaceEndpoints } from "./endpoints";
 
 /** What the rest of the cluster and the data services need from the network. */
@@ -19,6 +19,11 @@ export interface Network {
    * dedicated subnets no node or pod uses; in an existing VPC the private subnets.
    */
   internalLbSubnetIds: pulumi.Output<string[]>;
+  /**
+   * Where the node groups go, one per AZ: the private subnets, or with natGateways "none" the
+   * public node subnets (nothing else runs there).
+   */
+  nodeSubnetIds: pulumi.Output<string[]>;
   /** The security group every node (and, through the VPC CNI, every pod) carries. */
   workloadSecurityGroupId: pulumi.Output<string>;
   /** Interface VPC endpoints (closed network only): nodes must not boot before they exist. */
@@ -81,11 +86,12 @@ function useExistingVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions):
     privateSubnetIds: pulumi.output(e.privateSubnetIds),
     publicSubnetIds: pulumi.output(e.publicSubnetIds),
     internalLbSubnetIds: pulumi.output(e.privateSubnetIds),
+    nodeSubnetIds: pulumi.output(e.privateSubnetIds),
   };
 }
 
 function createVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit<Network, "workloadSecurityGroupId" | "endpoints"> {
-  const { privateCidrs, publicCidrs, internalLbCidrs } = subnetLayout(s.vpcCidr, s.azCount);
+  const { privateCidrs, publicCidrs, internalLbCidrs, nodeCidrs } = subnetLayout(s.vpcCidr, s.azCount);
   const zones = aws.getAvailabilityZonesOutput({
     state: "available",
     excludeZoneIds: EKS_UNSUPPORTED_ZONE_IDS,
@@ -126,9 +132,9 @@ function createVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit
     return subnet;
   });
 
-  // One NAT per AZ in production (a zone outage keeps the other zones online); one in dev.
+  // One NAT per AZ in production (a zone outage keeps the other zones online), one or none in dev.
   // None in a closed network: the private subnets get no default route at all.
-  const natCount = s.closedNetwork ? 0 : s.natGatewayPerAz ? s.azCount : 1;
+  const natCount = s.closedNetwork ? 0 : { [NatGateways.PerAz]: s.azCount, [NatGateways.One]: 1, [NatGateways.None]: 0 }[s.natGateways];
   const nats = [...Array(natCount).keys()].map((i) => {
     const eip = new aws.ec2.Eip(`${s.name}-nat-${i}`, { domain: "vpc", tags: { ...s.tags, Name: name(`nat-${i}`) } }, opts);
     return new aws.ec2.NatGateway(`${s.name}-nat-${i}`, {
@@ -173,20 +179,61 @@ function createVpc(s: ClusterSettings, opts: pulumi.CustomResourceOptions): Omit
     return subnet;
   });
 
-  // S3 traffic (Dify files, plugin packages, backups, ECR image layers) bypasses NAT: free and private.
+  // natGateways "none": the nodes get public node subnets of their own (not the load balancers'
+  // public subnets: "from the ALB" must stay a CIDR no pod takes an address in, and nodes must not
+  // use up the addresses an ALB needs to scale). What makes this safe and working:
+  // - Managed node groups in a public subnet need MapPublicIpOnLaunch on it (EKS user guide,
+  //   managed-node-groups.adoc, "Managed node groups concepts", awsdocs/amazon-eks-user-guide
+  //   @2ef9e386; network-reqs.adoc "Subnet requirements for nodes" @f6004140). The subnet attribute
+  //   rather than a launch-template network interface with AssociatePublicIpAddress: the shared
+  //   launch template keeps its instance-level security groups (EKS allows those or interface
+  //   ones, not both: launch-templates.adoc "Using custom security groups") and stays identical
+  //   for every egress mode.
+  // - The nodes still reach the Kubernetes API privately: the endpoint's private access is always
+  //   on (controlPlane.ts), and with it "Kubernetes API requests from within your cluster's VPC use
+  //   the private VPC endpoint" (EKS API reference, VpcConfigRequest.endpointPrivateAccess).
+  // - Pods reach the internet: the VPC CNI translates a pod's address to the node's primary
+  //   private IPv4 for destinations outside the VPC (AWS_VPC_K8S_CNI_EXTERNALSNAT defaults to
+  //   false and is not set here), which the internet gateway maps to the node's public address
+  //   (external-snat.adoc @30dc62d8: pods reach the internet "only if the node ... has a public or
+  //   elastic IP address assigned to it and is in a public subnet").
+  // - Nothing inbound from the internet: nodes carry the EKS cluster security group (inbound only
+  //   from itself: sec-group-reqs.adoc "Default cluster security group" @743cbc64) and the
+  //   workloads group (no rule); the load balancer controller adds rules from the ALB's group only.
+  const nodeSubnets = s.natGateways === NatGateways.None && !s.closedNetwork ? (() => {
+    const rt = new aws.ec2.RouteTable(`${s.name}-nodes`, { vpcId: vpc.id, tags: { ...s.tags, Name: name("nodes") } }, opts);
+    new aws.ec2.Route(`${s.name}-nodes-default`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw!.id }, opts);
+    const subnets = azs.map((i) => {
+      const subnet = new aws.ec2.Subnet(`${s.name}-nodes-${i}`, {
+        vpcId: vpc.id,
+        cidrBlock: nodeCidrs[i],
+        availabilityZone: zoneName(i),
+        mapPublicIpOnLaunch: true,
+        tags: { ...s.tags, Name: name(`nodes-${i}`) },
+      }, opts);
+      new aws.ec2.RouteTableAssociation(`${s.name}-nodes-${i}`, { subnetId: subnet.id, routeTableId: rt.id }, opts);
+      return subnet;
+    });
+    return { rt, subnets };
+  })() : undefined;
+
+  // S3 traffic (Dify files, plugin packages, backups, ECR image layers) bypasses NAT and the
+  // internet gateway: free and private.
   const region = aws.getRegionOutput({}, { parent: opts.parent }).region;
   new aws.ec2.VpcEndpoint(`${s.name}-s3`, {
     vpcId: vpc.id,
     serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
     vpcEndpointType: "Gateway",
-    routeTableIds: privateRts.map((rt) => rt.id),
+    routeTableIds: [...privateRts, ...(nodeSubnets ? [nodeSubnets.rt] : [])].map((rt) => rt.id),
     tags: { ...s.tags, Name: name("s3") },
   }, opts);
 
+  const privateSubnetIds = pulumi.all(privateSubnets.map((x) => x.id));
   return {
     vpcId: vpc.id,
-    privateSubnetIds: pulumi.all(privateSubnets.map((x) => x.id)),
+    privateSubnetIds,
     publicSubnetIds: pulumi.all(publicSubnets.map((x) => x.id)),
     internalLbSubnetIds: pulumi.all(internalLbSubnets.map((x) => x.id)),
+    nodeSubnetIds: nodeSubnets ? pulumi.all(nodeSubnets.subnets.map((x) => x.id)) : privateSubnetIds,
   };
 }

@@ -171,6 +171,8 @@ function nodeGroups(rs: CostInput[]): GroupShape[] {
     const size = arr(r.inputs.blockDeviceMappings).reduce<number>((a, m) => a + num(obj(obj(m).ebs).volumeSize), 0);
     lts.set(r.name, size);
   }
+  // Subnets that give an instance a public IPv4 address; a subnet id under the plan's mocks is "<name>-id".
+  const publicSubnets = new Set(rs.filter((x) => x.type === "aws:ec2/subnet:Subnet" && x.inputs.mapPublicIpOnLaunch === true).map((x) => `${x.name}-id`));
   return rs.filter((x) => x.type === "aws:eks/nodeGroup:NodeGroup").map((r) => {
     const sc = obj(r.inputs.scalingConfig);
     const lt = obj(r.inputs.launchTemplate);
@@ -184,6 +186,7 @@ function nodeGroups(rs: CostInput[]): GroupShape[] {
       minSize: num(sc.minSize),
       maxSize: num(sc.maxSize),
       diskGiB: lts.get(ltName) ?? num(r.inputs.diskSize, 20),
+      publicIpv4: arr(r.inputs.subnetIds).some((id) => publicSubnets.has(str(id))),
     };
   });
 }
@@ -422,6 +425,10 @@ function nodeLines(roles: RoleNodes[]): CostLine[] {
       `${r.floorNodes} idle / ${r.ceilingNodes} at the ceiling x ${money(hourly)}/h${g.spot ? ` (on-demand ${money(spec.hourly)} x ${SPOT_FRACTION})` : ""}`));
     out.push(line(`${r.role} node volumes (gp3 ${g.diskGiB} GiB)`, Category.Nodes, r.floorNodes * g.diskGiB * UNIT.gp3GbMonth, r.ceilingNodes * g.diskGiB * UNIT.gp3GbMonth,
       `nodes x ${g.diskGiB} GiB x ${money(UNIT.gp3GbMonth)}/GB-month`));
+    if (r.groups.some((x) => x.publicIpv4)) {
+      out.push(line(`${r.role} node public IPv4`, Category.Network, r.floorNodes * UNIT.publicIpv4Hour * H, r.ceilingNodes * UNIT.publicIpv4Hour * H,
+        `one address per node (public node subnets, no NAT gateway) x ${money(UNIT.publicIpv4Hour)}/h`));
+    }
   }
   return out;
 }

@@ -19,20 +19,20 @@ function ceilingKey(key: string, autoscaled: boolean): string {
 /** Node groups as DifyCluster renders them: app and workers one group per zone (ceil(max/zones) each), system one group. */
 function groups(c: DifyStackConfig): GroupShape[] {
   const zones = c.cluster.azCount;
-  const perZone = (role: string, g: DifyStackConfig["cluster"]["app"], spot: boolean): GroupShape[] =>
+  const perZone = (role: string, g: DifyStackConfig["cluster"]["app"]): GroupShape[] =>
     Array.from({ length: zones }, (_, z) => ({
       name: `${role}-${z}`,
       role,
       instanceType: g.instanceTypes[0],
-      spot,
+      spot: g.capacityType === "SPOT",
       minSize: Math.floor(g.minSize / zones) + (z < g.minSize % zones ? 1 : 0),
       maxSize: Math.max(1, Math.ceil(g.maxSize / zones)),
       diskGiB: 0,
     }));
   return [
-    { name: "system", role: "system", instanceType: c.cluster.system.instanceTypes[0], spot: false, minSize: c.cluster.system.minSize, maxSize: c.cluster.system.maxSize, diskGiB: 0 },
-    ...perZone("app", c.cluster.app, false),
-    ...perZone("workers", c.cluster.workers, true),
+    { name: "system", role: "system", instanceType: c.cluster.system.instanceTypes[0], spot: c.cluster.system.capacityType === "SPOT", minSize: c.cluster.system.minSize, maxSize: c.cluster.system.maxSize, diskGiB: 0 },
+    ...perZone("app", c.cluster.app),
+    ...perZone("workers", c.cluster.workers),
   ];
 }
 

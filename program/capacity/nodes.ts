@@ -41,6 +41,8 @@ export interface GroupShape {
   minSize: number;
   maxSize: number;
   diskGiB: number;
+  /** Its subnets give every node a public IPv4 address (natGateways "none"), billed per node. */
+  publicIpv4?: boolean;
 }
 
 /** Kubernetes CPU quantity -> cores. */

@@ -11,6 +11,7 @@ import { checkServices, ServiceOverride } from "./services";
 import { editDistance, namespaceProblems, regionProblem } from "./namespaces";
 import { ALARM_THRESHOLD_DEFAULTS, AlarmThresholds, LOG_RETENTION_DAYS } from "../../components/observability/args";
 import { DEFAULT_WAF_RATE_LIMIT, inZone } from "../../components/edge/args";
+import { VPC_MAX_BITS_WITHOUT_NAT } from "../../components/cluster/cidr";
 
 export const NAMESPACE = "dify";
 
@@ -27,6 +28,8 @@ export interface NodeGroupConfig {
   minSize: number;
   maxSize: number;
   desiredSize: number;
+  /** "ON_DEMAND" or "SPOT". */
+  capacityType: string;
 }
 
 /** The validated, typed stack config with every default applied. */
@@ -51,6 +54,8 @@ export interface DifyStackConfig {
     azCount: number;
     vpcCidr: string;
     existingVpc?: { vpcId: string; privateSubnetIds: string[]; publicSubnetIds: string[] };
+    /** "per-az", "one" or "none" for a new, open VPC; undefined with an existing VPC or a closed network (no NAT gateway is created). */
+    natGateways?: string;
     apiPublicAccessCidrs: string[];
     adminRoleArns: string[];
     nodeArchitecture: string;
@@ -201,6 +206,7 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
     minSize: get<number>(`${g}NodeMinSize`),
     maxSize: get<number>(`${g}NodeMaxSize`),
     desiredSize: get<number>(`${g}NodeDesiredSize`),
+    capacityType: get<string>(`${g}NodeCapacityType`),
   });
   const vpcId = get<string | undefined>("existingVpcId");
   return {
@@ -222,6 +228,7 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
       existingVpc: vpcId
         ? { vpcId, privateSubnetIds: get("existingPrivateSubnetIds"), publicSubnetIds: get("existingPublicSubnetIds") }
         : undefined,
+      natGateways: vpcId || get<boolean>("closedNetwork") ? undefined : get<string>("natGateways"),
       apiPublicAccessCidrs: get("apiPublicAccessCidrs"),
       adminRoleArns: get("adminRoleArns"),
       nodeArchitecture: get("nodeArchitecture"),
@@ -326,6 +333,7 @@ function crossChecks(get: <T>(key: string) => T, given: (key: string) => boolean
   } else if (priv || pub) {
     problems.push(`${k(priv ? "existingPrivateSubnetIds" : "existingPublicSubnetIds")}: set, but ${k("existingVpcId")} is not; allowed only together with ${k("existingVpcId")}`);
   }
+  natGatewayChecks(get, given, profile, problems);
   if (get<string | undefined>("dbName") !== undefined && get("dbName") === get("pluginDbName")) {
     problems.push(`${k("pluginDbName")}: got ${JSON.stringify(get("pluginDbName"))}, the same as ${k("dbName")}; allowed a different database (the plugin daemon's tables would collide with Dify's)`);
   }
@@ -351,6 +359,32 @@ function crossChecks(get: <T>(key: string) => T, given: (key: string) => boolean
   }
   const copy = get<string | undefined>("backupCopyRegion");
   if (copy && copy === region) problems.push(`${k("backupCopyRegion")}: got ${JSON.stringify(copy)}, the same as aws:region; allowed a different region (or unset)`);
+}
+
+/**
+ * dify:natGateways: only for a new, open VPC (an existing VPC's routing is its owner's, a closed
+ * network has no NAT at all); per-az only in prod; "none" needs room for its node subnets.
+ */
+function natGatewayChecks(get: <T>(key: string) => T, given: (key: string) => boolean, profile: Profile, problems: string[]): void {
+  const k = (key: string) => `${NAMESPACE}:${key}`;
+  const nat = get<string | undefined>("natGateways");
+  if (nat === undefined) return;
+  const got = `${k("natGateways")}: got ${JSON.stringify(nat)}`;
+  if (given("natGateways") && get<string | undefined>("existingVpcId")) {
+    problems.push(`${got} with ${k("existingVpcId")}; allowed unset (the existing VPC's routing is its owner's: no NAT gateway is created and the nodes go in ${k("existingPrivateSubnetIds")})`);
+  } else if (given("natGateways") && get<boolean | undefined>("closedNetwork") === true) {
+    problems.push(`${got} with ${k("closedNetwork")}; allowed unset (a closed network has no NAT gateway and no internet route, and keeps its nodes in private subnets)`);
+  } else if (get<string | undefined>("existingVpcId") || get<boolean | undefined>("closedNetwork") === true) {
+    return; // the profile's default does not apply
+  } else if (profile === Profile.Prod && nat !== "per-az") {
+    problems.push(`${got}, allowed per-az in prod (prod keeps a NAT gateway per AZ: zone-loss tolerance and nodes without public addresses; use profile dev for a cheaper network)`);
+  } else if (nat === "none") {
+    const vpc = parseCidr(get<string>("vpcCidr") ?? "");
+    if (vpc && vpc.bits > VPC_MAX_BITS_WITHOUT_NAT) {
+      const from = given("natGateways") ? "" : ` (the ${profile} preset's value)`;
+      problems.push(`${got}${from} with ${k("vpcCidr")} ${get<string>("vpcCidr")}; allowed per-az or one, or a /16 to /${VPC_MAX_BITS_WITHOUT_NAT} VPC (each public node subnet is 1/64 of the VPC, too small below a /${VPC_MAX_BITS_WITHOUT_NAT} for nodes and their pods' addresses)`);
+    }
+  }
 }
 
 /** Internal load balancer: dify:internalLoadBalancer, defaulting to dify:closedNetwork. */

@@ -23,18 +23,20 @@ const P = Profile;
 /** The pack's minimum Aurora backup retention for a profile (1 when no mandatory policy sets one). */
 const minRetention = (profile: Profile) => packLimits(profile).dbBackupRetentionDays?.value ?? 1;
 
-/** Node group keys: <group>NodeInstanceTypes / MinSize / MaxSize / DesiredSize. */
+/** Node group keys: <group>NodeInstanceTypes / MinSize / MaxSize / DesiredSize / CapacityType. */
 function nodeGroupKeys(
   group: string,
   what: string,
   types: { dev: string[]; prod: string[] },
   sizes: { dev: [number, number, number]; prod: [number, number, number] },
+  capacity: { dev: string; prod: string },
 ): KeySpec[] {
   return [
     { key: `${group}NodeInstanceTypes`, type: "array", description: `EC2 instance types of the ${what} node group; same vCPU/memory size (the autoscaler sizes the group by the first) and matching dify:nodeArchitecture.`, default: types, check: checkInstanceType, minItemsIn: { dev: 1, prod: 1 } },
     { key: `${group}NodeMinSize`, type: "integer", description: `Minimum node count of the ${what} nodes (a total: app and workers run one node group per AZ and split it).`, unit: "nodes", min: 0, max: 100, default: { dev: sizes.dev[0], prod: sizes.prod[0] } },
     { key: `${group}NodeMaxSize`, type: "integer", description: `Maximum node count of the ${what} nodes (the autoscaler's ceiling; a total split over the per-AZ groups).`, unit: "nodes", min: 1, max: 100, default: { dev: sizes.dev[1], prod: sizes.prod[1] } },
     { key: `${group}NodeDesiredSize`, type: "integer", description: `Initial node count of the ${what} nodes (a total; the autoscaler adjusts it afterwards).`, unit: "nodes", min: 0, max: 100, default: { dev: sizes.dev[2], prod: sizes.prod[2] } },
+    { key: `${group}NodeCapacityType`, type: "string", description: `EC2 purchase option of the ${what} nodes: ON_DEMAND, or SPOT (priced at the README's spot discount; reclaimed with two minutes' notice, EKS drains the node and launches a replacement; list several dify:${group}NodeInstanceTypes for more spot pools).`, enum: ["ON_DEMAND", "SPOT"], default: capacity },
   ];
 }
 
@@ -62,6 +64,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "kubernetesVersion", type: "string", description: "EKS Kubernetes minor version. Add-on and autoscaler versions are pinned per minor (components/cluster/versions.ts); upgrade one minor at a time.", default: DEFAULT_KUBERNETES_VERSION, enum: Object.keys(KNOWN_ADDON_VERSIONS) },
   { key: "azCount", type: "integer", description: "Availability zones for subnets, nodes and data services.", unit: "zones", min: 2, max: 3, default: { dev: 2, prod: 3 } },
   { key: "vpcCidr", type: "string", description: "CIDR of the new VPC (ignored with dify:existingVpcId).", check: checkVpcCidr, default: "10.40.0.0/16" },
+  { key: "natGateways", type: "string", description: "How a new VPC's nodes reach the internet: per-az (a NAT gateway per AZ, survives a zone loss), one (one shared NAT gateway), or none (no NAT gateway: the nodes run in public node subnets with a public IPv4 each, $0.005/h, which admit nothing from the internet; data services stay private). Prod allows only per-az. Not with dify:existingVpcId or dify:closedNetwork (neither creates a NAT gateway), where it stays unset.", enum: ["per-az", "one", "none"], default: { dev: "none", prod: "per-az" } },
   { key: "existingVpcId", type: "string", description: "Use this VPC instead of creating one (then set both subnet id lists).", check: checkVpcId },
   { key: "existingPrivateSubnetIds", type: "array", description: "Private subnets (one per AZ) of dify:existingVpcId for nodes and data services.", check: checkSubnetId },
   { key: "existingPublicSubnetIds", type: "array", description: "Public subnets (one per AZ) of dify:existingVpcId for the load balancer.", check: checkSubnetId },
@@ -72,9 +75,14 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   // fit one m7g.large per zone (3 zones); the ceiling needs 7 app and 6 worker nodes, inside the
   // maxima. System runs only add-ons (CoreDNS, controllers, autoscaler, KEDA): two burstable
   // t4g.medium, which EC2 launches in unlimited credit mode, so they never throttle.
-  ...nodeGroupKeys("system", "system (cluster add-ons, on-demand)", { dev: ["t4g.medium"], prod: ["t4g.medium"] }, { dev: [1, 2, 1], prod: [2, 4, 2] }),
-  ...nodeGroupKeys("app", "app (Dify api, web, plugin-daemon, sandbox; on-demand)", { dev: ["t4g.large"], prod: ["m7g.large"] }, { dev: [1, 3, 1], prod: [3, 9, 3] }),
-  ...nodeGroupKeys("worker", "workers (Celery; spot, tainted)", { dev: ["t4g.large", "m7g.large", "m6g.large"], prod: ["m7g.large", "m6g.large", "m8g.large"] }, { dev: [0, 3, 1], prod: [2, 12, 2] }),
+  // Dev runs every group on spot: a reclaimed node is replaced in minutes and its pods are
+  // rescheduled, and nothing dev keeps lives on a node (data in Aurora/RDS, ElastiCache and S3).
+  // Its spot groups list three same-size Graviton types (2 vCPU; 4 GiB system, 8 GiB app and
+  // workers) so EC2's price-capacity-optimized strategy has more pools to choose from. Prod keeps
+  // the serving path and the add-ons on on-demand.
+  ...nodeGroupKeys("system", "system (cluster add-ons)", { dev: ["t4g.medium", "c7g.large", "c6g.large"], prod: ["t4g.medium"] }, { dev: [1, 2, 1], prod: [2, 4, 2] }, { dev: "SPOT", prod: "ON_DEMAND" }),
+  ...nodeGroupKeys("app", "app (Dify api, web, plugin-daemon, sandbox)", { dev: ["t4g.large", "m7g.large", "m6g.large"], prod: ["m7g.large"] }, { dev: [1, 3, 1], prod: [3, 9, 3] }, { dev: "SPOT", prod: "ON_DEMAND" }),
+  ...nodeGroupKeys("worker", "workers (Celery; tainted)", { dev: ["t4g.large", "m7g.large", "m6g.large"], prod: ["m7g.large", "m6g.large", "m8g.large"] }, { dev: [0, 3, 1], prod: [2, 12, 2] }, { dev: "SPOT", prod: "SPOT" }),
 
   // ---- database (Aurora PostgreSQL) ----
   { key: "dbInstanceClass", type: "string", description: "Aurora PostgreSQL instance class (writer and readers), or db.serverless for Aurora Serverless v2 in dify:dbCapacityRange. Serverless v2 is the default: an idle install pays its minimum ACU, and max_connections follows the maximum (program/capacity).", check: checkDbClass, default: { dev: "db.serverless", prod: "db.serverless" } },

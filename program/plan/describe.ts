@@ -65,7 +65,9 @@ function cluster(c: ComponentView, prefix: string): string[] {
     const endpoint = eks.inputs.endpointPublicAccess === false ? "private API endpoint" : `API public to ${cidrs.join(", ") || "anyone"}`;
     out.push(`EKS ${str(eks.inputs.version) ?? "?"} (${endpoint})`);
   }
-  const net = [vpc ? `VPC ${str(vpc.inputs.cidrBlock) ?? "existing"}` : "existing VPC", azs.length ? `${azs.length} AZs` : "", nat ? plural(nat, "NAT gateway") : "no NAT"];
+  const publicNodes = of(c, "aws:ec2/subnet:Subnet").some((s) => s.inputs.mapPublicIpOnLaunch === true);
+  const net = [vpc ? `VPC ${str(vpc.inputs.cidrBlock) ?? "existing"}` : "existing VPC", azs.length ? `${azs.length} AZs` : "",
+    nat ? plural(nat, "NAT gateway") : publicNodes ? "no NAT (nodes in public node subnets, a public IPv4 each)" : "no NAT"];
   out.push(net.filter(Boolean).join(", "));
   const groups = new Map<string, R[]>();
   for (const g of of(c, "aws:eks/nodeGroup:NodeGroup")) {
