@@ -13,6 +13,27 @@ export function componentType(className: string): string {
   return `${PACKAGE_NAME}:index:${className}`;
 }
 
+/**
+ * The URN of a resource with the same parent as the resource at `urn`, but of type `type` and
+ * named `name` (URN format: `urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>`).
+ */
+export function siblingUrn(urn: string, type: string, name: string): string {
+  const parts = urn.split("::");
+  if (parts.length < 4 || !parts[0].startsWith("urn:pulumi:")) throw new Error(`not a Pulumi URN: ${urn}`);
+  const chain = parts[2].split("$");
+  chain[chain.length - 1] = type;
+  return `${parts[0]}::${parts[1]}::${chain.join("$")}::${name}`;
+}
+
+/**
+ * Aliases for a resource that moved from component `fromClass` to `component`: its URN under the
+ * component of that class with the same name and parent as `component` (where 0.1 created it),
+ * so a stack created before the move keeps the resource instead of replacing it.
+ */
+export function movedFrom(component: pulumi.ComponentResource, componentName: string, fromClass: string): pulumi.Alias[] {
+  return [{ parent: component.urn.apply((u) => siblingUrn(u, componentType(fromClass), componentName)) }];
+}
+
 /** How Dify reaches Postgres. */
 export interface PostgresConnection {
   /** Writer endpoint host name. */

@@ -13,8 +13,8 @@ import { DifyBackups } from "../components/backups";
 import { DifyCluster } from "../components/cluster";
 import { DifyDatabaseHA, postgresConnectionOf, redisConnectionOf } from "../components/data";
 import { DifyStorage } from "../components/storage";
-import { DifyObservability } from "../components/observability";
-import { DifyEdge } from "../components/edge";
+import { DifyLoadBalancerMonitoring, DifyObservability } from "../components/observability";
+import { DifyDomainRecord, DifyEdge } from "../components/edge";
 import { COLLECTOR_LABELS, otlpHttpEndpoint } from "../components/observability/collector";
 import { DifyStackConfig } from "./config";
 import { DifyStackOutputs, stackOutputs } from "./outputs";
@@ -56,25 +56,18 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
   const storage = new DifyStorage(NAME, { ...s.storage, oidcProvider, pluginDaemonPolicy });
 
   const database = postgresConnectionOf(data);
-  // Observability first: DifyApp's ALB needs the access-log bucket. Its ALB lookup waits for the
-  // Ingress through `loadBalancerReady`, resolved below once DifyApp exists.
-  let ingressReady: (hostname: pulumi.Output<string>) => void = () => undefined;
+  // Before DifyApp: its ALB needs the access-log bucket (and its pods the collector), and
+  // DifyBackups, whose dump precedes DifyApp's migration, the log group and alarm topic.
   const obs = c.observability.enabled ? new DifyObservability(NAME, {
     ...s.observability,
     clusterName: cluster.clusterName,
     oidcProvider,
     databaseClusterIdentifier: data.clusterIdentifier,
     redisReplicationGroupId: data.replicationGroupId,
-    loadBalancerReady: pulumi.output(new Promise<pulumi.Output<string>>((resolve) => { ingressReady = resolve; })),
   }, { providers: { kubernetes }, dependsOn: [cluster] }) : undefined;
 
-  // The certificate (validated) and the web ACL exist before the Ingress asks the controller for
-  // them; the domain's alias record waits for the ALB.
-  let albReady: (hostname: pulumi.Output<string>) => void = () => undefined;
-  const edge = new DifyEdge(NAME, {
-    ...s.edge,
-    loadBalancerReady: pulumi.output(new Promise<pulumi.Output<string>>((resolve) => { albReady = resolve; })),
-  });
+  // The certificate (validated) and the web ACL exist before the Ingress asks the controller for them.
+  const edge = new DifyEdge(NAME, s.edge);
 
   const alarmsOn = obs !== undefined && c.observability.alarms;
   const backups = new DifyBackups(NAME, {
@@ -121,9 +114,17 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
       pluginRoleArn: storage.pluginRoleArn,
     },
   }, { provider: kubernetes, dependsOn: [cluster, data] });
-  ingressReady(app.loadBalancerHostname);
-  albReady(app.loadBalancerHostname);
 
+  // After DifyApp, from its load balancer: the lookups wait for loadBalancerHostname, which
+  // resolves once the controller has created the ALB.
+  const loadBalancer = { loadBalancerName: s.loadBalancerMonitoring.loadBalancerName, loadBalancerHostname: app.loadBalancerHostname };
+  const domainRecord = s.domainRecord ? new DifyDomainRecord(NAME, { ...s.domainRecord, ...loadBalancer }) : undefined;
+  const monitoring = obs ? new DifyLoadBalancerMonitoring(NAME, {
+    ...s.loadBalancerMonitoring,
+    ...loadBalancer,
+    observability: obs.monitoring,
+    alarmActions: alarmsOn ? [obs.alarmTopicArn.apply((a) => a ?? "")] : undefined,
+  }) : undefined;
 
-  return stackOutputs({ cluster, data, storage, app, backups, observability: obs, edge });
+  return stackOutputs({ cluster, data, storage, app, backups, observability: obs, monitoring, edge, domainRecord });
 }

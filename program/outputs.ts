@@ -7,8 +7,8 @@ import { DifyApp } from "../components/app";
 import { DifyBackups } from "../components/backups";
 import { DifyCluster } from "../components/cluster";
 import { DifyDatabaseHA } from "../components/data";
-import { DifyObservability } from "../components/observability";
-import { DifyEdge } from "../components/edge";
+import { DifyLoadBalancerMonitoring, DifyObservability } from "../components/observability";
+import { DifyDomainRecord, DifyEdge } from "../components/edge";
 import { DifyStorage } from "../components/storage";
 
 /** Stack outputs (a secret kubeconfig, never a Provider). */
@@ -54,7 +54,11 @@ export interface DeployedComponents {
   app: DifyApp;
   backups: DifyBackups;
   observability?: DifyObservability;
+  /** The dashboard and the ALB alarms (with observability), built after DifyApp. */
+  monitoring?: DifyLoadBalancerMonitoring;
   edge: DifyEdge;
+  /** The domain's alias record (with a hosted zone), built after DifyApp. */
+  domainRecord?: DifyDomainRecord;
 }
 
 /** The stack outputs of a deployed stack. */
@@ -82,7 +86,7 @@ export function stackOutputs(d: DeployedComponents): DifyStackOutputs {
     loadBalancerHostname: app.loadBalancerHostname,
     webAclArn: d.edge.webAclArn,
     wafLogGroup: d.edge.wafLogGroupName,
-    dashboardName: obs ? obs.dashboardName : pulumi.output(""),
+    dashboardName: d.monitoring ? d.monitoring.dashboardName : pulumi.output(""),
     alarmTopicArn: obs ? obs.alarmTopicArn.apply((a) => a ?? "") : pulumi.output(""),
   };
 }

@@ -5,6 +5,7 @@
  * What only exists once resources do (VPC and subnet ids, connection handles, the OIDC provider)
  * is wired in deploy.ts.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { DifyAppArgs } from "../components/app";
 import { resolvePlan } from "../components/app/validate";
 import { DifyBackupsArgs } from "../components/backups";
@@ -15,9 +16,9 @@ import { subnetLayout } from "../components/cluster/cidr";
 import { DIFY_CLUSTER_KEDA_METRICS, backupMetricNamespace } from "../components/contracts";
 import { poolEnv, poolSettingsFor } from "../components/data";
 import { DifyDatabaseHAArgs } from "../components/data/args";
-import { DifyObservabilityArgs, resolveObservability } from "../components/observability";
+import { DifyLoadBalancerMonitoringSettings, DifyObservabilityArgs, resolveObservability, validateLoadBalancerMonitoringSettings } from "../components/observability";
 import { ArgumentError, formatProblem } from "../components/checks";
-import { DifyEdgeArgs, validateEdgeArgs } from "../components/edge";
+import { DifyDomainRecordArgs, DifyEdgeArgs, validateDomainRecordArgs, validateEdgeArgs } from "../components/edge";
 import { capacityInputs } from "./capacity/inputs";
 import { capacityOf } from "./capacity/model";
 import { ConfigError, DifyStackConfig, NodeGroupConfig, Profile } from "./config";
@@ -157,13 +158,13 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     forceDestroy: !c.deletionProtection,
     tags,
   };
-  // The ALB gets an explicit name so the dashboard and alarms can find it (at most 32 characters).
+  // The ALB gets an explicit name so the domain record, the dashboard and the ALB alarms can find
+  // it once DifyApp reports its host name (at most 32 characters).
   const loadBalancerName = `${NAME}-${stack}`.slice(0, 32).replace(/-+$/, "");
   app.loadBalancerName = loadBalancerName;
   const namespace = c.namespace;
-  const observability: Omit<DifyObservabilityArgs, "clusterName" | "oidcProvider" | "databaseClusterIdentifier" | "redisReplicationGroupId" | "loadBalancerReady"> = {
+  const observability: Omit<DifyObservabilityArgs, "clusterName" | "oidcProvider" | "databaseClusterIdentifier" | "redisReplicationGroupId"> = {
     region: c.region,
-    loadBalancerName,
     databaseReaderCount: c.database.readerCount,
     redisNodeCount: 1 + c.redis.replicaCount,
     appNamespace: namespace,
@@ -184,8 +185,17 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     forceDestroy: !c.deletionProtection,
     tags,
   };
-  // In front of the ALB: DNS and TLS from the hosted zone, and the WAF (components/edge).
-  const edge: Omit<DifyEdgeArgs, "loadBalancerReady"> = {
+  // After DifyApp, from its load balancer (loadBalancerHostname, wired in deploy.ts): the
+  // dashboard and the ALB alarms (with observability), and the domain's record (with a hosted zone).
+  const loadBalancerMonitoring: DifyLoadBalancerMonitoringSettings = {
+    loadBalancerName,
+    alarmThresholds: c.observability.alarmThresholds,
+  };
+  const domainRecord: Omit<DifyDomainRecordArgs, "loadBalancerHostname"> | undefined = c.hostedZone
+    ? { domain: c.domain, hostedZone: { zoneId: c.hostedZone.id, zoneName: c.hostedZone.name }, loadBalancerName }
+    : undefined;
+  // In front of the ALB, before DifyApp: TLS from the hosted zone, and the WAF (components/edge).
+  const edge: DifyEdgeArgs = {
     domain: c.domain,
     loadBalancerName,
     ...(c.hostedZone ? { hostedZone: { zoneId: c.hostedZone.id, zoneName: c.hostedZone.name }, issueCertificate: c.certificateArn === undefined } : {}),
@@ -195,7 +205,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
   // What this stack serves and every limit on the way (program/capacity/model.ts), from the same
   // settings the components render.
   const capacity = capacityOf(capacityInputs(c, resolvePlan(NAME, app), poolSettings));
-  return { cluster, data, app, backups, storage, observability, edge, capacity };
+  return { cluster, data, app, backups, storage, observability, edge, domainRecord, loadBalancerMonitoring, capacity };
 }
 
 
@@ -259,6 +269,8 @@ const CONFIG_ORIGIN: Record<string, [RegExp, string | ((m: RegExpExecArray) => s
     [/^args\.domain/, "dify:domain"], [/^args\.hostedZone\.zoneId/, "dify:hostedZoneId"], [/^args\.hostedZone\.zoneName/, "dify:hostedZoneName"],
     [/^args\.waf\.rateLimit/, "dify:wafRateLimit"], [/^args\.waf\.allowedCidrs.*/, "dify:wafAllowedCidrs"], [/^args\.waf\.logRetentionDays/, "dify:logRetentionDays"],
   ],
+  DifyDomainRecord: [[/^args\.domain/, "dify:domain"], [/^args\.hostedZone\.zoneId/, "dify:hostedZoneId"], [/^args\.hostedZone\.zoneName/, "dify:hostedZoneName"]],
+  DifyLoadBalancerMonitoring: [[/^args\.alarmThresholds(.*)/, (m) => `dify:alarmThresholds${m[1]}`]],
   DifyObservability: [
     [/^args\.region/, "aws:region"], [/^args\.(appNamespace|namespace)/, "dify:namespace"], [/^args\.logRetentionDays/, "dify:logRetentionDays"],
     [/^args\.cloudwatchAddonVersion/, "dify:cloudwatchAddonVersion"], [/^args\.alarmEmails.*/, "dify:alarmEmails"],
@@ -318,6 +330,11 @@ export function stackSettings(c: DifyStackConfig, stack: string): StackSettings 
   asConfigProblems("DifyBackups", () => validateBackupsArgs(NAME, settings.backups), problems);
   if (c.observability.enabled) asConfigProblems("DifyObservability", () => resolveObservability(NAME, settings.observability), problems);
   asConfigProblems("DifyEdge", () => validateEdgeArgs(NAME, settings.edge), problems);
+  // DifyApp's host name exists only after deploy: an Output stands in for it (its check only
+  // refuses a missing or literal empty one).
+  const domainRecord = settings.domainRecord;
+  if (domainRecord) asConfigProblems("DifyDomainRecord", () => validateDomainRecordArgs(NAME, { ...domainRecord, loadBalancerHostname: pulumi.output("") }), problems);
+  if (c.observability.enabled) asConfigProblems("DifyLoadBalancerMonitoring", () => validateLoadBalancerMonitoringSettings(NAME, settings.loadBalancerMonitoring), problems);
   // Config whose autoscaling ceiling breaks a limit on the way (database connections, Redis
   // clients, node group maximum) is refused like any invalid key, naming the keys to change.
   for (const l of settings.capacity.limits.filter((x) => !x.ok)) {

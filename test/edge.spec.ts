@@ -1,6 +1,6 @@
 /** DifyEdge: DNS and TLS from a hosted zone, and the WAF in front of the ALB. */
 import { strict as assert } from "assert";
-import { DifyEdge, DifyEdgeArgs } from "../components/edge";
+import { DifyDomainRecord, DifyDomainRecordArgs, DifyEdge, DifyEdgeArgs } from "../components/edge";
 import { BODY_RULE_EXCEPTIONS, DIFY_API_PATHS, pathRegex, wafRules } from "../components/edge/waf";
 import * as pulumi from "@pulumi/pulumi";
 import { CATALOG } from "../components/app/catalog";
@@ -10,10 +10,17 @@ import { resolve, runUnderMocks, RecordedResource } from "../program/plan/monito
 const ZONE = { zoneId: "Z0EXAMPLE1234567890AB", zoneName: "example.com" };
 const of = (rs: RecordedResource[], type: string) => rs.filter((r) => r.type === type);
 
-async function runEdge(args: DifyEdgeArgs) {
+/** The mocked ALB "dify-prod"'s DNS name, as DifyApp's Ingress would report it. */
+const LB_HOSTNAME = "dify-prod-123456789.us-east-1.elb.amazonaws.com";
+
+/** DifyEdge, and with a hosted zone DifyDomainRecord after it, as the program wires them. */
+async function runEdge(args: DifyEdgeArgs, loadBalancerHostname: pulumi.Input<string> = LB_HOSTNAME) {
   return runUnderMocks(() => {
     const e = new DifyEdge("dify", args);
-    return { certificateArn: e.certificateArn, webAclArn: e.webAclArn };
+    const record = args.hostedZone
+      ? new DifyDomainRecord("dify", { domain: args.domain, hostedZone: args.hostedZone, loadBalancerName: args.loadBalancerName ?? "dify-prod", loadBalancerHostname })
+      : undefined;
+    return { certificateArn: e.certificateArn, webAclArn: e.webAclArn, domainRecord: record?.domainRecord };
   }, { stack: "prod" });
 }
 
@@ -78,12 +85,47 @@ describe("DifyEdge: DNS and TLS from a hosted zone", () => {
     assert.match(run.value, /^DifyEdge "dify": /);
     assert.match(run.value, /args\.hostedZone\.zoneId: got "\/hostedzone\/Z123", allowed a Route 53 hosted zone id/);
     assert.match(run.value, /args\.domain: got "dify\.example\.org", allowed the zone's name example\.com \(args\.hostedZone\.zoneName\) or a name inside it/);
-    assert.match(run.value, /args\.loadBalancerName: got nothing, allowed the name of DifyApp's ALB/);
     assert.match(run.value, /args\.waf\.rateLimit: got 5, allowed an integer from 10 to 2000000000/);
     assert.match(run.value, /args\.waf\.allowedCidrs\[0\]: got "10\.0\.0\.0\/33"/);
     assert.match(run.value, /args\.waf\.bodyRulePaths\[0\]: got "\/"/);
     assert.deepEqual(run.resources, []);
   });
+});
+
+describe("DifyDomainRecord: the domain's record, after DifyApp", () => {
+  it("points the domain at the ALB DifyApp's Ingress reports, keeping the URN it had under DifyEdge", async () => {
+    const run = await runEdge({ domain: "dify.example.com", hostedZone: ZONE, loadBalancerName: "dify-prod" });
+    const alias = of(run.resources, "aws:route53/record:Record").find((r) => r.name === "dify-domain")!;
+    assert.equal(alias.parent, "urn:pulumi:prod::dify::dify-aws:index:DifyDomainRecord::dify");
+    assert.deepEqual(alias.options.aliases, ["urn:pulumi:prod::dify::dify-aws:index:DifyEdge$aws:route53/record:Record::dify-domain"]);
+  });
+
+  it("fails the deploy when the host name DifyApp reports is another ALB's than the one named", async () => {
+    const run = await runUnderMocks(() => new DifyDomainRecord("dify", {
+      domain: "dify.example.com", hostedZone: ZONE, loadBalancerName: "dify-prod", loadBalancerHostname: "k8s-other-0123456789.us-east-1.elb.amazonaws.com",
+    }).domainRecord, { stack: "prod" });
+    await assert.rejects(resolve(run.value), (e: Error) => {
+      assert.ok(e instanceof pulumi.RunError);
+      assert.match(e.message, /DifyDomainRecord "dify": args\.loadBalancerName: got "dify-prod", allowed the name of the ALB at args\.loadBalancerHostname k8s-other-0123456789/);
+      return true;
+    });
+  });
+
+  for (const [what, hostname] of [["no loadBalancerHostname", undefined], ["an empty loadBalancerHostname (a lookup that would not wait)", ""]] as const) {
+    it(`refuses ${what} before registering anything`, async () => {
+      const run = await runUnderMocks(() => {
+        try {
+          const args = { domain: "dify.example.com", hostedZone: ZONE, loadBalancerName: "dify-prod", ...(hostname === undefined ? {} : { loadBalancerHostname: hostname }) };
+          new DifyDomainRecord("dify", args as DifyDomainRecordArgs);
+          return "";
+        } catch (e) {
+          return (e as Error).message;
+        }
+      });
+      assert.match(run.value, /^DifyDomainRecord "dify": args\.loadBalancerHostname: got (nothing|""), allowed DifyApp's loadBalancerHostname output/);
+      assert.deepEqual(run.resources, []);
+    });
+  }
 });
 
 describe("DifyEdge: WAF", () => {

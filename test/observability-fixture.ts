@@ -1,8 +1,10 @@
 /** Shared fixture for the DifyObservability specs: prod-like args and mocked runs. */
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { DifyApp } from "../components/app/dify-app";
 import { DIFY_CLUSTER_KEDA_METRICS, backupMetricNamespace } from "../components/contracts";
 import { DifyObservability } from "../components/observability/observability";
+import { DifyLoadBalancerMonitoring } from "../components/observability/loadBalancerMonitoring";
 import { DifyObservabilityArgs } from "../components/observability/args";
 import { COLLECTOR_LABELS } from "../components/observability/collector";
 import { prodArgs } from "./app-fixture";
@@ -17,7 +19,6 @@ export function obsArgs(over: Partial<DifyObservabilityArgs> = {}): DifyObservab
     clusterName: CLUSTER,
     oidcProvider: { arn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC", issuer: "oidc.eks.us-east-1.amazonaws.com/id/ABC" },
     region: "us-east-1",
-    loadBalancerName: "dify-prod",
     databaseClusterIdentifier: DB_CLUSTER,
     databaseReaderCount: 1,
     redisReplicationGroupId: REDIS_GROUP,
@@ -31,12 +32,25 @@ export function obsArgs(over: Partial<DifyObservabilityArgs> = {}): DifyObservab
   };
 }
 
-/** DifyObservability "dify" alone (with a Kubernetes provider). */
+/** The ALB's host name as DifyApp's Ingress reports it (the mocked ALB "dify-prod"'s DNS name). */
+export const LB_HOSTNAME = "dify-prod-123456789.us-east-1.elb.amazonaws.com";
+
+/**
+ * DifyObservability "dify" and, as the program wires them, DifyLoadBalancerMonitoring "dify" from
+ * its `monitoring` and the ALB (value: the DifyObservability; `monitoring`: the other).
+ */
 export async function runObservability(over: Partial<DifyObservabilityArgs> = {}) {
-  return runUnderMocks(() => {
+  let monitoring: DifyLoadBalancerMonitoring | undefined;
+  const run = await runUnderMocks(() => {
     const kubernetes = new k8s.Provider("k8s", { kubeconfig: "{}" });
-    return new DifyObservability("dify", obsArgs(over), { providers: { kubernetes } });
+    const obs = new DifyObservability("dify", obsArgs(over), { providers: { kubernetes } });
+    monitoring = new DifyLoadBalancerMonitoring("dify", {
+      observability: obs.monitoring, loadBalancerName: "dify-prod", loadBalancerHostname: pulumi.output(LB_HOSTNAME),
+      alarmActions: over.alarms === false ? undefined : [obs.alarmTopicArn.apply((a) => a ?? "")], alarmThresholds: over.alarmThresholds,
+    });
+    return obs;
   }, { stack: "prod", region: "us-east-1" });
+  return { ...run, monitoring: monitoring! };
 }
 
 /** DifyApp wired to DifyObservability, as the program does it. */

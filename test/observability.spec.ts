@@ -14,6 +14,7 @@ import { RecordedResource, resolve, runUnderMocks } from "../program/plan/monito
 import { LB_ID } from "../components/testing/observability";
 import { CLUSTER, DB_CLUSTER, REDIS_GROUP, obsArgs, runObservability } from "./observability-fixture";
 import { DifyObservability, alarmIds, dashboardIds } from "../components/observability/observability";
+import { DifyLoadBalancerMonitoring } from "../components/observability/loadBalancerMonitoring";
 
 const ofType = (rs: RecordedResource[], t: string) => rs.filter((r) => r.type === t);
 type Inputs = Record<string, unknown>;
@@ -63,11 +64,11 @@ function metricsOf(body: string): { panel: string; namespace: string; metric: st
 
 describe("DifyObservability (prod)", () => {
   let rs: RecordedResource[];
-  let obs: DifyObservability;
+  let monitoring: DifyLoadBalancerMonitoring;
   before(async () => {
     const run = await runObservability();
     rs = run.resources;
-    obs = run.value as DifyObservability;
+    monitoring = run.monitoring;
   });
 
   it("ships logs: the CloudWatch add-on with its IRSA role, into pre-created KMS log groups kept 30 days", () => {
@@ -136,7 +137,7 @@ describe("DifyObservability (prod)", () => {
       assert.deepEqual(Object.keys(u.dims).sort(), [...spec.dimensions].sort(), `${u.panel}: ${u.metric} dimensions`);
       for (const [k, v] of Object.entries(u.dims)) assert.ok(known[k]?.(v), `${u.panel}: ${k}=${v} names a resource of this stack`);
     }
-    assert.equal((await resolve(obs.loadBalancerArnSuffix)).value, `app/dify-prod/${LB_ID}`);
+    assert.equal((await resolve(monitoring.loadBalancerArnSuffix)).value, `app/dify-prod/${LB_ID}`);
   });
 
   it("the Celery panel and alarm read KEDA's queue depth, which the collector scrapes from the operator and exports; no probe CronJob", () => {
@@ -224,7 +225,6 @@ describe("DifyObservability (dev, alarms off; bad arguments)", () => {
     ["unknown threshold", { alarmThresholds: { alb5xx: 3 } as never }, /args\.alarmThresholds\.alb5xx: got 3, allowed a known threshold: alb5xxPercent/],
     ["threshold out of range", { alarmThresholds: { dbCpuPercent: 150 } }, /args\.alarmThresholds\.dbCpuPercent: got 150, allowed a number from 1 to 100 \(%\)/],
     ["bad e-mail", { alarmEmails: ["oncall"] }, /args\.alarmEmails\[0\]: got "oncall", allowed an e-mail address/],
-    ["ALB name too long", { loadBalancerName: "x".repeat(33) }, /args\.loadBalancerName: got "x{33}", allowed 1-32 letters/],
     ["KEDA metrics port out of range", { kedaMetrics: { namespace: "kube-system", service: "keda-operator", podLabels: { app: "keda-operator" }, port: 0 } }, /args\.kedaMetrics\.port: got 0, allowed an integer from 1 to 65535/],
     ["an unknown container log shipper", { containerLogShipper: "fluentd" }, /args\.containerLogShipper: got "fluentd", allowed "cloudwatch-addon" or "fluent-bit"/],
     ["every problem at once", { logRetentionDays: 10, alarmEmails: ["oncall"], region: "Mars" }, /logRetentionDays: got 10.*region: got "Mars"|region: got "Mars".*logRetentionDays: got 10/],

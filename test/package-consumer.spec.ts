@@ -125,6 +125,9 @@ describe("component package: consumer install of the packed tarball", function (
       "dify-example:domain": "dify.example.com",
       "dify-example:apiAccessCidrs": JSON.stringify(["203.0.113.0/24"]),
       "dify-example:production": "false",
+      // A hosted zone: the certificate before DifyApp, the domain's record after it.
+      "dify-example:hostedZoneId": "Z0EXAMPLE1234567890AB",
+      "dify-example:hostedZoneName": "example.com",
       "aws:region": "us-east-1",
     });
     let result: MockRun<Record<string, pulumi.Output<unknown>>>;
@@ -145,7 +148,12 @@ describe("component package: consumer install of the packed tarball", function (
       assert.ok(result.resources.some((x) => x.parent === rs[0].urn), `${c} has children`);
     }
     const url = await resolve(result.value.url as pulumi.Output<string>);
-    assert.equal(url.value, "http://dify.example.com");
+    assert.equal(url.value, "https://dify.example.com", "DifyEdge's certificate reached DifyApp");
+    // The domain's record comes after DifyApp, from its load balancer, under DifyDomainRecord.
+    const record = result.resources.find((x) => x.type === "aws:route53/record:Record" && x.name === "dify-domain");
+    assert.ok(record, "the example's DifyDomainRecord writes the domain's record");
+    assert.equal(record.parent, "urn:pulumi:dev::dify-example::dify-aws:index:DifyDomainRecord::dify");
+    assert.deepEqual(record.rawInputs.aliases, [{ name: "dify-dev-123456789.us-east-1.elb.amazonaws.com", zoneId: "Z35SXDOTRQ7X7K", evaluateTargetHealth: true }]);
     // DifyEdge's web ACL reaches DifyApp's Ingress (the example wires them).
     const ingress = result.resources.find((x) => x.type === "kubernetes:networking.k8s.io/v1:Ingress")!;
     const acl = result.resources.find((x) => x.type === "aws:wafv2/webAcl:WebAcl" && `${x.parent}`.includes("dify-aws:index:DifyEdge"));

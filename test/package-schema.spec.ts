@@ -193,7 +193,7 @@ describe("component package: schema (what `pulumi package add` generates SDKs fr
         auroraClusterArn: pulumi.output("arn:aws:rds:us-east-1:123456789012:cluster:dify"), oidcProvider: OIDC, protect: false, forceDestroy: true,
       }),
       DifyObservability: () => ({
-        clusterName: pulumi.output("dify-dev"), oidcProvider: OIDC, region: "us-east-1", loadBalancerName: "dify-dev",
+        clusterName: pulumi.output("dify-dev"), oidcProvider: OIDC, region: "us-east-1",
         databaseClusterIdentifier: pulumi.output("dify-dev-aurora"), redisReplicationGroupId: pulumi.output("dify-dev-redis"),
         kedaMetrics: { namespace: "kube-system", service: "keda-operator", podLabels: { app: "keda-operator" }, port: 8080 },
         alarmEmails: ["oncall@example.com"], protect: false, forceDestroy: true,
@@ -201,6 +201,18 @@ describe("component package: schema (what `pulumi package add` generates SDKs fr
       DifyEdge: () => ({
         domain: "dify.example.com", hostedZone: { zoneId: "Z0EXAMPLE1234567890AB", zoneName: "example.com" }, loadBalancerName: "dify-dev",
         waf: { rateLimit: 2000, allowedCidrs: ["203.0.113.0/24"] },
+      }),
+      DifyDomainRecord: () => ({
+        domain: "dify.example.com", hostedZone: { zoneId: "Z0EXAMPLE1234567890AB", zoneName: "example.com" }, loadBalancerName: "dify-dev",
+        loadBalancerHostname: pulumi.output("dify-dev-123456789.us-east-1.elb.amazonaws.com"),
+      }),
+      DifyLoadBalancerMonitoring: () => ({
+        observability: pulumi.output({
+          region: "us-east-1", clusterName: "dify-dev", databaseClusterIdentifier: "dify-dev-aurora", databaseReaders: false, redisNodeIds: ["dify-dev-redis-001"],
+          appNamespace: "dify", namespace: "dify-observability", deployments: ["dify-api"], queueDepth: false, backupMetricNamespace: "", tags: {},
+        }),
+        loadBalancerName: "dify-dev", loadBalancerHostname: pulumi.output("dify-dev-123456789.us-east-1.elb.amazonaws.com"),
+        alarmActions: [pulumi.output("arn:aws:sns:us-east-1:123456789012:dify-alarms")], alarmThresholds: { alb5xxPercent: 2 },
       }),
     };
     /** Components exported by the package beyond the five the issue promises (constructed too). */

@@ -285,7 +285,8 @@ describe("offline plan", function () {
     assert.ok(doc.resources.length > 50);
     for (const r of doc.resources) {
       assert.deepEqual(Object.keys(r).sort(), ["custom", "dependencies", "inputs", "name", "options", "parent", "type", "urn"]);
-      assert.deepEqual(Object.keys(r.options).sort(), ["deleteBeforeReplace", "dependsOn", "ignoreChanges", "protect", "retainOnDelete"]);
+      assert.deepEqual(Object.keys(r.options).filter((k) => k !== "aliases").sort(), ["deleteBeforeReplace", "dependsOn", "ignoreChanges", "protect", "retainOnDelete"]);
+      if ("aliases" in r.options) assert.ok(r.options.aliases!.length > 0 && r.options.aliases!.every((a: string) => a.startsWith("urn:pulumi:")), "aliases only when there are some, as URNs");
     }
   });
 

@@ -8,7 +8,7 @@ import { DifyAppSettings, ServiceSettings } from "./args";
 import { CATALOG, HpaDefaults, ResourceDefaults, SERVICE_KEYS, ServiceSpec } from "./catalog";
 import { DEFAULT_DIFY_VERSION, DIFY_VERSIONS, DifyImageSet } from "./versions";
 import { imageRef, validateImageSource } from "../k8s/images";
-import { cidr, cpuQuantity, dnsLabel, envName, celeryQueue, hostname, memoryQuantity, parseQuantity, Problems, show } from "../checks";
+import { albName, cidr, cpuQuantity, dnsLabel, envName, celeryQueue, hostname, memoryQuantity, parseQuantity, Problems, show } from "../checks";
 import { EgressPlan, resolveEgress } from "./egress";
 
 /** A catalog row with the user's overrides applied: what the builder instantiates. */
@@ -268,9 +268,7 @@ export function resolvePlan(name: string, args: DifyAppSettings): ResolvedPlan {
 /** `loadBalancerName` and `observability`. */
 function validateObservability(p: Problems, args: DifyAppSettings): void {
   const lb = args.loadBalancerName;
-  if (lb !== undefined && (!/^[A-Za-z0-9]([-A-Za-z0-9]{0,30}[A-Za-z0-9])?$/.test(lb) || lb.startsWith("internal-"))) {
-    p.add("args.loadBalancerName", lb, "1-32 letters, digits or '-' (no leading or trailing '-', not \"internal-...\")");
-  }
+  if (lb !== undefined) p.check("args.loadBalancerName", lb, albName);
   const o = args.observability;
   if (!o) return;
   if (!/^https?:\/\/[^\s/]+(:\d+)?$/.test(o.otlpEndpoint)) p.add("args.observability.otlpEndpoint", o.otlpEndpoint, 'a base URL such as "http://collector.ns.svc:4318" (no path)');

@@ -148,6 +148,10 @@ export const cidr: Check = (v) => (parseCidr(v) ? undefined : "an IPv4 CIDR bloc
 /** An AWS region code (commercial, GovCloud, ISO partitions). */
 export const region: Check = (v) => (/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(v) ? undefined : "an AWS region code such as us-east-1");
 
+/** An ALB name (ELB API CreateLoadBalancer Name): 1-32 letters, digits or '-', no '-' at either end, not "internal-...". */
+export const albName: Check = (v) => (/^[A-Za-z0-9]([-A-Za-z0-9]{0,30}[A-Za-z0-9])?$/.test(v) && !v.startsWith("internal-")
+  ? undefined : "1-32 letters, digits or '-' (no leading or trailing '-', not \"internal-...\")");
+
 /** An e-mail address (pragmatic: the receiving service validates for real). */
 export const email: Check = (v) => (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : "an e-mail address");
 

@@ -1,6 +1,7 @@
 /** The typed arguments of DifyEdge and their validation (component-package rules: interfaces, no unions). */
 import * as pulumi from "@pulumi/pulumi";
-import { Check, Problems, cidr, hostname } from "../checks";
+import { Check, Problems, albName, cidr, hostname } from "../checks";
+import { loadBalancerProblems } from "../aws/loadBalancer";
 
 /** A Route 53 public hosted zone that holds the install's domain. */
 export interface HostedZoneArgs {
@@ -29,21 +30,38 @@ export interface DifyWafArgs {
 export interface DifyEdgeArgs {
   /** Public host name of the install (DifyApp's `domain`), e.g. "dify.example.com". Required. */
   domain: string;
-  /** Route 53 zone for DNS validation and the domain's alias record. Default none (no DNS records, no issued certificate). */
+  /**
+   * Route 53 zone for the certificate's DNS validation. Default none (no issued certificate). The
+   * domain's alias record is DifyDomainRecord's, built after DifyApp from its load balancer.
+   */
   hostedZone?: HostedZoneArgs;
   /** Issue an ACM certificate for `domain`, validated by DNS in `hostedZone`. Only with `hostedZone`. Default true with `hostedZone`. */
   issueCertificate?: boolean;
-  /** Name of the ALB DifyApp creates (DifyApp `loadBalancerName`); the alias record points at it. Required with `hostedZone`. */
+  /** Name of the ALB DifyApp creates (DifyApp `loadBalancerName`): names the WAF's metrics and log group (`aws-waf-logs-<name>`). Default: this component's name. */
   loadBalancerName?: string;
-  /**
-   * Any value that resolves only once the ALB exists (e.g. DifyApp's `loadBalancerHostname`): the
-   * ALB lookup for the alias record waits for it. Default none (look up at once).
-   */
-  loadBalancerReady?: pulumi.Input<string>;
   /** A regional WAFv2 web ACL for the ALB (DifyApp `webAclArn`). Default none (no WAF). */
   waf?: DifyWafArgs;
   /** Tags added to every AWS resource. Default {}. */
   tags?: { [key: string]: string };
+}
+
+/**
+ * DifyDomainRecord's arguments: the domain's alias record in the zone, pointing at DifyApp's ALB.
+ * `loadBalancerHostname` is DifyApp's output, so the record (and the ALB lookup it needs) comes
+ * after DifyApp by construction.
+ */
+export interface DifyDomainRecordArgs {
+  /** Public host name of the install (DifyApp's `domain`), e.g. "dify.example.com". Required. */
+  domain: string;
+  /** Route 53 public hosted zone that holds `domain`; the record is written there. Required. */
+  hostedZone: HostedZoneArgs;
+  /** Name of DifyApp's ALB (DifyApp `loadBalancerName`): 1-32 letters, digits or '-'. Required. */
+  loadBalancerName: string;
+  /**
+   * DNS name of that ALB as DifyApp's Ingress reports it: DifyApp's `loadBalancerHostname` output,
+   * which resolves once the controller has created the ALB (the ALB lookup waits for it). Required.
+   */
+  loadBalancerHostname: pulumi.Input<string>;
 }
 
 /** The AWS bounds of a rate-based rule's limit (WAF developer guide, rate-based rule high-level settings). */
@@ -70,18 +88,31 @@ const zoneId: Check = (v) => (HOSTED_ZONE_ID.test(v) ? undefined : "a Route 53 h
 const zoneName: Check = (v) => hostname(normalizeZoneName(v));
 const pathPrefix: Check = (v) => (/^\/[A-Za-z0-9._~/-]+$/.test(v) ? undefined : "a path prefix such as /v1 (not \"/\": the body rules would count everywhere)");
 
+/** Checks `domain` and, when given, the zone (its id, its name, the domain inside it); true when a zone was given. */
+function zoneProblems(p: Problems, domain: unknown, z: HostedZoneArgs | undefined): boolean {
+  const domainOk = p.check("args.domain", domain, hostname);
+  if (!z) return false;
+  p.check("args.hostedZone.zoneId", z.zoneId, zoneId);
+  if (p.check("args.hostedZone.zoneName", z.zoneName, zoneName) && domainOk && !inZone(domain as string, z.zoneName)) {
+    p.add("args.domain", domain, `the zone's name ${normalizeZoneName(z.zoneName)} (args.hostedZone.zoneName) or a name inside it`);
+  }
+  return true;
+}
+
+/** Every problem with DifyDomainRecord's args, each naming the argument (nothing is registered before this). */
+export function domainRecordProblems(name: string, args: DifyDomainRecordArgs): Problems {
+  const p = new Problems(`DifyDomainRecord "${name}"`);
+  if (!zoneProblems(p, args?.domain, args?.hostedZone)) p.add("args.hostedZone", undefined, "the Route 53 public hosted zone of args.domain ({ zoneId, zoneName }): the record is written there");
+  loadBalancerProblems(p, args);
+  return p;
+}
+
 /** Every problem with the args, each naming the argument (nothing is registered before this). */
 export function edgeProblems(name: string, args: DifyEdgeArgs, logRetentionValues: readonly number[]): Problems {
   const p = new Problems(`DifyEdge "${name}"`);
-  const domainOk = p.check("args.domain", args?.domain, hostname);
-  const z = args?.hostedZone;
-  if (z) {
-    p.check("args.hostedZone.zoneId", z.zoneId, zoneId);
-    if (p.check("args.hostedZone.zoneName", z.zoneName, zoneName) && domainOk && !inZone(args.domain, z.zoneName)) {
-      p.add("args.domain", args.domain, `the zone's name ${normalizeZoneName(z.zoneName)} (args.hostedZone.zoneName) or a name inside it`);
-    }
-    if (!args.loadBalancerName) p.add("args.loadBalancerName", args.loadBalancerName, "the name of DifyApp's ALB (required with args.hostedZone: the alias record points at it)");
-  } else if (args?.issueCertificate === true) {
+  const z = zoneProblems(p, args?.domain, args?.hostedZone);
+  if (args?.loadBalancerName !== undefined) p.check("args.loadBalancerName", args.loadBalancerName, albName);
+  if (!z && args?.issueCertificate === true) {
     p.add("args.issueCertificate", true, "true only with args.hostedZone (the certificate is validated by DNS records in it)");
   }
   const w = args?.waf;

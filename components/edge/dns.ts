@@ -1,8 +1,8 @@
 /**
  * DNS and TLS from a Route 53 public hosted zone: an ACM certificate for the domain validated by
  * DNS (the validation record in the zone, and a CertificateValidation that completes only once
- * ACM has issued it, so the ALB never gets a pending certificate), and an alias A record for the
- * domain pointing at the ALB.
+ * ACM has issued it, so the ALB never gets a pending certificate; DifyEdge, before DifyApp), and
+ * an alias A record for the domain pointing at the ALB (DifyDomainRecord, after DifyApp).
  *
  * Why an alias record from the program and not ExternalDNS: the ALB is created by the AWS Load
  * Balancer Controller, but its name is fixed (DifyApp's load-balancer-name annotation), so one
@@ -58,13 +58,12 @@ export function validatedCertificate(name: string, domain: string, zoneId: pulum
   return validation.certificateArn;
 }
 
-/** The domain's alias A record pointing at the ALB named `loadBalancerName`. */
-export function aliasRecord(name: string, domain: string, zoneId: pulumi.Output<string>, loadBalancerName: string, ready: pulumi.Input<string> | undefined, parent: pulumi.Resource): aws.route53.Record {
-  const lb = pulumi.output(ready ?? "").apply(() => aws.lb.getLoadBalancerOutput({ name: loadBalancerName }, { parent }));
+/** The domain's alias A record pointing at the ALB `lb` (looked up after DifyApp: components/aws/loadBalancer.ts). */
+export function aliasRecord(name: string, domain: string, zoneId: pulumi.Output<string>, lb: pulumi.Output<aws.lb.GetLoadBalancerResult>, opts: pulumi.CustomResourceOptions): aws.route53.Record {
   return new aws.route53.Record(`${name}-domain`, {
     zoneId,
     name: domain,
     type: "A",
     aliases: [{ name: lb.dnsName, zoneId: lb.zoneId, evaluateTargetHealth: true }],
-  }, { parent });
+  }, opts);
 }

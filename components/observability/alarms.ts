@@ -95,6 +95,12 @@ export function alarmSpecs(ids: AlarmIds): AlarmSpec[] {
   return specs;
 }
 
+/** True for the alarms on the ALB's metrics (DifyLoadBalancerMonitoring's; DifyObservability creates the others). */
+export function watchesLoadBalancer(spec: AlarmSpec): boolean {
+  // Specs are plain values (alarmSpecs): a metric, metric queries or a Metrics Insights SCHEMA in the ALB's namespace.
+  return JSON.stringify([spec.metric, spec.queries]).includes("AWS/ApplicationELB");
+}
+
 /**
  * Creates one alarm per entry of `shape` (specs built from placeholder ids: the count and logical
  * names are known at plan time); each alarm's values come from `specs`, built from the real ids.
@@ -105,8 +111,8 @@ export function createAlarms(
   specs: pulumi.Output<AlarmSpec[]>,
   thresholds: Required<AlarmThresholds>,
   actions: pulumi.Input<string>[],
-  tags: Record<string, string>,
-  parent: pulumi.Resource,
+  tags: pulumi.Input<Record<string, string>>,
+  opts: pulumi.CustomResourceOptions,
 ): aws.cloudwatch.MetricAlarm[] {
   return shape.map((p, i) => {
     const s = specs.apply((all) => all[i]);
@@ -126,7 +132,7 @@ export function createAlarms(
       alarmActions: actions,
       okActions: actions,
       tags,
-    }, { parent });
+    }, opts);
   });
 }
 

@@ -59,13 +59,6 @@ export interface DifyObservabilityArgs {
   oidcProvider: OidcProvider;
   /** AWS region of the stack (ELB log delivery principal). Required. */
   region: string;
-  /** Explicit name of the Dify ALB (DifyApp sets it with the load-balancer-name annotation); at most 32 characters. Required. */
-  loadBalancerName: string;
-  /**
-   * Any value that resolves only once DifyApp's Ingress has its load balancer (e.g. DifyApp's
-   * `loadBalancerHostname`): the ALB lookup for the dashboard and alarms waits for it. Default none (look up at once).
-   */
-  loadBalancerReady?: pulumi.Input<string>;
   /** Aurora cluster identifier (AWS/RDS DBClusterIdentifier dimension). Required. */
   databaseClusterIdentifier: pulumi.Input<string>;
   /** Aurora readers; the replica-lag alarm exists only when above 0. Default 0. */
@@ -120,6 +113,35 @@ export interface DifyObservabilityArgs {
   tags?: Record<string, string>;
 }
 
+/**
+ * What DifyObservability hands DifyLoadBalancerMonitoring (its `monitoring` output): the resolved
+ * identifiers the dashboard and the ALB alarms are built from.
+ */
+export interface MonitoringSource {
+  /** AWS region of the stack (the dashboard's widgets). */
+  region: string;
+  /** EKS cluster name: the dashboard's name and the ClusterName dimension. */
+  clusterName: string;
+  /** Aurora cluster identifier (DBClusterIdentifier dimension). */
+  databaseClusterIdentifier: string;
+  /** Aurora readers exist: the replica-lag panel is shown. */
+  databaseReaders: boolean;
+  /** ElastiCache node ids (`<group>-001`, ...). */
+  redisNodeIds: string[];
+  /** Namespace of the Dify services. */
+  appNamespace: string;
+  /** Namespace of the collector. */
+  namespace: string;
+  /** Deployments charted for CPU/memory and replicas. */
+  deployments: string[];
+  /** KEDA's Celery queue depth is exported: the queue panel is shown. */
+  queueDepth: boolean;
+  /** CloudWatch namespace of DifyBackups' result metrics ("" for no backup panel). */
+  backupMetricNamespace: string;
+  /** Tags DifyObservability puts on its AWS resources (the ALB alarms get them too). */
+  tags: Record<string, string>;
+}
+
 /** The two ways container logs reach CloudWatch (DifyObservabilityArgs.containerLogShipper). */
 export const CONTAINER_LOG_SHIPPERS = ["cloudwatch-addon", "fluent-bit"] as const;
 export type ContainerLogShipper = typeof CONTAINER_LOG_SHIPPERS[number];
@@ -128,7 +150,6 @@ export type ContainerLogShipper = typeof CONTAINER_LOG_SHIPPERS[number];
 export interface ObservabilitySettings {
   name: string;
   region: string;
-  loadBalancerName: string;
   databaseReaderCount: number;
   redisNodeCount: number;
   appNamespace: string;
@@ -147,7 +168,21 @@ export interface ObservabilitySettings {
 
 
 /** What DifyObservability validates before registering anything: its args without the handles to other resources. */
-export type DifyObservabilitySettings = Omit<DifyObservabilityArgs, "clusterName" | "oidcProvider" | "databaseClusterIdentifier" | "redisReplicationGroupId" | "loadBalancerReady">;
+export type DifyObservabilitySettings = Omit<DifyObservabilityArgs, "clusterName" | "oidcProvider" | "databaseClusterIdentifier" | "redisReplicationGroupId">;
+
+/** Checks `args.alarmThresholds` (each a number in its range, no unknown names) and applies the defaults. */
+export function resolveThresholds(p: Problems, given: AlarmThresholds = {}): Required<AlarmThresholds> {
+  const thresholds = {} as Required<AlarmThresholds>;
+  for (const key of Object.keys(given)) {
+    if (!(key in ALARM_THRESHOLD_DEFAULTS)) p.add(`args.alarmThresholds.${key}`, (given as Record<string, unknown>)[key], `a known threshold: ${Object.keys(ALARM_THRESHOLD_DEFAULTS).join(", ")}`);
+  }
+  for (const [key, d] of Object.entries(ALARM_THRESHOLD_DEFAULTS) as [keyof AlarmThresholds, { value: number; min: number; max: number; unit: string }][]) {
+    const v = given[key] ?? d.value;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < d.min || v > d.max) p.add(`args.alarmThresholds.${key}`, given[key], `a number from ${d.min} to ${d.max} (${d.unit})`);
+    thresholds[key] = v;
+  }
+  return thresholds;
+}
 
 /** Validates `args` and applies defaults; throws an Error naming the argument. */
 export function resolveObservability(name: string, args: DifyObservabilitySettings): ObservabilitySettings {
@@ -155,10 +190,6 @@ export function resolveObservability(name: string, args: DifyObservabilitySettin
   const int = (v: number | undefined, arg: string, def: number, min: number, max: number): number => p.int(`args.${arg}`, v, def, min, max);
   p.absorb(() => validateImageSource(`DifyObservability "${name}"`, "args.images", args.images), "args.images", args.images);
   p.check("args.region", args.region, region);
-  // ALB names: 1-32 characters, alphanumerics and hyphens, not starting or ending with a hyphen.
-  if (typeof args.loadBalancerName !== "string" || !/^[A-Za-z0-9]([-A-Za-z0-9]{0,30}[A-Za-z0-9])?$/.test(args.loadBalancerName) || args.loadBalancerName.startsWith("internal-")) {
-    p.add("args.loadBalancerName", args.loadBalancerName, "1-32 letters, digits or '-' (no leading or trailing '-', not \"internal-...\")");
-  }
   const retention = args.logRetentionDays ?? 30;
   if (!LOG_RETENTION_DAYS.includes(retention)) p.add("args.logRetentionDays", args.logRetentionDays, `one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch Logs retention values)`);
   const shipper = args.containerLogShipper ?? "cloudwatch-addon";
@@ -171,16 +202,7 @@ export function resolveObservability(name: string, args: DifyObservabilitySettin
   const emails = args.alarmEmails ?? [];
   p.items("args.alarmEmails", emails, email);
   if (new Set(emails).size !== emails.length) p.add("args.alarmEmails", emails, "each address once");
-  const given = args.alarmThresholds ?? {};
-  const thresholds = {} as Required<AlarmThresholds>;
-  for (const key of Object.keys(given)) {
-    if (!(key in ALARM_THRESHOLD_DEFAULTS)) p.add(`args.alarmThresholds.${key}`, (given as Record<string, unknown>)[key], `a known threshold: ${Object.keys(ALARM_THRESHOLD_DEFAULTS).join(", ")}`);
-  }
-  for (const [key, d] of Object.entries(ALARM_THRESHOLD_DEFAULTS) as [keyof AlarmThresholds, { value: number; min: number; max: number; unit: string }][]) {
-    const v = given[key] ?? d.value;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < d.min || v > d.max) p.add(`args.alarmThresholds.${key}`, given[key], `a number from ${d.min} to ${d.max} (${d.unit})`);
-    thresholds[key] = v;
-  }
+  const thresholds = resolveThresholds(p, args.alarmThresholds);
   const keda = args.kedaMetrics;
   if (keda !== undefined) {
     p.check("args.kedaMetrics.namespace", keda.namespace, dnsLabel(63));
@@ -194,7 +216,6 @@ export function resolveObservability(name: string, args: DifyObservabilitySettin
   return {
     name,
     region: args.region,
-    loadBalancerName: args.loadBalancerName,
     databaseReaderCount: int(args.databaseReaderCount, "databaseReaderCount", 0, 0, 15),
     redisNodeCount: int(args.redisNodeCount, "redisNodeCount", 1, 1, 6),
     appNamespace,

@@ -1,5 +1,7 @@
 export { DifyObservability, redisNodeIds } from "./observability";
-export type { AlarmThresholds, ContainerLogShipper, DifyObservabilityArgs } from "./args";
+export { DifyLoadBalancerMonitoring, validateLoadBalancerMonitoringArgs, validateLoadBalancerMonitoringSettings } from "./loadBalancerMonitoring";
+export type { DifyLoadBalancerMonitoringArgs, DifyLoadBalancerMonitoringSettings } from "./loadBalancerMonitoring";
+export type { AlarmThresholds, ContainerLogShipper, DifyObservabilityArgs, MonitoringSource } from "./args";
 export { ALARM_THRESHOLD_DEFAULTS, CONTAINER_LOG_SHIPPERS, LOG_RETENTION_DAYS, resolveObservability } from "./args";
 export { COLLECTOR_IMAGE, COLLECTOR_LABELS, OTLP_SENDERS, otlpHttpEndpoint } from "./collector";
 export { ACCESS_LOG_PREFIX } from "./albLogs";

@@ -7,7 +7,8 @@
  * - Metrics/traces: an OpenTelemetry Collector receives Dify's OTLP and scrapes the plugin daemon;
  *   metrics to CloudWatch (EMF), traces to X-Ray. It also scrapes KEDA's operator for the Celery
  *   queue depth KEDA measures to scale the workers (one measurement, no separate probe).
- * - A CloudWatch dashboard per stack and alarms to a KMS-encrypted SNS topic (e-mail subscriptions).
+ * - Alarms to a KMS-encrypted SNS topic (e-mail subscriptions); the dashboard and the alarms on the
+ *   ALB are DifyLoadBalancerMonitoring's (loadBalancerMonitoring.ts), built after DifyApp.
  * Providers: `aws` and `kubernetes` through opts.providers (children inherit them).
  */
 import * as aws from "@pulumi/aws";
@@ -16,10 +17,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { componentType } from "../contracts";
 import { podSecurityNamespaceLabels } from "../k8s/security";
 import { accessLogBucket } from "./albLogs";
-import { AlarmIds, alarmSpecs, createAlarms } from "./alarms";
-import { DifyObservabilityArgs, ObservabilitySettings, resolveObservability } from "./args";
+import { AlarmIds, AlarmSpec, alarmSpecs, createAlarms, watchesLoadBalancer } from "./alarms";
+import { DifyObservabilityArgs, MonitoringSource, ObservabilitySettings, resolveObservability } from "./args";
 import { COLLECTOR_IMAGE, collector, otlpHttpEndpoint } from "./collector";
-import { DashboardIds, dashboardBody } from "./dashboard";
+import { DashboardIds } from "./dashboard";
 import { fluentBitLogShipper } from "./fluentBit";
 import { cloudwatchAddon, logGroups, telemetryKey } from "./logs";
 
@@ -48,30 +49,29 @@ export function alarmIds(s: ObservabilitySettings, ids: Ids): AlarmIds {
 }
 
 /**
- * Observability for a Dify install (`dify-aws:index:DifyObservability`): container logs to
- * CloudWatch (the EKS add-on), an OpenTelemetry Collector for Dify's traces and metrics, the ALB
- * access-log bucket, Celery queue depth from KEDA (`kedaMetrics`), a dashboard and alarms to an SNS topic. Give DifyApp its
- * `observability` settings (`otlpHttpEndpoint(namespace)`, `COLLECTOR_LABELS`, this component's
- * `accessLogBucketName`); the load balancer lookup waits for `loadBalancerReady` (DifyApp's
- * `loadBalancerHostname`).
+ * Observability for a Dify install (`dify-aws:index:DifyObservability`), built before DifyApp:
+ * container logs to CloudWatch (the EKS add-on), an OpenTelemetry Collector for Dify's traces and
+ * metrics, the ALB access-log bucket, Celery queue depth from KEDA (`kedaMetrics`), and the alarms
+ * on the data stores and the cluster to an SNS topic. Give DifyApp its `observability` settings
+ * (`otlpHttpEndpoint(namespace)`, `COLLECTOR_LABELS`, this component's `accessLogBucketName`),
+ * then, after DifyApp, DifyLoadBalancerMonitoring this component's `monitoring` with DifyApp's
+ * load balancer: the dashboard and the ALB alarms.
  */
 export class DifyObservability extends pulumi.ComponentResource {
   /** Log group of every container's stdout (`/aws/containerinsights/<cluster>/application`); DifyBackups' `logGroupName`. */
   public readonly applicationLogGroupName: pulumi.Output<string>;
   /** ARN of the SNS topic the alarms notify (undefined when alarms are off); DifyBackups' `alarmActions`. */
   public readonly alarmTopicArn: pulumi.Output<string | undefined>;
-  /** Name of the CloudWatch dashboard (the cluster name). */
-  public readonly dashboardName: pulumi.Output<string>;
   /** Bucket the ALB writes access logs to (DifyApp `observability.accessLogBucket`). */
   public readonly accessLogBucketName: pulumi.Output<string>;
   /** OTLP/HTTP base URL of the collector (DifyApp `observability.otlpEndpoint`). */
   public readonly otlpEndpoint: pulumi.Output<string>;
   /** Namespace of the collector (DifyApp `observability.collectorNamespace`). */
   public readonly namespace: pulumi.Output<string>;
-  /** The ALB's `LoadBalancer` dimension (`app/<name>/<id>`) the dashboard and alarms use. */
-  public readonly loadBalancerArnSuffix: pulumi.Output<string>;
-  /** Names of the alarms created (empty when alarms are off). */
+  /** Names of the alarms created here, all but the ALB's (empty when alarms are off). */
   public readonly alarmNames: pulumi.Output<string[]>;
+  /** What DifyLoadBalancerMonitoring builds the dashboard and the ALB alarms from (its `observability`). */
+  public readonly monitoring: pulumi.Output<MonitoringSource>;
 
   constructor(name: string, args: DifyObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     const s = resolveObservability(name, args); // throws before anything is registered
@@ -91,40 +91,40 @@ export class DifyObservability extends pulumi.ComponentResource {
     }, { parent });
     collector({ s, clusterName: args.clusterName, oidc: args.oidcProvider, images: args.images, image: args.collectorImage ?? COLLECTOR_IMAGE, logGroup: groups.get("otel-metrics")!, namespace: ns, parent });
 
-    // The ALB exists only once DifyApp's Ingress has been reconciled by the controller.
-    const lb = pulumi.output(args.loadBalancerReady ?? "").apply(() => aws.lb.getLoadBalancerOutput({ name: s.loadBalancerName }, { parent }));
-    const ids = pulumi.all([args.clusterName, lb.arnSuffix, args.databaseClusterIdentifier, args.redisReplicationGroupId])
-      .apply(([clusterName, albArnSuffix, dbClusterId, redisGroupId]) => ({ clusterName, albArnSuffix, dbClusterId, redisGroupId }));
+    const ids = pulumi.all([args.clusterName, args.databaseClusterIdentifier, args.redisReplicationGroupId])
+      .apply(([clusterName, dbClusterId, redisGroupId]) => ({ clusterName, albArnSuffix: "", dbClusterId, redisGroupId }));
 
-    const dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
-      dashboardName: pulumi.output(args.clusterName),
-      dashboardBody: ids.apply((i) => dashboardBody(dashboardIds(s, i, args.backupMetricNamespace))),
-    }, { parent });
-
+    // The alarms on the ALB's metrics, and the dashboard (its first panels chart the ALB), are
+    // DifyLoadBalancerMonitoring's: built after DifyApp from its load balancer and `monitoring`.
     let topicArn: pulumi.Output<string | undefined> = pulumi.output(undefined);
     let alarmNames: pulumi.Output<string[]> = pulumi.output([]);
     if (s.alarms) {
       const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: key.arn, tags: s.tags }, { parent });
       s.alarmEmails.forEach((email, i) => new aws.sns.TopicSubscription(`${name}-alarm-email-${i}`, { topic: topic.arn, protocol: "email", endpoint: email }, { parent }));
+      const own = (specs: AlarmSpec[]) => specs.filter((a) => !watchesLoadBalancer(a));
       const placeholder = { clusterName: "c", albArnSuffix: "app/n/i", dbClusterId: "d", redisGroupId: "r" };
-      const alarms = createAlarms(name, alarmSpecs(alarmIds(s, placeholder)), ids.apply((i) => alarmSpecs(alarmIds(s, i))),
-        s.thresholds, [topic.arn], s.tags, parent);
+      const alarms = createAlarms(name, own(alarmSpecs(alarmIds(s, placeholder))), ids.apply((i) => own(alarmSpecs(alarmIds(s, i)))),
+        s.thresholds, [topic.arn], s.tags, { parent });
       topicArn = topic.arn;
       alarmNames = pulumi.all(alarms.map((a) => a.name));
     }
 
     this.applicationLogGroupName = application.name;
     this.alarmTopicArn = topicArn;
-    this.dashboardName = dashboard.dashboardName;
     this.accessLogBucketName = bucket.bucket;
     this.otlpEndpoint = pulumi.output(otlpHttpEndpoint(s.namespace));
     this.namespace = ns.metadata.name;
-    this.loadBalancerArnSuffix = lb.arnSuffix;
     this.alarmNames = alarmNames;
+    this.monitoring = ids.apply((i): MonitoringSource => ({
+      region: s.region, clusterName: i.clusterName, databaseClusterIdentifier: i.dbClusterId, databaseReaders: s.databaseReaderCount > 0,
+      redisNodeIds: redisNodeIds(i.redisGroupId, s.redisNodeCount), appNamespace: s.appNamespace, namespace: s.namespace,
+      deployments: s.deployments, queueDepth: s.kedaMetrics !== undefined, backupMetricNamespace: args.backupMetricNamespace ?? "",
+      tags: s.tags,
+    }));
     this.registerOutputs({
-      applicationLogGroupName: this.applicationLogGroupName, alarmTopicArn: this.alarmTopicArn, dashboardName: this.dashboardName,
+      applicationLogGroupName: this.applicationLogGroupName, alarmTopicArn: this.alarmTopicArn,
       accessLogBucketName: this.accessLogBucketName, otlpEndpoint: this.otlpEndpoint, namespace: this.namespace,
-      loadBalancerArnSuffix: this.loadBalancerArnSuffix, alarmNames: this.alarmNames,
+      alarmNames: this.alarmNames, monitoring: this.monitoring,
     });
   }
 }

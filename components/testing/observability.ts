@@ -1,6 +1,9 @@
 /**
- * Mock answers for DifyObservability: the ALB lookup (by the explicit name DifyApp gives it) with
- * a realistic ARN suffix, and the regional ELB log-delivery account.
+ * Mock answers for DifyObservability and the components built after DifyApp: the ALB lookup of
+ * DifyLoadBalancerMonitoring and DifyDomainRecord (components/aws/loadBalancer.ts, by the explicit
+ * name DifyApp gives it) with a realistic ARN suffix and DNS name
+ * (`<name>-123456789.<region>.elb.amazonaws.com`: pass that as `loadBalancerHostname` to exercise
+ * the host-name check), and the regional ELB log-delivery account.
  */
 import { ACCOUNT_ID, CallRule } from "./types";
 

@@ -12,6 +12,7 @@ import {
   DifyBackups,
   DifyCluster,
   DifyDatabaseHA,
+  DifyDomainRecord,
   DifyEdge,
   DifyStorage,
   postgresConnectionOf,
@@ -31,7 +32,7 @@ const namespace = "dify";
 /** Optional Route 53 public hosted zone of the domain: an issued certificate and the alias record. */
 const hostedZoneId = config.get("hostedZoneId");
 const hostedZoneName = config.get("hostedZoneName");
-/** The ALB's name, fixed so the edge can find it once the controller has created it. */
+/** The ALB's name, fixed so the domain record can find it once the controller has created it. */
 const loadBalancerName = `dify-${pulumi.getStack()}`.slice(0, 32);
 /** The stack's AWS region (`pulumi config set aws:region us-east-1`): where the buckets live. */
 const region = new pulumi.Config("aws").require("region");
@@ -55,14 +56,13 @@ const data = new DifyDatabaseHA("dify", {
 // and one for the plugin daemon (its plugins inherit its credentials).
 const storage = new DifyStorage("dify", { namespace, oidcProvider, protect: production, forceDestroy: !production });
 
-// 4. In front of the load balancer: the WAF, and with the hosted zone a validated certificate and
-// the domain's record. The record waits for the ALB, which DifyApp's Ingress creates below.
-const [albReady, resolveAlbReady] = pulumi.deferredOutput<string>();
+// 4. In front of the load balancer, before it exists: the WAF, and with the hosted zone a
+// validated certificate. DifyApp's Ingress attaches both.
+const hostedZone = hostedZoneId && hostedZoneName ? { zoneId: hostedZoneId, zoneName: hostedZoneName } : undefined;
 const edge = new DifyEdge("dify", {
   domain,
   loadBalancerName,
-  loadBalancerReady: albReady,
-  ...(hostedZoneId && hostedZoneName ? { hostedZone: { zoneId: hostedZoneId, zoneName: hostedZoneName } } : {}),
+  ...(hostedZone ? { hostedZone } : {}),
   waf: { rateLimit: 3000 },
 });
 
@@ -85,13 +85,18 @@ const app = new DifyApp("dify", {
   ingressSourceCidrs: ["0.0.0.0/0"],
   loadBalancerName,
   webAclArn: edge.webAclArn,
-  ...(hostedZoneId ? { certificateArn: edge.certificateArn } : {}),
+  ...(hostedZone ? { certificateArn: edge.certificateArn } : {}),
   // DifyCluster's node groups carry the node roles: serving pods on on-demand nodes, workers on spot.
   nodePlacement: true,
 }, { provider: kubernetes, dependsOn: [cluster, data] });
-resolveAlbReady(app.loadBalancerHostname);
 
-// 6. Backups: AWS Backup plans, logical dumps to S3 and a scheduled restore test.
+// 6. The domain's record, after DifyApp: it takes DifyApp's loadBalancerHostname, which resolves
+// once the controller has created the ALB, so its lookup cannot run before the ALB exists.
+if (hostedZone) {
+  new DifyDomainRecord("dify", { domain, hostedZone, loadBalancerName, loadBalancerHostname: app.loadBalancerHostname });
+}
+
+// 7. Backups: AWS Backup plans, logical dumps to S3 and a scheduled restore test.
 const backups = new DifyBackups("dify", {
   database,
   restoreLogin: data.masterLogin,

@@ -176,9 +176,12 @@ export function renderSummary(doc: ConsoleDocument, ctx: ConsoleContext): string
   ];
   const url = typeof doc.outputs.url === "string" ? doc.outputs.url : "";
   lines.push(...wrap(`Dify ${ctx.difyVersion}${url ? ` at ${url}` : ""}; images: `, imagesOf(doc.resources).join(", "), "  "));
-  const label = Math.max(...components.map((c) => `${c.type.split(":").pop()} (${c.resources.length})`.length), 0) + 4;
+  // The description column starts after the usual names; a longer one (DifyLoadBalancerMonitoring)
+  // runs into it rather than narrowing every description.
+  const label = Math.min(Math.max(...components.map((c) => `${c.type.split(":").pop()} (${c.resources.length})`.length), 0), 23) + 4;
   for (const c of components) {
-    const head = `  ${c.type.split(":").pop()} (${c.resources.length})`.padEnd(label);
+    const name = `  ${c.type.split(":").pop()} (${c.resources.length})`;
+    const head = name.length >= label ? `${name} ` : name.padEnd(label);
     const desc = describeComponent(c, prefix);
     if (!c.resources.length) lines.push(`${head}nothing in this stack`);
     else if (!desc.length) lines.push(head.trimEnd());
@@ -218,18 +221,21 @@ function changeLine(c: PropertyChange, computed: ReadonlySet<string>): string {
 }
 
 export function renderDiff(diff: PlanDiff, computed: ReadonlySet<string>, baseFile: string): string[] {
+  // Older diff documents (--diff-json) have no moves.
+  const moved = diff.moved ?? [];
   const replaced = diff.changed.filter((c) => c.action === "replace").length;
   const updated = diff.changed.filter((c) => c.action === "update").length;
   const ignored = diff.changed.flatMap((c) => c.changes.filter((x) => x.ignoredBy)).length;
   const lines = [
     "",
     ...wrap(`Diff against ${baseFile} (stack "${diff.base}"): `, `${diff.added.length} to create, ${updated} to update, ${replaced} to replace, ${diff.removed.length} to delete` +
-      `${ignored ? `; ${ignored} change(s) pulumi up will not make (ignoreChanges)` : ""}`, "  "),
+      `${moved.length ? `, ${moved.length} moved (aliases keep them)` : ""}${ignored ? `; ${ignored} change(s) pulumi up will not make (ignoreChanges)` : ""}`, "  "),
   ];
-  if (!diff.added.length && !diff.removed.length && !diff.changed.length && !diff.outputs.length) return [...lines, "  no changes"];
+  if (!diff.added.length && !diff.removed.length && !moved.length && !diff.changed.length && !diff.outputs.length) return [...lines, "  no changes"];
   const where = (r: { component: string }) => (r.component ? `  (${r.component})` : "");
   for (const r of diff.added) lines.push(`  + ${r.type} ${r.name}${where(r)}`);
   for (const r of diff.removed) lines.push(`  - ${r.type} ${r.name}${where(r)}`);
+  for (const r of moved) lines.push(...wrap(`  > ${r.type} `, `${r.name}  (was ${r.fromComponent || "top level"}'s, now ${r.component || "top level"}'s)`, "      "));
   // Resources of one type with the very same changes (a version label on every object) read as one entry.
   const groups = new Map<string, { first: ResourceChange; names: string[] }>();
   for (const r of diff.changed) {

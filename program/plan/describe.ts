@@ -187,13 +187,25 @@ function observability(c: ComponentView, prefix: string): string[] {
   ];
 }
 
+/** The alias records of a component (DifyDomainRecord's; DifyEdge's before 0.2). */
+function domainRecords(c: ComponentView): string[] {
+  const aliases = of(c, "aws:route53/record:Record").filter((r) => Array.isArray(r.inputs.aliases));
+  return aliases.length ? [`Route 53 alias ${aliases.map((r) => str(r.inputs.name)).join(", ")} → the load balancer`] : [];
+}
+
+/** DifyLoadBalancerMonitoring: the dashboard and the ALB alarms. */
+function loadBalancerMonitoring(c: ComponentView): string[] {
+  const alarms = of(c, "aws:cloudwatch/metricAlarm:MetricAlarm").length;
+  const dash = of(c, "aws:cloudwatch/dashboard:Dashboard").map((d) => str(d.inputs.dashboardName) ?? d.name);
+  return [[dash.length ? `dashboard ${dash.join(", ")}` : "", alarms ? `${plural(alarms, "alarm")} on the load balancer → SNS` : "no load balancer alarms"].filter(Boolean).join("; ")];
+}
+
 function edge(c: ComponentView): string[] {
   const out: string[] = [];
   for (const cert of of(c, "aws:acm/certificate:Certificate")) {
     out.push(`ACM certificate for ${str(cert.inputs.domainName) ?? "?"} (${str(cert.inputs.validationMethod) ?? "?"}-validated)`);
   }
-  const aliases = of(c, "aws:route53/record:Record").filter((r) => Array.isArray(r.inputs.aliases));
-  if (aliases.length) out.push(`Route 53 alias ${aliases.map((r) => str(r.inputs.name)).join(", ")} → the load balancer`);
+  out.push(...domainRecords(c));
   for (const acl of of(c, "aws:wafv2/webAcl:WebAcl")) {
     const rules = (acl.inputs.rules as Rec[] | undefined) ?? [];
     const managed = rules.map((r) => str(get(r, "statement.managedRuleGroupStatement.name"))).filter((n): n is string => !!n);
@@ -218,6 +230,8 @@ export function describeComponent(c: ComponentView, prefix: string): string[] {
     case "DifyBackups": return backups(c, prefix);
     case "DifyObservability": return observability(c, prefix);
     case "DifyEdge": return edge(c);
+    case "DifyDomainRecord": return domainRecords(c);
+    case "DifyLoadBalancerMonitoring": return loadBalancerMonitoring(c);
     default: return [];
   }
 }

@@ -13,7 +13,7 @@ import { replaceRuleFor } from "./replacements";
 
 /** What the diff reads of a plan document's resource (older documents may lack knownAfterDeploy). */
 export type DiffResource = Pick<PlanResource, "urn" | "type" | "name" | "parent" | "custom" | "inputs"> & {
-  options: Pick<PlanResource["options"], "protect" | "retainOnDelete" | "deleteBeforeReplace" | "ignoreChanges">;
+  options: Pick<PlanResource["options"], "protect" | "retainOnDelete" | "deleteBeforeReplace" | "ignoreChanges" | "aliases">;
 };
 
 export interface DiffDocument {
@@ -55,11 +55,21 @@ export interface ResourceChange extends ResourceRef {
   replaceUnknown: boolean;
 }
 
+/** A resource whose URN changed, found in the base under one of its aliases: `pulumi up` keeps it (no delete, no create). */
+export interface ResourceMove extends ResourceRef {
+  /** Its URN in the base (one of its aliases). */
+  from: string;
+  /** The top-level component it belonged to in the base. */
+  fromComponent: string;
+}
+
 export interface PlanDiff {
   base: string;
   head: string;
   added: ResourceRef[];
   removed: ResourceRef[];
+  /** Resources that moved (new URN, alias to the old one); any input changes are in `changed` too. */
+  moved: ResourceMove[];
   changed: ResourceChange[];
   outputs: PropertyChange[];
 }
@@ -220,11 +230,22 @@ const ref = (r: DiffResource, byUrn: Map<string, DiffResource>): ResourceRef => 
 export function diffPlans(base: DiffDocument, head: DiffDocument): PlanDiff {
   const baseBy = new Map(base.resources.map((r) => [r.urn, r]));
   const headBy = new Map(head.resources.map((r) => [r.urn, r]));
-  const added = head.resources.filter((r) => !baseBy.has(r.urn)).map((r) => ref(r, headBy));
-  const removed = base.resources.filter((r) => !headBy.has(r.urn)).map((r) => ref(r, baseBy));
+  // As the engine matches: by URN, else by an alias naming a base URN no head resource has.
+  const baseOf = new Map<string, DiffResource>();
+  for (const h of head.resources) {
+    const b = baseBy.get(h.urn) ?? (h.options?.aliases ?? []).filter((a) => !headBy.has(a)).map((a) => baseBy.get(a)).find((x) => x !== undefined);
+    if (b) baseOf.set(h.urn, b);
+  }
+  const matched = new Set([...baseOf.values()].map((b) => b.urn));
+  const added = head.resources.filter((r) => !baseOf.has(r.urn)).map((r) => ref(r, headBy));
+  const removed = base.resources.filter((r) => !matched.has(r.urn)).map((r) => ref(r, baseBy));
+  const moved: ResourceMove[] = head.resources.flatMap((h) => {
+    const b = baseOf.get(h.urn);
+    return b && b.urn !== h.urn ? [{ ...ref(h, headBy), from: b.urn, fromComponent: componentOf(b, baseBy) }] : [];
+  });
   const changed: ResourceChange[] = [];
   for (const h of head.resources) {
-    const b = baseBy.get(h.urn);
+    const b = baseOf.get(h.urn);
     if (!b) continue;
     const raw: RawChange[] = [];
     diffValues(b.inputs, h.inputs, [], raw);
@@ -251,5 +272,5 @@ export function diffPlans(base: DiffDocument, head: DiffDocument): PlanDiff {
   }
   const outRaw: RawChange[] = [];
   diffValues(base.outputs, head.outputs, [], outRaw);
-  return { base: base.stack, head: head.stack, added, removed, changed, outputs: outRaw.map(toChange) };
+  return { base: base.stack, head: head.stack, added, removed, moved, changed, outputs: outRaw.map(toChange) };
 }

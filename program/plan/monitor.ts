@@ -39,8 +39,12 @@ export interface RecordedResource {
     retainOnDelete: boolean;
     deleteBeforeReplace: boolean;
     ignoreChanges: string[];
+    /** The URNs this resource may have had before (its `aliases`, resolved as the engine does); absent when none. */
+    aliases?: string[];
   };
 }
+
+interface AliasSpecMessage { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean }
 
 interface RegisterRequest {
   getType(): string;
@@ -58,6 +62,8 @@ interface RegisterRequest {
   getDeletebeforereplace(): boolean;
   getIgnorechangesList(): string[];
   getAdditionalsecretoutputsList(): string[];
+  getAliasesList(): { getUrn(): string; getSpec(): AliasSpecMessage | undefined }[];
+  getAliasurnsList(): string[];
 }
 
 class RecordingMonitor extends MockMonitor {
@@ -77,13 +83,29 @@ class RecordingMonitor extends MockMonitor {
     });
   }
 
-  private urnFor(parent: string, type: string, name: string): string {
+  private urnFor(parent: string, type: string, name: string, stack = settings.getStack(), project = settings.getProject()): string {
     let qualified = type;
     if (parent) {
       const parentType = parent.split("::")[2].split("$").pop();
       qualified = `${parentType}$${type}`;
     }
-    return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
+    return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+  }
+
+  /** The URNs a resource's aliases name, filled in as the engine does (a spec's missing parts are the resource's own). */
+  private aliasUrns(req: RegisterRequest, parent: string, type: string, name: string): string[] {
+    const out = [...req.getAliasurnsList()];
+    for (const a of req.getAliasesList()) {
+      const spec = a.getSpec();
+      if (!spec) {
+        if (a.getUrn()) out.push(a.getUrn());
+        continue;
+      }
+      const aliasParent = spec.getNoparent() ? "" : spec.getParenturn() || parent;
+      out.push(this.urnFor(aliasParent, spec.getType() || type, spec.getName() || name, spec.getStack() || undefined, spec.getProject() || undefined));
+    }
+    const own = this.urnFor(parent, type, name);
+    return [...new Set(out)].filter((u) => u !== own).sort();
   }
 
   /**
@@ -127,6 +149,7 @@ class RecordingMonitor extends MockMonitor {
       const propDeps = new Set<string>();
       req.getPropertydependenciesMap().forEach((v) => v.getUrnsList().forEach((u) => propDeps.add(u)));
       const deps = [...new Set(req.getDependenciesList())].sort();
+      const aliases = this.aliasUrns(req, parent, type, name);
       this.recorded.push({
         urn,
         type,
@@ -145,6 +168,7 @@ class RecordingMonitor extends MockMonitor {
           retainOnDelete: req.getRetainondelete() === true,
           deleteBeforeReplace: req.getDeletebeforereplace(),
           ignoreChanges: [...req.getIgnorechangesList()].sort(),
+          ...(aliases.length > 0 ? { aliases } : {}),
         },
       });
 

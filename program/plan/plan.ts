@@ -22,7 +22,7 @@ export interface PlanResource {
   custom: boolean;
   inputs: Record<string, unknown>;
   dependencies: string[];
-  options: { protect: boolean; dependsOn: string[]; retainOnDelete: boolean; deleteBeforeReplace: boolean; ignoreChanges: string[] };
+  options: { protect: boolean; dependsOn: string[]; retainOnDelete: boolean; deleteBeforeReplace: boolean; ignoreChanges: string[]; aliases?: string[] };
 }
 
 /** The `--json` document. */
