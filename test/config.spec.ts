@@ -44,6 +44,8 @@ describe("stack config: dify:natGateways and node capacity types", () => {
       "dify:natGateways", /with dify:existingVpcId; allowed unset/);
     refused("dev", { "dify:vpcCidr": "10.40.0.0/20" }, "dify:natGateways", /got "none" \(the dev preset's value\) with dify:vpcCidr 10\.40\.0\.0\/20; allowed per-az or one, or a \/16 to \/18 VPC/);
     refused("dev", { "dify:appNodeCapacityType": "spot" }, "dify:appNodeCapacityType", /got "spot", allowed one of ON_DEMAND, SPOT/);
+    refused("dev", { "dify:appNodeInstanceTypes": ["t4g.large", "m7g.xlarge"] }, "dify:appNodeInstanceTypes",
+      /got t4g\.large \(2 vCPU\/8 GiB\), m7g\.xlarge \(4 vCPU\/16 GiB\), allowed types of one vCPU and memory size/);
   });
 
   it("the dev default does not apply where no NAT gateway is created (closed network, existing VPC)", () => {

@@ -4,7 +4,8 @@
  * pass/fail bar. The control plane itself runs in `.ci/run`, not here.
  */
 import { strict as assert } from "assert";
-import { allocatableOf, kubeReservedCpuMilli, simulatedNodes } from "../verify/nodes";
+import { allocatableOf, INSTANCE_TYPES, kubeReservedCpuMilli, simulatedNodes } from "../verify/nodes";
+import { CONFIG_KEYS, isByProfile } from "../program/config";
 import { Manifest, partitionServed, selectObjects, StackObjects, stackObjects } from "../verify/objects";
 import { applyOrder } from "../verify/apply";
 import { autoscaleMaxima, bumpTag, judge } from "../verify/drills";
@@ -18,6 +19,13 @@ async function objectsOf(stack: "dev" | "prod"): Promise<StackObjects> {
 }
 
 describe("verify:cluster node shapes", () => {
+  it("knows every instance type a preset's node groups list (spot groups list several)", () => {
+    const listed = CONFIG_KEYS.filter((k) => /NodeInstanceTypes$/.test(k.key))
+      .flatMap((k) => (isByProfile(k.default) ? [k.default.dev, k.default.prod] : [k.default]) as string[][]).flat();
+    assert.ok(listed.includes("c7g.large"), "dev's spot system group");
+    assert.deepEqual([...new Set(listed)].filter((t) => !INSTANCE_TYPES[t]), []);
+  });
+
   it("reserves CPU as the EKS AL2023 AMI's nodeadm does (6 % / 1 % / 0.5 % / 0.25 % by core)", () => {
     assert.deepEqual([1, 2, 4, 8, 16].map(kubeReservedCpuMilli), [60, 70, 80, 90, 110]);
   });

@@ -27,6 +27,10 @@ export const INSTANCE_TYPES: Readonly<Record<string, { vcpu: number; memoryGiB: 
   "m7g.xlarge": { vcpu: 4, memoryGiB: 16, maxPods: 58, arch: "arm64" },
   "m8g.xlarge": { vcpu: 4, memoryGiB: 16, maxPods: 58, arch: "arm64" },
   "m7g.2xlarge": { vcpu: 8, memoryGiB: 32, maxPods: 58, arch: "arm64" },
+  // dev's spot system group: t4g.medium's size (2 vCPU, 4 GiB) in two more spot pools
+  // (eni-max-pods.txt, awslabs/amazon-eks-ami templates/shared/runtime @9e910f87: c6g.large 29, c7g.large 29).
+  "c6g.large": { vcpu: 2, memoryGiB: 4, maxPods: 29, arch: "arm64" },
+  "c7g.large": { vcpu: 2, memoryGiB: 4, maxPods: 29, arch: "arm64" },
   // x86_64 counterparts (dify:nodeArchitecture x86_64)
   "t3.medium": { vcpu: 2, memoryGiB: 4, maxPods: 17, arch: "amd64" },
   "t3.large": { vcpu: 2, memoryGiB: 8, maxPods: 35, arch: "amd64" },

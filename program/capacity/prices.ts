@@ -58,6 +58,7 @@ export const EC2: Readonly<Record<string, InstanceSpec>> = {
   "m8g.medium": { vcpu: 1, memoryGiB: 4, hourly: 0.04488 },
   "m8g.large": { vcpu: 2, memoryGiB: 8, hourly: 0.08976 },
   "m8g.xlarge": { vcpu: 4, memoryGiB: 16, hourly: 0.17952 },
+  "c6g.large": { vcpu: 2, memoryGiB: 4, hourly: 0.068 },
   "c7g.large": { vcpu: 2, memoryGiB: 4, hourly: 0.0725 },
   "c7g.xlarge": { vcpu: 4, memoryGiB: 8, hourly: 0.145 },
   "r7g.large": { vcpu: 2, memoryGiB: 16, hourly: 0.1071 },

@@ -12,6 +12,7 @@ import { editDistance, namespaceProblems, regionProblem } from "./namespaces";
 import { ALARM_THRESHOLD_DEFAULTS, AlarmThresholds, LOG_RETENTION_DAYS } from "../../components/observability/args";
 import { DEFAULT_WAF_RATE_LIMIT, inZone } from "../../components/edge/args";
 import { VPC_MAX_BITS_WITHOUT_NAT } from "../../components/cluster/cidr";
+import { EC2 } from "../capacity/prices";
 
 export const NAMESPACE = "dify";
 
@@ -302,6 +303,15 @@ function describeAllowed(spec: KeySpec): string {
 function crossChecks(get: <T>(key: string) => T, given: (key: string) => boolean, profile: Profile, region: string, problems: string[]): void {
   const k = (key: string) => `${NAMESPACE}:${key}`;
   for (const g of ["system", "app", "worker"]) {
+    // One size per group: the Cluster Autoscaler sizes a group by its first type, and a spot group
+    // that launches a smaller one would not fit what was scheduled for it. Checked for the types
+    // the price table knows (program/capacity/prices.ts); others are the user's to match.
+    const types = get<string[] | undefined>(`${g}NodeInstanceTypes`) ?? [];
+    const sizeOf = (t: string) => (EC2[t] ? `${EC2[t].vcpu} vCPU/${EC2[t].memoryGiB} GiB` : undefined);
+    const sizes = [...new Set(types.map(sizeOf).filter((x): x is string => x !== undefined))];
+    if (sizes.length > 1) {
+      problems.push(`${k(`${g}NodeInstanceTypes`)}: got ${types.map((t) => `${t} (${sizeOf(t) ?? "?"})`).join(", ")}, allowed types of one vCPU and memory size (the Cluster Autoscaler sizes the group by the first; list same-size types, e.g. t4g.large, m7g.large, m6g.large)`);
+    }
     const min = get<number | undefined>(`${g}NodeMinSize`);
     const max = get<number | undefined>(`${g}NodeMaxSize`);
     const desired = get<number | undefined>(`${g}NodeDesiredSize`);
