@@ -15,6 +15,9 @@ import { diffPlans, DiffDocument } from "../program/plan/diff";
 import { renderDiff } from "../program/plan/console";
 import { runUnderMocks } from "../program/plan/monitor";
 import { Plan, planStack } from "../program/plan/plan";
+import { loadStackConfig } from "../program/plan/stack";
+import { parseStackConfig } from "../program/config";
+import { deployDify } from "../program/deploy";
 
 const ROOT = path.resolve(__dirname, "..");
 const plans: Record<string, Plan> = {};
@@ -127,5 +130,23 @@ describe("DifyLoadBalancerMonitoring: arguments", () => {
   it("without alarmActions: the dashboard, no ALB alarm", async () => {
     const run = await runUnderMocks(() => new DifyLoadBalancerMonitoring("dify", { observability: source, loadBalancerName: "dify-prod", loadBalancerHostname: pulumi.output("") }), { stack: "prod" });
     assert.deepEqual(run.resources.filter((r) => r.custom).map((r) => r.type), ["aws:cloudwatch/dashboard:Dashboard"]);
+  });
+});
+
+describe("wiring: in a preview, before the ALB exists", () => {
+  it("prod: the dashboard, the ALB alarms and the domain's record wait for DifyApp's load balancer (no early lookup)", async () => {
+    const config = parseStackConfig(loadStackConfig("prod"));
+    // As `pulumi preview` of a first deploy: the Ingress has no status yet, so its host name is unknown.
+    const run = await runUnderMocks(() => deployDify(config), { stack: "prod", preview: true, region: config.region });
+    const waiting = (type: string, name: string, input: string) => {
+      const r = run.resources.find((x) => x.type === type && x.name === name)!;
+      assert.ok(r, `${type} ${name}`);
+      return JSON.stringify(r.inputs[input]).includes("[unknown]");
+    };
+    assert.ok(waiting("aws:cloudwatch/dashboard:Dashboard", "dify-dashboard", "dashboardBody"), "the dashboard body waits for the ALB");
+    assert.ok(waiting("aws:cloudwatch/metricAlarm:MetricAlarm", "dify-alb-5xx", "metricQueries"), "the 5xx alarm waits for the ALB");
+    assert.ok(waiting("aws:route53/record:Record", "dify-domain", "aliases"), "the alias record waits for the ALB");
+    // What does not read the ALB is known at preview.
+    assert.ok(!waiting("aws:cloudwatch/metricAlarm:MetricAlarm", "dify-db-cpu", "dimensions"), "a data-store alarm does not wait");
   });
 });
