@@ -197,3 +197,14 @@ export const OTLP_PORTS = { grpc: 4317, http: 4318 } as const;
 export const DIFY_OTLP_SENDERS: readonly string[] = ["api", "worker", "worker-beat", "api-websocket", "migration"];
 /** Where DifyApp's plugin daemon serves Prometheus metrics: its Service port (the catalog row's `port`) and `metricsPath`. */
 export const DIFY_PLUGIN_DAEMON_METRICS = { service: "plugin-daemon", port: 5002, path: "/metrics/" } as const;
+
+/** The ServiceAccount of DifyCluster's KEDA operator (chart value serviceAccount.operator.name, in {@link DIFY_CLUSTER_KEDA_METRICS}'s namespace). */
+export const KEDA_OPERATOR_SERVICE_ACCOUNT = "keda-operator";
+
+/**
+ * What KEDA's `aws-cloudwatch` scaler calls: GetMetricData only, never GetMetricStatistics
+ * (kedacore/keda v2.20.2 pkg/scalers/aws_cloudwatch_scaler.go, `cwClient.GetMetricData`).
+ * DifyCluster's KEDA operator role allows exactly these; DifyApp's `requestAutoscaling` needs them
+ * (its TriggerAuthentication uses the operator's own identity: pod identity provider `aws`).
+ */
+export const KEDA_CLOUDWATCH_ACTIONS: readonly string[] = ["cloudwatch:GetMetricData"];

@@ -86,6 +86,9 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
   const app = new DifyApp(NAME, {
     ...s.app,
     migrationDependsOn: backups.preMigrationBackup ? [backups.preMigrationBackup] : [],
+    // DifyCluster's KEDA operator may read CloudWatch: the api scales on its ALB requests too,
+    // whether or not observability is on (AWS publishes ALB metrics itself; requestScaling.ts).
+    requestAutoscaling: { clusterName: cluster.clusterName },
     observability: obs ? {
       otlpEndpoint: otlpHttpEndpoint(s.observability.namespace!),
       collectorNamespace: s.observability.namespace!,

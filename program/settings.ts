@@ -60,9 +60,10 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     protect: c.deletionProtection,
     tags,
     // Closed network (docs/closed-networks.md): keys only set when on, so open stacks are unchanged.
-    // With observability on, the collector exports traces to X-Ray and the CloudWatch agent
-    // publishes metrics: both need their endpoints when there is no internet route.
-    ...(closed ? { closedNetwork: true, internetGateway: !c.internalLoadBalancer, extraVpcEndpoints: [...new Set([...c.network.extraVpcEndpoints, ...(c.observability.enabled ? ["xray", "monitoring"] : [])])] } : {}),
+    // With observability on, the collector exports traces to X-Ray: it needs that endpoint when
+    // there is no internet route (CloudWatch's `monitoring` is in every closed network: KEDA reads
+    // the ALB's metrics there, components/cluster/endpoints.ts).
+    ...(closed ? { closedNetwork: true, internetGateway: !c.internalLoadBalancer, extraVpcEndpoints: [...new Set([...c.network.extraVpcEndpoints, ...(c.observability.enabled ? ["xray"] : [])])] } : {}),
     ...(imageSource ? { imageSource } : {}),
     ...(c.images.ecrPullThroughCache ? { ecrPullThroughCache: true, dockerHubCredentialArn: c.images.dockerHubCredentialArn, githubCredentialArn: c.images.githubCredentialArn } : {}),
   };

@@ -53,6 +53,27 @@ export interface AppObservability {
   accessLogPrefix?: string;
 }
 
+/**
+ * The api scaled on its ALB's request load (components/app/requestScaling.ts): a KEDA ScaledObject
+ * whose `aws-cloudwatch` trigger reads RequestCount of the api's target group, plus CPU and memory.
+ * Needs KEDA in the cluster whose operator may call KEDA_CLOUDWATCH_ACTIONS as itself (AWS pod
+ * identity; DifyCluster sets that up), the AWS Load Balancer Controller (`ingressClassName` "alb")
+ * and `loadBalancerName`.
+ */
+export interface RequestAutoscaling {
+  /**
+   * EKS cluster name (DifyCluster `clusterName`): the AWS Load Balancer Controller tags the target
+   * groups it creates with it (`elbv2.k8s.aws/cluster`), which is how the api's is found. Required.
+   */
+  clusterName: pulumi.Input<string>;
+  /**
+   * Assumed mean duration of an api request, seconds (1-600): the target is 70 % of a pod's 100
+   * concurrent requests divided by it, per minute (Little's law). Default 10 (420 requests a
+   * minute per pod).
+   */
+  meanRequestSeconds?: number;
+}
+
 export interface DifyAppArgs {
   /** Kubernetes namespace to create and run in (PSS restricted); the sandbox gets `<namespace>-sandbox` (PSS baseline). At most 55 characters. Default "dify". */
   namespace?: string;
@@ -155,6 +176,14 @@ export interface DifyAppArgs {
    * HPA on CPU and memory alone. Default false.
    */
   queueAutoscaling?: boolean;
+  /**
+   * Scale the api on the requests its ALB target group receives (KEDA `aws-cloudwatch` trigger on
+   * AWS/ApplicationELB RequestCount, plus CPU and memory) through a ScaledObject instead of an HPA
+   * on CPU and memory alone: streamed answers use little CPU. ALB metrics are published by AWS
+   * whether or not `observability` is set. Needs `loadBalancerName`. Default none (the api scales
+   * on CPU and memory).
+   */
+  requestAutoscaling?: RequestAutoscaling;
   /** Dify Marketplace (plugin discovery and installs from marketplace.dify.ai; MARKETPLACE_ENABLED). Default true. */
   marketplaceEnabled?: boolean;
   /** Explicit ALB name (annotation load-balancer-name; 1-32 letters, digits, '-'), so dashboards and alarms can find it. Default: the controller's generated name. */

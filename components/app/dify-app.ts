@@ -11,9 +11,9 @@ import { componentType, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT, withPostgresDefaults
 import { standardLabels } from "../k8s/labels";
 import { podSecurityNamespaceLabels } from "../k8s/security";
 import { DifyAppArgs } from "./args";
-import { EnvGroup, PriorityTier, k8sName, portOf } from "./catalog";
+import { EnvGroup, PriorityTier, k8sName, portOf, rowOf } from "./catalog";
 import { EnvContext, configData, configMapName, createCredentials } from "./env";
-import { ALB_INGRESS_CLASS, backendAnnotations, buildIngress } from "./ingress";
+import { ALB_INGRESS_CLASS, BACKEND_PORT_NAME, GROUP_NAME_ANNOTATION, INGRESS_NAME, backendAnnotations, buildIngress } from "./ingress";
 import { MIGRATION, migrationJob, migrationJobName } from "./migration";
 import { networkPolicies } from "./network";
 import { mailEnv, mailSecret, smtpPort } from "./mail";
@@ -21,6 +21,8 @@ import { telemetryEnv } from "./telemetry";
 import { squidConf } from "./squid";
 import { resolvePlan } from "./validate";
 import { redisTriggerAuth } from "./queueScaling";
+import { DEFAULT_MEAN_REQUEST_SECONDS, RequestScaler, cloudWatchTriggerAuth, requestsPerPodMinute } from "./requestScaling";
+import { ingressTargetGroup, lookupLoadBalancer } from "../aws/loadBalancer";
 import { buildWorkload } from "./workload";
 
 /** PriorityClass values: critical above standard, both far below system-* classes. */
@@ -174,6 +176,39 @@ export class DifyApp extends pulumi.ComponentResource {
     const queueScaler = args.queueAutoscaling === true
       ? { redis, auth: redisTriggerAuth(name, plan.namespace, labels("autoscaling"), { ...child, dependsOn: credentials }) }
       : undefined;
+    const ingress = buildIngress({
+      name, namespace: plan.namespace, labels: labels("ingress"), domain: args.domain, ingressClassName: plan.ingressClassName,
+      certificateArn: args.certificateArn, webAclArn: args.webAclArn, internal: args.internalLoadBalancer === true,
+      loadBalancerName: args.loadBalancerName,
+      accessLogs: args.observability?.accessLogBucket !== undefined
+        ? { bucket: args.observability.accessLogBucket, prefix: args.observability.accessLogPrefix ?? "alb" } : undefined,
+      annotations: args.ingressAnnotations ?? {}, specs: dedupe(plan.services.map((s) => s.spec)),
+      dependsOn: [...namespaces.values()], opts: child,
+    });
+    // KEDA: the api's ScaledObject reads the ALB's requests for the api's target group
+    // (requestScaling.ts). Both exist once the controller has reconciled the Ingress, which is
+    // when Pulumi resolves its status; the lookups run on every update, so a target group the
+    // controller replaced is followed.
+    const hostname = ingress.status.apply((st) => st?.loadBalancer?.ingress?.[0]?.hostname ?? "");
+    let requestScaler: RequestScaler | undefined;
+    if (args.requestAutoscaling !== undefined) {
+      const lb = lookupLoadBalancer(`DifyApp "${name}"`, { loadBalancerName: args.loadBalancerName!, loadBalancerHostname: hostname }, this);
+      const tg = ingressTargetGroup({
+        clusterName: args.requestAutoscaling.clusterName,
+        ingressNamespace: plan.namespace,
+        ingressName: INGRESS_NAME,
+        groupName: args.ingressAnnotations?.[GROUP_NAME_ANNOTATION] || undefined,
+        serviceName: k8sName("api"),
+        servicePort: BACKEND_PORT_NAME,
+      }, hostname, this);
+      requestScaler = {
+        loadBalancerArn: lb.arn,
+        loadBalancerArnSuffix: lb.arnSuffix,
+        targetGroupArnSuffix: tg.arnSuffix,
+        requestsPerPodMinute: requestsPerPodMinute(rowOf("api"), args.requestAutoscaling.meanRequestSeconds ?? DEFAULT_MEAN_REQUEST_SECONDS),
+        auth: cloudWatchTriggerAuth(name, plan.namespace, labels("autoscaling"), nsOpts(plan.namespace)),
+      };
+    }
     const services: Record<string, string> = {};
     for (const s of plan.services) {
       const hash = pulumi.all(s.spec.envGroups.map((g) => hashes.get(g)!)).apply((h) => h.join("-") || createHash("sha256").update(conf).digest("hex").slice(0, 16));
@@ -191,6 +226,7 @@ export class DifyApp extends pulumi.ComponentResource {
         dependsOn: s.spec.image === "api" ? [...prerequisites, migration] : prerequisites,
         networkTuning: args.networkTuning === true,
         queueScaler,
+        requestScaler: s.spec.key === "api" ? requestScaler : undefined,
         opts: child,
       }, backendAnnotations(s.spec, plan.ingressClassName));
       if (w.service) {
@@ -199,22 +235,12 @@ export class DifyApp extends pulumi.ComponentResource {
       }
     }
 
-    const ingress = buildIngress({
-      name, namespace: plan.namespace, labels: labels("ingress"), domain: args.domain, ingressClassName: plan.ingressClassName,
-      certificateArn: args.certificateArn, webAclArn: args.webAclArn, internal: args.internalLoadBalancer === true,
-      loadBalancerName: args.loadBalancerName,
-      accessLogs: args.observability?.accessLogBucket !== undefined
-        ? { bucket: args.observability.accessLogBucket, prefix: args.observability.accessLogPrefix ?? "alb" } : undefined,
-      annotations: args.ingressAnnotations ?? {}, specs: dedupe(plan.services.map((s) => s.spec)),
-      dependsOn: [...namespaces.values()], opts: child,
-    });
-
     this.url = pulumi.output(publicUrl);
     this.initPassword = initPassword;
     this.namespace = namespace;
     this.serviceNames = pulumi.output(services);
     this.difyVersion = pulumi.output(plan.version);
-    this.loadBalancerHostname = ingress.status.apply((st) => st?.loadBalancer?.ingress?.[0]?.hostname ?? "");
+    this.loadBalancerHostname = hostname;
     this.migrationJobName = migration.metadata.name.apply((n) => n ?? migrationJobName(plan.version));
     this.registerOutputs({
       url: this.url, namespace: this.namespace, serviceNames: this.serviceNames,

@@ -35,6 +35,13 @@ export interface IngressContext {
 /** Seconds the ALB keeps an idle connection (streamed answers can pause between tokens). */
 export const ALB_IDLE_TIMEOUT_SECONDS = 600;
 
+/** Name of DifyApp's Ingress (in its namespace); the controller's target-group tags carry it. */
+export const INGRESS_NAME = "dify";
+/** The Service port every backend is routed to, by name. */
+export const BACKEND_PORT_NAME = "http";
+/** Annotation that puts the Ingress in an IngressGroup (its name tags the ALB's resources). */
+export const GROUP_NAME_ANNOTATION = "alb.ingress.kubernetes.io/group.name";
+
 /** The IngressClass of the AWS Load Balancer Controller, the one the ALB defaults are for. */
 export const ALB_INGRESS_CLASS = "alb";
 
@@ -92,7 +99,7 @@ export function routes(specs: ServiceSpec[]): { path: string; service: ServiceSp
 
 export function buildIngress(c: IngressContext): k8s.networking.v1.Ingress {
   return new k8s.networking.v1.Ingress(`${c.name}-ingress`, {
-    metadata: { name: "dify", namespace: c.namespace, labels: c.labels, annotations: ingressAnnotations(c) },
+    metadata: { name: INGRESS_NAME, namespace: c.namespace, labels: c.labels, annotations: ingressAnnotations(c) },
     spec: {
       ingressClassName: c.ingressClassName,
       rules: [{
@@ -101,7 +108,7 @@ export function buildIngress(c: IngressContext): k8s.networking.v1.Ingress {
           paths: routes(c.specs).map(({ path, service }) => ({
             path,
             pathType: "Prefix",
-            backend: { service: { name: k8sName(service.key), port: { name: "http" } } },
+            backend: { service: { name: k8sName(service.key), port: { name: BACKEND_PORT_NAME } } },
           })),
         },
       }],

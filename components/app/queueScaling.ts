@@ -1,8 +1,8 @@
 /**
  * Celery workers scaled on the work waiting for them: a KEDA ScaledObject per worker Deployment
  * (KEDA 2.20, installed by DifyCluster) with one Redis list trigger per Celery queue it consumes,
- * plus CPU and memory. KEDA creates the HPA from it at run time (named like the Deployment) and
- * takes the largest replica count any trigger asks for.
+ * plus CPU and memory (scaledObject.ts). KEDA creates the HPA from it at run time (named like the
+ * Deployment) and takes the largest replica count any trigger asks for.
  *
  * Celery's Redis transport keeps each queue as a Redis list named after the queue in the broker's
  * database (db 1 in CELERY_BROKER_URL, env.ts), so LLEN is the number of tasks waiting. The Redis
@@ -31,7 +31,7 @@ export interface QueueScaler {
 /** The Celery broker's Redis database (CELERY_BROKER_URL ends in /1, env.ts). */
 const BROKER_DB = "1";
 /** Seconds between KEDA's queue reads (KEDA's default is 30; queue bursts deserve faster). */
-const POLLING_SECONDS = 15;
+export const QUEUE_POLLING_SECONDS = 15;
 
 /** The TriggerAuthentication: the Redis AUTH token from the credentials Secret. */
 export function redisTriggerAuth(name: string, namespace: pulumi.Input<string>, labels: Record<string, string>, opts: pulumi.CustomResourceOptions): k8s.apiextensions.CustomResource {
@@ -49,41 +49,14 @@ export function workerQueues(s: ResolvedService): string[] {
   return own ? own.split(",").filter((q) => q !== "") : [...DEFAULT_CELERY_QUEUES];
 }
 
-export interface ScaledObjectContext {
-  logical: string;
-  objName: string;
-  namespace: pulumi.Input<string>;
-  labels: Record<string, string>;
-  scaler: QueueScaler;
-  behavior: Record<string, unknown>;
-}
-
-/** The ScaledObject of one autoscaled worker Deployment. */
-export function scaledObject(s: ResolvedService, c: ScaledObjectContext, opts: pulumi.CustomResourceOptions): k8s.apiextensions.CustomResource {
-  const hpa = s.hpa!;
-  const port = pulumi.output(c.scaler.redis.port).apply(String);
-  const tls = pulumi.output(c.scaler.redis.useTls).apply((t) => (t ? "true" : "false"));
-  return new k8s.apiextensions.CustomResource(c.logical, {
-    apiVersion: "keda.sh/v1alpha1",
-    kind: "ScaledObject",
-    metadata: { name: c.objName, namespace: c.namespace, labels: c.labels },
-    spec: {
-      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: c.objName },
-      minReplicaCount: s.minReplicas,
-      maxReplicaCount: hpa.maxReplicas,
-      pollingInterval: POLLING_SECONDS,
-      advanced: { horizontalPodAutoscalerConfig: { name: c.objName, behavior: c.behavior } },
-      triggers: [
-        // One replica per pod's worth of tasks (the row's concurrency) waiting in the fullest queue.
-        ...workerQueues(s).map((q) => ({
-          type: "redis",
-          name: `queue-${q.replace(/_/g, "-")}`,
-          metadata: { host: c.scaler.redis.host, port, listName: q, listLength: String(Math.max(1, perPod(s.spec))), databaseIndex: BROKER_DB, enableTLS: tls },
-          authenticationRef: { name: REDIS_TRIGGER_AUTH },
-        })),
-        { type: "cpu", metricType: "Utilization", metadata: { value: String(hpa.targetCpu) } },
-        { type: "memory", metricType: "Utilization", metadata: { value: String(hpa.targetMemory) } },
-      ],
-    },
-  }, opts);
+/** One Redis list trigger per queue `s` consumes: a replica per pod's worth of tasks (the row's concurrency) waiting in the fullest queue. */
+export function queueTriggers(s: ResolvedService, scaler: QueueScaler): Record<string, unknown>[] {
+  const port = pulumi.output(scaler.redis.port).apply(String);
+  const tls = pulumi.output(scaler.redis.useTls).apply((t) => (t ? "true" : "false"));
+  return workerQueues(s).map((q) => ({
+    type: "redis",
+    name: `queue-${q.replace(/_/g, "-")}`,
+    metadata: { host: scaler.redis.host, port, listName: q, listLength: String(Math.max(1, perPod(s.spec))), databaseIndex: BROKER_DB, enableTLS: tls },
+    authenticationRef: { name: REDIS_TRIGGER_AUTH },
+  }));
 }

@@ -220,6 +220,13 @@ export function resolvePlan(name: string, args: DifyAppSettings): ResolvedPlan {
     if (args.observability?.accessLogBucket !== undefined) p.add("args.observability.accessLogBucket", "(set)", `nothing with ingressClassName "${ingressClassName}" (ALB access logs need the AWS Load Balancer Controller, class "alb")`);
     if (args.webAclArn !== undefined) p.add("args.webAclArn", "(set)", `nothing with ingressClassName "${ingressClassName}" (the WAF is attached by the AWS Load Balancer Controller, class "alb")`);
     if (args.internalLoadBalancer) p.add("args.internalLoadBalancer", true, `false with ingressClassName "${ingressClassName}" (set your controller's annotation in ingressAnnotations instead)`);
+    if (args.requestAutoscaling !== undefined) p.add("args.requestAutoscaling", "(set)", `nothing with ingressClassName "${ingressClassName}" (it reads the metrics of the ALB the AWS Load Balancer Controller creates, class "alb")`);
+  }
+  if (args.requestAutoscaling !== undefined) {
+    // The CloudWatch dimensions need the ALB, found by its name once the controller created it.
+    if (args.loadBalancerName === undefined) p.add("args.loadBalancerName", args.loadBalancerName, "an ALB name with requestAutoscaling (its CloudWatch metrics are found by the load balancer's name)");
+    const mean = args.requestAutoscaling.meanRequestSeconds;
+    if (mean !== undefined && !(typeof mean === "number" && mean >= 1 && mean <= 600)) p.add("args.requestAutoscaling.meanRequestSeconds", mean, "a number of seconds from 1 to 600");
   }
   for (const [arg, v, required] of [["vpcCidrs", args.vpcCidrs, true], ["dataCidrs", args.dataCidrs, true], ["ingressSourceCidrs", args.ingressSourceCidrs, true], ["privateCidrs", args.privateCidrs, false]] as const) {
     if (v === undefined && !required) continue;

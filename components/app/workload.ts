@@ -15,7 +15,9 @@ import { Placement, ServiceSpec, k8sName } from "./catalog";
 import { configMapName, literalEnv, secretEnv, serviceSecretEnv } from "./env";
 import { MAIL_SECRET_NAME } from "./mail";
 import { podSysctls } from "./tuning";
-import { QueueScaler, scaledObject } from "./queueScaling";
+import { QUEUE_POLLING_SECONDS, QueueScaler, queueTriggers } from "./queueScaling";
+import { REQUEST_POLLING_SECONDS, RequestScaler, requestTrigger } from "./requestScaling";
+import { scaledObject } from "./scaledObject";
 import { ResolvedService } from "./validate";
 
 /** Label every Dify pod carries with its catalog key; NetworkPolicies select on it. */
@@ -42,6 +44,8 @@ export interface WorkloadContext {
   networkTuning?: boolean;
   /** Scale Celery workers on their Redis queues with KEDA (queueScaling.ts) instead of an HPA. */
   queueScaler?: QueueScaler;
+  /** Scale this service on its ALB target group's requests with KEDA (requestScaling.ts) instead of an HPA. */
+  requestScaler?: RequestScaler;
   opts: pulumi.CustomResourceOptions;
 }
 
@@ -116,7 +120,7 @@ export interface Workload {
   service?: k8s.core.v1.Service;
   pdb?: k8s.policy.v1.PodDisruptionBudget;
   hpa?: k8s.autoscaling.v2.HorizontalPodAutoscaler;
-  /** KEDA ScaledObject (Celery workers with queueAutoscaling): KEDA creates and owns the HPA. */
+  /** KEDA ScaledObject (Celery workers with queueAutoscaling, the api with requestAutoscaling): KEDA creates and owns the HPA. */
   scaledObject?: k8s.apiextensions.CustomResource;
 }
 
@@ -205,9 +209,13 @@ export function buildWorkload(s: ResolvedService, ctx: WorkloadContext, serviceA
       spec: { minAvailable: s.pdbMinAvailable, selector: { matchLabels: selector } },
     }, ctx.opts);
   }
+  const so = { logical, objName, namespace: ctx.namespace, labels, behavior: HPA_BEHAVIOR };
   if (s.hpa && ctx.queueScaler && spec.placement === Placement.Workers) {
-    out.scaledObject = scaledObject(s, { logical, objName, namespace: ctx.namespace, labels, scaler: ctx.queueScaler, behavior: HPA_BEHAVIOR },
+    out.scaledObject = scaledObject(s, { ...so, pollingSeconds: QUEUE_POLLING_SECONDS, triggers: queueTriggers(s, ctx.queueScaler) },
       { ...ctx.opts, dependsOn: [deployment, ctx.queueScaler.auth] });
+  } else if (s.hpa && ctx.requestScaler) {
+    out.scaledObject = scaledObject(s, { ...so, pollingSeconds: REQUEST_POLLING_SECONDS, triggers: [requestTrigger(ctx.requestScaler)] },
+      { ...ctx.opts, dependsOn: [deployment, ctx.requestScaler.auth] });
   } else if (s.hpa) {
     out.hpa = new k8s.autoscaling.v2.HorizontalPodAutoscaler(logical, {
       metadata: { name: objName, namespace: ctx.namespace, labels },

@@ -5,6 +5,10 @@
  * `loadBalancerHostname`) as a required input and runs only once that has resolved, so it can
  * never run before the controller has created the ALB: the components that read the ALB
  * (DifyDomainRecord, DifyLoadBalancerMonitoring) are built from it, after DifyApp.
+ *
+ * DifyApp itself looks up the ALB and the api's target group the controller created for its
+ * Ingress (requestAutoscaling: the CloudWatch dimensions of the api's ScaledObject) once the
+ * Ingress's status carries the host name, with the same lookup and `ingressTargetGroup` below.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -48,4 +52,40 @@ export function lookupLoadBalancer(subject: string, args: LoadBalancerArgs, pare
       }
       return lb;
     }));
+}
+
+/** Which Ingress backend a target group serves, in the controller's terms. */
+export interface IngressBackendRef {
+  /** EKS cluster the controller runs in. */
+  clusterName: pulumi.Input<string>;
+  /** Namespace and name of the Ingress. */
+  ingressNamespace: string;
+  ingressName: string;
+  /** IngressGroup (annotation alb.ingress.kubernetes.io/group.name), if the Ingress joins one. */
+  groupName?: string;
+  /** The backend Service and its port as the Ingress names it (a port name or number). */
+  serviceName: string;
+  servicePort: string;
+}
+
+/**
+ * The tags the controller puts on the target group of an Ingress backend
+ * (kubernetes-sigs/aws-load-balancer-controller v3.5.0-8-g225f4456 pkg/deploy/tracking/provider.go
+ * and pkg/ingress/model_build_target_group.go buildTargetGroupResourceID):
+ * `elbv2.k8s.aws/cluster` = the cluster name; `ingress.k8s.aws/stack` = the group name, or
+ * `namespace/ingressName` for an Ingress in no group; `ingress.k8s.aws/resource` =
+ * `namespace/ingressName-serviceName:servicePort`. The cluster tag makes the match unique in the
+ * account and region (EKS cluster names are), so a same-named namespace elsewhere cannot match.
+ */
+export function targetGroupTags(b: IngressBackendRef): pulumi.Output<Record<string, string>> {
+  return pulumi.output(b.clusterName).apply((cluster): Record<string, string> => ({
+    "elbv2.k8s.aws/cluster": cluster,
+    "ingress.k8s.aws/stack": b.groupName ?? `${b.ingressNamespace}/${b.ingressName}`,
+    "ingress.k8s.aws/resource": `${b.ingressNamespace}/${b.ingressName}-${b.serviceName}:${b.servicePort}`,
+  }));
+}
+
+/** The target group of one Ingress backend (by the controller's tags), looked up once `ready` resolves. */
+export function ingressTargetGroup<T>(b: IngressBackendRef, ready: pulumi.Input<T>, parent: pulumi.Resource): pulumi.Output<aws.lb.GetTargetGroupResult> {
+  return pulumi.output(ready).apply(() => targetGroupTags(b)).apply((tags) => aws.lb.getTargetGroupOutput({ tags }, { parent }));
 }

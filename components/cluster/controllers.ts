@@ -14,7 +14,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { DIFY_CLUSTER_KEDA_METRICS, NODE_ROLE_LABEL, NodeRole, OidcProvider } from "../contracts";
+import { DIFY_CLUSTER_KEDA_METRICS, KEDA_CLOUDWATCH_ACTIONS, KEDA_OPERATOR_SERVICE_ACCOUNT, NODE_ROLE_LABEL, NodeRole, OidcProvider } from "../contracts";
 import { ClusterSettings } from "./args";
 import { irsaRole } from "./iam";
 import { clusterAutoscalerPolicy, lbControllerPolicy } from "./lbControllerPolicy";
@@ -84,8 +84,18 @@ export const CLUSTER_AUTOSCALER_POD_VALUES = {
  * limits (three small controllers on the system nodes).
  */
 const KEDA_COMPONENTS = ["operator", "metricServer", "webhooks"] as const;
+/**
+ * The operator reads CloudWatch with an IRSA role: its pod runs as the image's user
+ * (gcr.io/distroless/static:nonroot, `USER 65532:65532` in kedacore/keda v2.20.2 Dockerfile) with
+ * that fsGroup, so the projected web-identity token the EKS webhook mounts is readable by it.
+ */
+const KEDA_OPERATOR_USER = 65532;
 export const KEDA_POD_VALUES = {
-  podSecurityContext: Object.fromEntries(KEDA_COMPONENTS.map((c) => [c, { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } }])),
+  podSecurityContext: Object.fromEntries(KEDA_COMPONENTS.map((c) => [c, {
+    runAsNonRoot: true,
+    seccompProfile: { type: "RuntimeDefault" },
+    ...(c === "operator" ? { runAsUser: KEDA_OPERATOR_USER, runAsGroup: KEDA_OPERATOR_USER, fsGroup: KEDA_OPERATOR_USER } : {}),
+  }])),
   securityContext: Object.fromEntries(KEDA_COMPONENTS.map((c) => [c, RESTRICTED_CONTAINER])),
   resources: Object.fromEntries(KEDA_COMPONENTS.map((c) => [c, { requests: { cpu: "100m", memory: "100Mi" }, limits: { cpu: "500m", memory: "512Mi" } }])),
 };
@@ -187,11 +197,29 @@ export function createControllers(s: ClusterSettings, inp: ControllerInputs, par
     ...CLUSTER_AUTOSCALER_POD_VALUES,
   }, inp, ca.grants, parent);
 
-  // KEDA: scales the Celery workers on their Redis queue length (DifyApp ScaledObjects). The
-  // Redis scaler reads the password from a TriggerAuthentication in Dify's namespace, so the
-  // operator needs no AWS role.
+  // KEDA: scales the Celery workers on their Redis queue length and the api on its ALB requests
+  // (DifyApp ScaledObjects). The Redis scaler reads the password from a TriggerAuthentication in
+  // Dify's namespace; the aws-cloudwatch scaler reads the ALB's metrics as the operator itself
+  // (TriggerAuthentication podIdentity provider "aws" without a roleArn: the SDK's default
+  // credential chain, kedacore/keda v2.20.2 pkg/scalers/aws/aws_config_cache.go), so the operator
+  // gets an IRSA role that may only call GetMetricData. GetMetricData has no resource-level
+  // permissions or condition keys (IAM service authorization reference, Amazon CloudWatch), hence
+  // Resource "*"; reading metrics reveals no data beyond the account's own metric values.
+  const keda = irsaRole(s.name, {
+    id: "keda",
+    namespace: DIFY_CLUSTER_KEDA_METRICS.namespace,
+    serviceAccount: KEDA_OPERATOR_SERVICE_ACCOUNT,
+    description: "KEDA operator: reads the ALB's CloudWatch metrics that scale Dify's api",
+    inlinePolicy: kedaCloudWatchPolicy(),
+  }, inp.oidc, s.tags, parent);
   const kedaRelease = release(s, "keda", KEDA_CHART, {
     crds: { install: true },
+    // Chart 2.20.2 templates/manager/serviceaccount.yaml: with podIdentity.aws.irsa.enabled the
+    // operator's ServiceAccount gets eks.amazonaws.com/role-arn (roleArn), the audience
+    // sts.amazonaws.com, regional STS endpoints (the closed network's sts endpoint) and a token
+    // expiration; nothing else in the chart reads these values.
+    serviceAccount: { operator: { create: true, name: KEDA_OPERATOR_SERVICE_ACCOUNT } },
+    podIdentity: { aws: { irsa: { enabled: true, roleArn: keda.role.arn } } },
     // The operator's Prometheus endpoint (plain HTTP /metrics, chart templates/manager/
     // deployment.yaml: --enable-prometheus-metrics and --metrics-bind-address, the container port
     // and the keda-operator Service's `metrics` port): DifyObservability's collector scrapes the
@@ -200,7 +228,15 @@ export function createControllers(s: ClusterSettings, inp: ControllerInputs, par
     nodeSelector: SYSTEM_NODES,
     ...KEDA_POD_VALUES,
     ...(kedaImages(s) ? { image: kedaImages(s) } : {}),
-  }, inp, [], parent);
+  }, inp, keda.grants, parent);
 
   return [lbRelease, caRelease, kedaRelease];
+}
+
+/** The KEDA operator's policy: the CloudWatch reads of the aws-cloudwatch scaler, nothing else. */
+export function kedaCloudWatchPolicy(): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Sid: "ReadMetricsForScaling", Effect: "Allow", Action: [...KEDA_CLOUDWATCH_ACTIONS], Resource: "*" }],
+  });
 }

@@ -6,7 +6,8 @@
  * The list follows the EKS user guide "Deploy private clusters with limited internet access"
  * (ec2, ecr.api, ecr.dkr, s3 gateway, elasticloadbalancing, logs, sts, eks-auth, eks) and the EKS
  * Blueprints fully-private pattern (autoscaling for the Cluster Autoscaler), plus kms and
- * secretsmanager for workloads that decrypt or read secrets. eks-auth is left out: it serves only
+ * secretsmanager for workloads that decrypt or read secrets, and monitoring (the CloudWatch API)
+ * for KEDA, which scales Dify's api on the ALB's metrics whether or not observability is on. eks-auth is left out: it serves only
  * EKS Pod Identity, and this package uses IRSA (STS) everywhere; add it with extraVpcEndpoints.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -36,6 +37,7 @@ export const CLOSED_NETWORK_ENDPOINTS: readonly EndpointSpec[] = [
   { service: "elasticloadbalancing", reason: "AWS Load Balancer Controller (the Ingress ALB)" },
   { service: "autoscaling", reason: "Cluster Autoscaler (resizes the node groups)" },
   { service: "logs", reason: "CloudWatch Logs from nodes and log shippers" },
+  { service: "monitoring", reason: "KEDA's operator reads the ALB's request metrics that scale the api (CloudWatch GetMetricData)" },
   { service: "kms", reason: "workloads that decrypt with the stack's KMS keys" },
   { service: "secretsmanager", reason: "workloads and controllers that read Secrets Manager" },
 ];

@@ -7,9 +7,10 @@ import * as random from "./random";
 import * as data from "./data";
 import * as observability from "./observability";
 import * as edge from "./edge";
+import * as loadBalancer from "./loadBalancer";
 import { CallRule, StateRule } from "./types";
 
-const areas: { state?: Record<string, StateRule>; calls?: Record<string, CallRule> }[] = [random, eks, data, observability, edge];
+const areas: { state?: Record<string, StateRule>; calls?: Record<string, CallRule> }[] = [random, eks, data, observability, edge, loadBalancer];
 
 export const extraState: Record<string, StateRule> = Object.assign({}, ...areas.map((a) => a.state ?? {}));
 export const extraCalls: Record<string, CallRule> = Object.assign({}, ...areas.map((a) => a.calls ?? {}));
