@@ -111,7 +111,7 @@ describe("catalog: every service says how it is health-checked", () => {
     const worker = CATALOG.find((s) => s.key === "worker")!;
     assert.deepEqual(checkCatalog([{ ...api, health: { kind: "none", reason: "x" } }]), ["api: got health none on a row with port 5001, allowed http or tcp"]);
     assert.deepEqual(checkCatalog([{ ...worker, health: { kind: "tcp" } }]), ["worker: got health tcp on a row without a port, allowed exec or none"]);
-    assert.deepEqual(checkCatalog([worker, worker]), ["worker: got a second row with this key, allowed one row per service"]);
+    assert.deepEqual(checkCatalog([api, api]), ["api: got a second row with this key, allowed one row per service"]);
   });
 
   it("every pod behind a Service is probed for readiness and liveness; every other Deployment is probed unless its row says why not", async () => {
@@ -127,5 +127,29 @@ describe("catalog: every service says how it is health-checked", () => {
         assert.ok(c.livenessProbe?.exec && c.startupProbe?.exec && !c.readinessProbe, `${w.name}: exec startup and liveness probes`);
       }
     }
+  });
+});
+
+describe("catalog: what used to be special cases by service name", () => {
+  it("a pod's grace period covers its preStop sleep and gunicorn's graceful timeout, so SIGTERM does not cut streams", async () => {
+    const { resources: rs } = await runApp({ networkTuning: true });
+    const api = workloads(rs).find((w) => w.name === "dify-api")!;
+    const env = Object.fromEntries((api.pod.containers[0].env ?? []).map((e) => [e.name, e.value]));
+    const graceful = Number(/--graceful-timeout (\d+)/.exec(env.GUNICORN_CMD_ARGS ?? "")![1]);
+    const preStop = (api.pod.containers[0] as { lifecycle?: { preStop?: { sleep?: { seconds: number } } } }).lifecycle?.preStop?.sleep?.seconds ?? 0;
+    assert.ok(api.pod.terminationGracePeriodSeconds! >= graceful + preStop, `${api.pod.terminationGracePeriodSeconds} >= ${graceful} + ${preStop}`);
+    assert.match(env.GUNICORN_CMD_ARGS ?? "", /--backlog 4096/);
+    const row = CATALOG.find((s) => s.key === "api")!;
+    assert.deepEqual(checkCatalog([{ ...row, terminationGraceSeconds: 60 }]), ["api: got terminationGraceSeconds 60, allowed at least 315 (preStop sleep + gunicorn graceful timeout)"]);
+  });
+
+  it("the SSRF proxy reads the squid.conf DifyApp renders, from the ConfigMap its row names", async () => {
+    const { resources: rs } = await runApp();
+    const proxy = workloads(rs).find((w) => w.name === "dify-ssrf-proxy")!;
+    const c = proxy.pod.containers[0];
+    const mount = c.volumeMounts!.find((m) => c.command!.some((a) => a.startsWith(`${m.mountPath}/`)))!;
+    const volume = proxy.pod.volumes!.find((v) => v.name === mount.name) as { configMap?: { name: string } };
+    const cm = ofType(rs, CONFIG_MAP).find((r) => meta(r).name === volume.configMap?.name && meta(r).namespace === proxy.namespace)!;
+    assert.ok((cm.rawInputs as { data: Record<string, string> }).data["squid.conf"].includes("http_port"), "the mounted ConfigMap holds squid.conf");
   });
 });

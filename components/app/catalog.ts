@@ -174,6 +174,23 @@ export interface ServiceSpec {
    * connection-tuning pod sysctls when DifyApp's `networkTuning` is on (tuning.ts). Default false.
    */
   manyConnections?: boolean;
+  /**
+   * gunicorn settings passed as GUNICORN_CMD_ARGS (env.ts literalEnv; with DifyApp's
+   * `networkTuning`, also `--backlog`): `gracefulTimeoutSeconds` is how long in-flight requests
+   * (streamed answers) may finish after SIGTERM; terminationGraceSeconds must cover it plus the
+   * preStop sleep. Default none (the image's own gunicorn defaults).
+   */
+  gunicorn?: { gracefulTimeoutSeconds: number };
+  /**
+   * A ConfigMap of DifyApp's mounted read-only into the container (volume name, ConfigMap name,
+   * mount path), e.g. the SSRF proxy's squid.conf. Default none.
+   */
+  configMount?: { volume: string; configMap: string; mountPath: string };
+  /**
+   * Splits into one Deployment per DifyApp `workerQueueGroups` entry (`<key>-<group>`, its
+   * CELERY_QUEUES), each taking this row's settings under `services["<key>-<group>"]`. At most one row. Default false.
+   */
+  queueGroups?: boolean;
   /** Concurrency per pod (the capacity model's numbers and the env that sets them). Default: one process, no concurrency counted. */
   concurrency?: Concurrency;
   /**
@@ -264,7 +281,8 @@ export const CATALOG: readonly ServiceSpec[] = [
     serviceAccount: "api",
     concurrency: API_CONCURRENCY,
     redisOverhead: 2,
-    // GUNICORN_CMD_ARGS sets --graceful-timeout 300 (env.ts); + preStop 15 s + margin.
+    // Finish in-flight streams on SIGTERM: 300 s, + preStop 15 s + margin.
+    gunicorn: { gracefulTimeoutSeconds: 300 },
     terminationGraceSeconds: 330,
     preStopSleepSeconds: 15,
   },
@@ -294,6 +312,7 @@ export const CATALOG: readonly ServiceSpec[] = [
     serviceAccount: "worker",
     concurrency: WORKER_CONCURRENCY,
     redisOverhead: 4,
+    queueGroups: true,
     // Celery warm shutdown finishes running tasks; spot gives 120 s notice, on-demand drains wait.
     terminationGraceSeconds: 600,
   },
@@ -429,6 +448,7 @@ export const CATALOG: readonly ServiceSpec[] = [
     image: "ssrfProxy",
     // Our squid.conf (squid.ts), foreground, no daemon: nothing written outside the emptyDirs.
     command: ["squid", "-N", "-f", "/etc/squid-dify/squid.conf"],
+    configMount: { volume: "squid-conf", configMap: "dify-ssrf-proxy-config", mountPath: "/etc/squid-dify" },
     port: 3128,
     health: { kind: "tcp" }, // squid has no health route
     startupSeconds: 60,
@@ -505,6 +525,11 @@ export function checkCatalog(rows: readonly ServiceSpec[]): string[] {
     const onPort = r.health.kind === "http" || r.health.kind === "tcp";
     if (r.port !== undefined && !onPort) out.push(`${r.key}: got health ${r.health.kind} on a row with port ${r.port}, allowed http or tcp`);
     if (r.port === undefined && onPort) out.push(`${r.key}: got health ${r.health.kind} on a row without a port, allowed exec or none`);
+  }
+  if (rows.filter((r) => r.queueGroups).length > 1) out.push(`${rows.filter((r) => r.queueGroups).map((r) => r.key).join(", ")}: got queueGroups on several rows, allowed one`);
+  for (const r of rows) {
+    const drain = (r.gunicorn?.gracefulTimeoutSeconds ?? 0) + (r.preStopSleepSeconds ?? 0);
+    if (r.terminationGraceSeconds < drain) out.push(`${r.key}: got terminationGraceSeconds ${r.terminationGraceSeconds}, allowed at least ${drain} (preStop sleep + gunicorn graceful timeout)`);
   }
   const keys = rows.map((r) => r.key);
   keys.forEach((k, i) => { if (keys.indexOf(k) !== i) out.push(`${k}: got a second row with this key, allowed one row per service`); });

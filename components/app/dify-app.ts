@@ -127,7 +127,7 @@ export class DifyApp extends pulumi.ComponentResource {
     }
     const conf = squidConf(plan.privateCidrs, portOf("ssrf-proxy"), plan.egress);
     const squid = new k8s.core.v1.ConfigMap(`${name}-ssrf-proxy-config`, {
-      metadata: { name: "dify-ssrf-proxy-config", namespace: plan.namespace, labels: labels("ssrf-proxy") },
+      metadata: { name: rowOf("ssrf-proxy").configMount!.configMap, namespace: plan.namespace, labels: labels("ssrf-proxy") },
       data: { "squid.conf": conf },
     }, nsOpts(plan.namespace));
 
@@ -212,7 +212,6 @@ export class DifyApp extends pulumi.ComponentResource {
     const services: Record<string, string> = {};
     for (const s of plan.services) {
       const hash = pulumi.all(s.spec.envGroups.map((g) => hashes.get(g)!)).apply((h) => h.join("-") || createHash("sha256").update(conf).digest("hex").slice(0, 16));
-      const isSquid = s.spec.key === "ssrf-proxy";
       const w = buildWorkload(s, {
         name,
         namespace: namespaceOf(s.spec.key),
@@ -220,8 +219,6 @@ export class DifyApp extends pulumi.ComponentResource {
         image: plan.images[s.spec.image],
         nodePlacement: plan.nodePlacement,
         configHash: hash,
-        extraVolumes: isSquid ? [{ name: "squid-conf", configMap: { name: "dify-ssrf-proxy-config" } }] : undefined,
-        extraMounts: isSquid ? [{ name: "squid-conf", mountPath: "/etc/squid-dify", readOnly: true }] : undefined,
         // api-image pods start only after this version's schema migration succeeded.
         dependsOn: s.spec.image === "api" ? [...prerequisites, migration] : prerequisites,
         networkTuning: args.networkTuning === true,

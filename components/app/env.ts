@@ -231,8 +231,8 @@ export function literalEnv(s: ResolvedService, networkTuning = false): Record<st
     env.MIGRATION_ENABLED = "false"; // the migration Job migrates, once per version
   }
   // Finish in-flight streams on SIGTERM; with tuning, a listen queue matching somaxconn (tuning.ts).
-  if (s.spec.key === "api") {
-    env.GUNICORN_CMD_ARGS = `--graceful-timeout 300${networkTuning ? ` --backlog ${GUNICORN_BACKLOG}` : ""}`;
+  if (s.spec.gunicorn) {
+    env.GUNICORN_CMD_ARGS = `--graceful-timeout ${s.spec.gunicorn.gracefulTimeoutSeconds}${networkTuning ? ` --backlog ${GUNICORN_BACKLOG}` : ""}`;
   }
   // Concurrency per pod: the row's numbers, which the capacity model multiplies.
   const c = s.spec.concurrency;

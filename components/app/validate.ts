@@ -173,7 +173,7 @@ export function resolveService(p: Problems, spec: ServiceSpec, o: ServiceSetting
  */
 export function checkServiceOverrides(p: Problems, overrides: Record<string, unknown>, ctx: ServiceCheckContext, extraServices: readonly string[] = []): void {
   for (const [key, o] of Object.entries(overrides)) {
-    const spec = CATALOG.find((s) => s.key === key) ?? (extraServices.includes(key) ? CATALOG.find((s) => s.key === "worker") : undefined);
+    const spec = CATALOG.find((s) => s.key === key) ?? (extraServices.includes(key) ? CATALOG.find((s) => s.queueGroups) : undefined);
     if (!spec) {
       p.add(ctx.path(key), o, `a service of ${[...SERVICE_KEYS, ...extraServices].join(", ")}`);
       continue;
@@ -250,7 +250,8 @@ export function resolvePlan(name: string, args: DifyAppSettings): ResolvedPlan {
     groupNames.add(g.name);
     p.items(`${at}.queues`, g.queues, celeryQueue, 1);
   });
-  const groupKeys = [...groupNames].map((g) => `worker-${g}`);
+  const grouped = CATALOG.find((s) => s.queueGroups);
+  const groupKeys = grouped ? [...groupNames].map((g) => `${grouped.key}-${g}`) : [];
   checkServiceOverrides(p, overrides, ARGS_CONTEXT, groupKeys);
 
   const enabled = CATALOG.filter((s) => !s.optional || (s.optional === "websocket" && args.enableWebsocketApi === true));
@@ -258,10 +259,10 @@ export function resolvePlan(name: string, args: DifyAppSettings): ResolvedPlan {
   // Already checked above: resolve quietly into a scratch collector.
   const quiet = new Problems("");
   for (const spec of enabled) {
-    if (spec.key === "worker" && groups.length > 0) {
+    if (spec.queueGroups && groups.length > 0) {
       for (const g of groups) {
-        const o = { ...(overrides.worker ?? {}), ...(overrides[`worker-${g.name}`] ?? {}) };
-        services.push(resolveService(p, spec, o, `worker-${g.name}`, { CELERY_QUEUES: (g.queues ?? []).join(",") }));
+        const o = { ...(overrides[spec.key] ?? {}), ...(overrides[`${spec.key}-${g.name}`] ?? {}) };
+        services.push(resolveService(p, spec, o, `${spec.key}-${g.name}`, { CELERY_QUEUES: (g.queues ?? []).join(",") }));
       }
     } else {
       services.push(resolveService(quiet, spec, overrides[spec.key] ?? {}, spec.key, {}));

@@ -35,7 +35,7 @@ export interface WorkloadContext {
   nodePlacement: boolean;
   /** Hash of the ConfigMaps the pod reads, so config changes roll the pods. */
   configHash: pulumi.Input<string>;
-  /** Extra volumes (e.g. the squid.conf ConfigMap) and their mounts. */
+  /** Extra volumes and their mounts, after the row's own (writablePaths, configMount). Default none. */
   extraVolumes?: k8s.types.input.core.v1.Volume[];
   extraMounts?: k8s.types.input.core.v1.VolumeMount[];
   /** Resources the Deployment must wait for (the migration Job for api-image services). */
@@ -101,6 +101,14 @@ export function writableVolumes(spec: ServiceSpec) {
   };
 }
 
+/** The row's read-only ConfigMap mount (configMount), as a volume and a mount; empty lists when none. */
+export function configVolumes(spec: ServiceSpec): { volumes: k8s.types.input.core.v1.Volume[]; mounts: k8s.types.input.core.v1.VolumeMount[] } {
+  const m = spec.configMount;
+  return m
+    ? { volumes: [{ name: m.volume, configMap: { name: m.configMap } }], mounts: [{ name: m.volume, mountPath: m.mountPath, readOnly: true }] }
+    : { volumes: [], mounts: [] };
+}
+
 /** Pod and container security for a row: PSS restricted, or the documented exception. */
 export function security(spec: ServiceSpec) {
   if (spec.securityException) {
@@ -138,6 +146,7 @@ export function buildWorkload(s: ResolvedService, ctx: WorkloadContext, serviceA
   const { labels, selector } = podLabels(ctx, s);
   const sec = security(spec);
   const vols = writableVolumes(spec);
+  const conf = configVolumes(spec);
   const multi = s.replicas > 1 || (s.hpa !== undefined && s.hpa.maxReplicas > 1);
   const container: k8s.types.input.core.v1.Container = {
     name: spec.key,
@@ -158,7 +167,7 @@ export function buildWorkload(s: ResolvedService, ctx: WorkloadContext, serviceA
       limits: { cpu: s.resources.cpuLimit, memory: s.resources.memoryLimit },
     },
     securityContext: sec.container,
-    volumeMounts: [...vols.mounts, ...(ctx.extraMounts ?? [])],
+    volumeMounts: [...vols.mounts, ...conf.mounts, ...(ctx.extraMounts ?? [])],
   };
   const annotations: Record<string, pulumi.Input<string>> = { "dify-aws/config-hash": ctx.configHash };
   if (spec.securityException) annotations[EXCEPTION_ANNOTATION] = spec.securityException;
@@ -185,7 +194,7 @@ export function buildWorkload(s: ResolvedService, ctx: WorkloadContext, serviceA
           ...placement(spec.placement, ctx.nodePlacement),
           topologySpreadConstraints: multi ? spread(selector) : undefined,
           containers: [container],
-          volumes: [...vols.volumes, ...(ctx.extraVolumes ?? [])],
+          volumes: [...vols.volumes, ...conf.volumes, ...(ctx.extraVolumes ?? [])],
         },
       },
     },

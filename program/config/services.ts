@@ -32,9 +32,10 @@ export const SERVICE_PRESETS: Record<Profile, Record<string, ServiceOverride>> =
 
 /**
  * Services a prod stack runs at least twice, so it survives the loss of a node or a zone (their
- * PodDisruptionBudgets need a second replica too). beat is a singleton; the websocket api is optional.
+ * PodDisruptionBudgets need a second replica too): every catalog row but the singletons (beat)
+ * and the optional ones (the websocket api).
  */
-export const HA_SERVICES: readonly string[] = ["api", "worker", "web", "sandbox", "plugin-daemon", "ssrf-proxy"];
+export const HA_SERVICES: readonly string[] = CATALOG.filter((s) => !s.singleton && !s.optional).map((s) => s.key);
 
 /**
  * Validates the `dify:services` map, merged over the profile preset, with DifyApp's own service
