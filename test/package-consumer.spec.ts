@@ -154,6 +154,14 @@ describe("component package: consumer install of the packed tarball", function (
     assert.ok(record, "the example's DifyDomainRecord writes the domain's record");
     assert.equal(record.parent, "urn:pulumi:dev::dify-example::dify-aws:index:DifyDomainRecord::dify");
     assert.deepEqual(record.rawInputs.aliases, [{ name: "dify-dev-123456789.us-east-1.elb.amazonaws.com", zoneId: "Z35SXDOTRQ7X7K", evaluateTargetHealth: true }]);
+    // So do the dashboard and the ALB alarms, under DifyLoadBalancerMonitoring, charting that ALB.
+    const dashboard = result.resources.find((x) => x.type === "aws:cloudwatch/dashboard:Dashboard")!;
+    assert.equal(dashboard.parent, "urn:pulumi:dev::dify-example::dify-aws:index:DifyLoadBalancerMonitoring::dify");
+    assert.match(String(dashboard.rawInputs.dashboardBody), /"LoadBalancer","app\/dify-dev\//);
+    // DifyObservability's collector reaches DifyApp (the example wires them): OTLP on, to its Service.
+    const otlp = result.resources.filter((x) => x.type === "kubernetes:core/v1:ConfigMap")
+      .map((x) => (x.rawInputs.data as Record<string, string> | undefined)?.OTLP_BASE_ENDPOINT).filter((v): v is string => v !== undefined);
+    assert.ok(otlp.length > 0 && otlp.every((v) => /^http:\/\/[a-z0-9-]+\.dify-observability\.svc[.a-z]*:4318$/.test(v)), `OTLP endpoints ${otlp.join(", ")}`);
     // DifyEdge's web ACL reaches DifyApp's Ingress (the example wires them).
     const ingress = result.resources.find((x) => x.type === "kubernetes:networking.k8s.io/v1:Ingress")!;
     const acl = result.resources.find((x) => x.type === "aws:wafv2/webAcl:WebAcl" && `${x.parent}`.includes("dify-aws:index:DifyEdge"));

@@ -14,7 +14,11 @@ import {
   DifyDatabaseHA,
   DifyDomainRecord,
   DifyEdge,
+  DifyLoadBalancerMonitoring,
+  DifyObservability,
   DifyStorage,
+  COLLECTOR_LABELS,
+  otlpHttpEndpoint,
   postgresConnectionOf,
   redisConnectionOf,
 } from "dify-aws";
@@ -56,7 +60,23 @@ const data = new DifyDatabaseHA("dify", {
 // and one for the plugin daemon (its plugins inherit its credentials).
 const storage = new DifyStorage("dify", { namespace, oidcProvider, protect: production, forceDestroy: !production });
 
-// 4. In front of the load balancer, before it exists: the WAF, and with the hosted zone a
+// 4. Observability, before DifyApp: its pods send traces and metrics to this collector and its
+// ALB writes access logs to this bucket. Logs to CloudWatch; alarms on the data stores and nodes.
+const observabilityNamespace = `${namespace}-observability`;
+const obs = new DifyObservability("dify", {
+  clusterName: cluster.clusterName,
+  oidcProvider,
+  region,
+  databaseClusterIdentifier: data.clusterIdentifier,
+  redisReplicationGroupId: data.replicationGroupId,
+  appNamespace: namespace,
+  namespace: observabilityNamespace,
+  alarms: production,
+  protect: production,
+  forceDestroy: !production,
+}, { providers: { kubernetes }, dependsOn: [cluster] });
+
+// 5. In front of the load balancer, before it exists: the WAF, and with the hosted zone a
 // validated certificate. DifyApp's Ingress attaches both.
 const hostedZone = hostedZoneId && hostedZoneName ? { zoneId: hostedZoneId, zoneName: hostedZoneName } : undefined;
 const edge = new DifyEdge("dify", {
@@ -66,7 +86,7 @@ const edge = new DifyEdge("dify", {
   waf: { rateLimit: 3000 },
 });
 
-// 5. Dify itself, wired to the handles the other components export.
+// 6. Dify itself, wired to the handles the other components export.
 const database = postgresConnectionOf(data);
 const app = new DifyApp("dify", {
   namespace,
@@ -86,17 +106,27 @@ const app = new DifyApp("dify", {
   loadBalancerName,
   webAclArn: edge.webAclArn,
   ...(hostedZone ? { certificateArn: edge.certificateArn } : {}),
+  observability: {
+    otlpEndpoint: otlpHttpEndpoint(observabilityNamespace),
+    collectorNamespace: observabilityNamespace,
+    collectorPodLabels: COLLECTOR_LABELS,
+    accessLogBucket: obs.accessLogBucketName,
+  },
   // DifyCluster's node groups carry the node roles: serving pods on on-demand nodes, workers on spot.
   nodePlacement: true,
 }, { provider: kubernetes, dependsOn: [cluster, data] });
 
-// 6. The domain's record, after DifyApp: it takes DifyApp's loadBalancerHostname, which resolves
-// once the controller has created the ALB, so its lookup cannot run before the ALB exists.
-if (hostedZone) {
-  new DifyDomainRecord("dify", { domain, hostedZone, loadBalancerName, loadBalancerHostname: app.loadBalancerHostname });
-}
+// 7. After DifyApp, from its load balancer: both take DifyApp's loadBalancerHostname, which
+// resolves once the controller has created the ALB, so their lookup of it cannot run early.
+const loadBalancer = { loadBalancerName, loadBalancerHostname: app.loadBalancerHostname };
+if (hostedZone) new DifyDomainRecord("dify", { domain, hostedZone, ...loadBalancer });
+const monitoring = new DifyLoadBalancerMonitoring("dify", {
+  ...loadBalancer,
+  observability: obs.monitoring, // the dashboard's cluster, database and Redis identifiers
+  alarmActions: production ? [obs.alarmTopicArn.apply((a) => a ?? "")] : undefined,
+});
 
-// 7. Backups: AWS Backup plans, logical dumps to S3 and a scheduled restore test.
+// 8. Backups: AWS Backup plans, logical dumps to S3 and a scheduled restore test.
 const backups = new DifyBackups("dify", {
   database,
   restoreLogin: data.masterLogin,
@@ -111,3 +141,4 @@ export const url = app.url;
 export const kubeconfig = cluster.kubeconfig; // secret
 export const difyVersion = app.difyVersion;
 export const backupBucket = backups.bucketName;
+export const dashboardName = monitoring.dashboardName;
