@@ -54,6 +54,24 @@ export interface PostgresConnection {
   sslMode: pulumi.Input<string>;
 }
 
+/**
+ * How DifyDatabaseHA runs PostgreSQL: an Aurora cluster (writer + readers, Serverless v2 or
+ * provisioned) or one RDS for PostgreSQL DB instance (optionally Multi-AZ). Consumers that chart or
+ * back up the database take it to pick the CloudWatch dimension (DBClusterIdentifier or
+ * DBInstanceIdentifier) and the metrics that exist for it.
+ */
+export enum PostgresEngine {
+  /** Aurora PostgreSQL cluster (the default). */
+  Aurora = "aurora",
+  /** One RDS for PostgreSQL DB instance: no per-ACU minimum, for small and disposable installs. */
+  RdsInstance = "rds-instance",
+}
+
+/** The CloudWatch AWS/RDS dimension that names a database of `engine` ("aurora" or "rds-instance"). */
+export function postgresDimension(engine: string): string {
+  return engine === PostgresEngine.RdsInstance ? "DBInstanceIdentifier" : "DBClusterIdentifier";
+}
+
 /** How Dify reaches Redis. */
 export interface RedisConnection {
   /** Primary endpoint host name. */

@@ -62,7 +62,7 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
     ...s.observability,
     clusterName: cluster.clusterName,
     oidcProvider,
-    databaseClusterIdentifier: data.clusterIdentifier,
+    databaseIdentifier: data.databaseIdentifier,
     redisReplicationGroupId: data.replicationGroupId,
   }, { providers: { kubernetes }, dependsOn: [cluster] }) : undefined;
 
@@ -77,7 +77,7 @@ export function deployDify(c: DifyStackConfig): DifyStackOutputs {
     alarmActions: alarmsOn ? [obs.alarmTopicArn.apply((a) => a ?? "")] : undefined,
     database,
     restoreLogin: data.restoreLogin,
-    auroraClusterArn: data.clusterArn,
+    databaseArn: data.databaseArn,
     oidcProvider,
     // A dump of both databases before each version's migration Job, which waits for it (below).
     preMigrationTag: s.app.difyVersion,

@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DifyAppArgs } from "../components/app";
 import { resolvePlan } from "../components/app/validate";
+import { CONCURRENCY } from "../components/app/tuning";
 import { DifyBackupsArgs } from "../components/backups";
 import { validateBackupsArgs } from "../components/backups/args";
 import { CapacityType, DifyClusterArgs, NatGateways, NodeArchitecture } from "../components/cluster";
@@ -78,8 +79,10 @@ function settingsFor(c: DifyStackConfig, stack: string) {
 
   const data: Omit<DifyDatabaseHAArgs, "vpcId" | "subnetIds" | "allowedSecurityGroupIds"> = {
     postgres: {
+      engine: c.database.engine,
       instanceClass: c.database.instanceClass,
       serverless: c.database.serverless,
+      ...(c.database.allocatedStorageGb !== undefined ? { allocatedStorageGb: c.database.allocatedStorageGb } : {}),
       readerCount: c.database.readerCount,
       backupRetentionDays: c.database.backupRetentionDays,
       deletionProtection: c.deletionProtection,
@@ -136,7 +139,7 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     nodePlacement: true,
   };
 
-  const backups: Omit<DifyBackupsArgs, "database" | "restoreLogin" | "auroraClusterArn" | "oidcProvider"> = {
+  const backups: Omit<DifyBackupsArgs, "database" | "restoreLogin" | "databaseArn" | "auroraClusterArn" | "oidcProvider"> = {
     retentionDays: c.backups.retentionDays,
     accessLogRetentionDays: c.observability.logRetentionDays,
     schedule: c.backups.schedule,
@@ -164,8 +167,9 @@ function settingsFor(c: DifyStackConfig, stack: string) {
   const loadBalancerName = `${NAME}-${stack}`.slice(0, 32).replace(/-+$/, "");
   app.loadBalancerName = loadBalancerName;
   const namespace = c.namespace;
-  const observability: Omit<DifyObservabilityArgs, "clusterName" | "oidcProvider" | "databaseClusterIdentifier" | "redisReplicationGroupId"> = {
+  const observability: Omit<DifyObservabilityArgs, "clusterName" | "oidcProvider" | "databaseIdentifier" | "databaseClusterIdentifier" | "redisReplicationGroupId"> = {
     region: c.region,
+    databaseEngine: c.database.engine,
     databaseReaderCount: c.database.readerCount,
     redisNodeCount: 1 + c.redis.replicaCount,
     appNamespace: namespace,
@@ -228,6 +232,8 @@ function connectionBudget(c: DifyStackConfig) {
     workerReplicas: max("worker"),
     beatReplicas: max("worker-beat"),
     pluginDaemonReplicas: max("plugin-daemon"),
+    // Each running Celery task holds a session: every api-image process's pool + overflow must hold them.
+    sessionsPerProcess: CONCURRENCY.workerTasks,
   };
 }
 
@@ -236,6 +242,17 @@ export type StackSettings = ReturnType<typeof settingsFor>;
 
 const NODE_FIELD: Record<string, string> = { instanceTypes: "InstanceTypes", minSize: "MinSize", maxSize: "MaxSize", desiredSize: "DesiredSize", capacityType: "CapacityType" };
 const IMAGES: [RegExp, string][] = [[/^args\.(imageSource|images)\.registry/, "dify:imageRegistry"], [/^args\.(imageSource|images)(\.digests.*)?/, "dify:imageDigests"]];
+/** DifyDatabaseHA's arguments and the keys they come from. */
+const DATA_ORIGIN: [RegExp, string][] = [
+  [/^args\.postgres\.engine/, "dify:dbEngine"], [/^args\.postgres\.instanceClass/, "dify:dbInstanceClass"], [/^args\.postgres\.serverless.*/, "dify:dbCapacityRange"],
+  [/^args\.postgres\.allocatedStorageGb/, "dify:dbAllocatedStorage"], [/^args\.postgres\.readerCount/, "dify:dbReaderCount"],
+  [/^args\.postgres\.backupRetentionDays/, "dify:dbBackupRetentionDays"], [/^args\.redis\.nodeType/, "dify:redisNodeType"],
+  [/^args\.redis\.replicaCount/, "dify:redisReplicaCount"], [/^args\.redis\.snapshotRetentionDays/, "dify:redisSnapshotRetentionDays"],
+  [/^args\.databaseName/, "dify:dbName"], [/^args\.pluginDatabaseName/, "dify:pluginDbName"],
+  // The pools do not fit max_connections: the class or the replica ceilings must change.
+  [/^args\.connectionBudget/, "dify:dbInstanceClass, dify:services.api.maxReplicas, dify:services.worker.maxReplicas"], ...IMAGES,
+];
+
 /**
  * Which stack config key a component argument comes from (settingsFor above), so a problem a
  * component finds is reported in the user's words: the key they set, not `args.services["api"]`.
@@ -255,13 +272,10 @@ const CONFIG_ORIGIN: Record<string, [RegExp, string | ((m: RegExpExecArray) => s
     [/^args\.egressAllowedDomains.*/, "dify:egressAllowedDomains"], [/^args\.egressUpstreamProxy/, "dify:egressUpstreamProxy"],
     [/^args\.pipMirrorUrl/, "dify:pipMirrorUrl"], [/^args\.mail\.secret/, "dify:mailSecret"],
     [/^args\.mail\.(type|from)/, (m) => `dify:mail${m[1][0].toUpperCase()}${m[1].slice(1)}`], [/^args\.mail\.(smtp\w+)/, (m) => `dify:${m[1]}`], ...IMAGES,
+    // settingsFor sizes the pools with DifyDatabaseHA's own checks while building DifyApp's env.
+    ...DATA_ORIGIN,
   ],
-  DifyDatabaseHA: [
-    [/^args\.postgres\.instanceClass/, "dify:dbInstanceClass"], [/^args\.postgres\.readerCount/, "dify:dbReaderCount"],
-    [/^args\.postgres\.backupRetentionDays/, "dify:dbBackupRetentionDays"], [/^args\.redis\.nodeType/, "dify:redisNodeType"],
-    [/^args\.redis\.replicaCount/, "dify:redisReplicaCount"], [/^args\.redis\.snapshotRetentionDays/, "dify:redisSnapshotRetentionDays"],
-    [/^args\.databaseName/, "dify:dbName"], [/^args\.pluginDatabaseName/, "dify:pluginDbName"], ...IMAGES,
-  ],
+  DifyDatabaseHA: DATA_ORIGIN,
   DifyBackups: [
     [/^args\.retentionDays/, "dify:backupRetentionDays"], [/^args\.schedule/, "dify:backupSchedule"],
     [/^args\.verifySchedule/, "dify:restoreVerifySchedule"], [/^args\.(copyRegion|replicaRegion)/, "dify:backupCopyRegion"], ...IMAGES,

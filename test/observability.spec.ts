@@ -243,7 +243,7 @@ describe("DifyObservability (dev, alarms off; bad arguments)", () => {
   it("every alarm and every panel has its runbook entry in docs/observability.md, and each alarm links to it", async () => {
     const doc = readFileSync("docs/observability.md", "utf8");
     const anchors = new Set([...doc.matchAll(/^### (.+)$/gm)].map((m) => m[1].toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")));
-    const ids = { clusterName: "c", albArnSuffix: "app/n/i", dbClusterId: "d", redisGroupId: "r" };
+    const ids = { clusterName: "c", albArnSuffix: "app/n/i", dbId: "d", redisGroupId: "r" };
     const s = resolveObservability("dify", obsArgs());
     for (const a of alarmSpecs(alarmIds(s, ids))) assert.ok(anchors.has(runbookAnchor(a.title)), `runbook for alarm ${a.title}`);
     for (const p of panels(dashboardIds(s, ids, "Dify/Backups/dify"))) assert.ok(doc.includes(`### ${p.title}\n`), `runbook for panel ${p.title}`);

@@ -25,8 +25,13 @@ export interface DifyBackupsArgs {
    * DifyDatabaseHA, pass its `restoreLogin` (CREATEDB and that membership, not a superuser).
    */
   restoreLogin: PostgresLogin;
-  /** ARN of the Aurora cluster that AWS Backup snapshots daily. Required. */
-  auroraClusterArn: pulumi.Input<string>;
+  /**
+   * ARN of the database AWS Backup snapshots daily: an Aurora cluster or an RDS DB instance
+   * (DifyDatabaseHA's `databaseArn`). Required (or the deprecated `auroraClusterArn`).
+   */
+  databaseArn?: pulumi.Input<string>;
+  /** Deprecated, use `databaseArn`: the ARN of the Aurora cluster. Default none. */
+  auroraClusterArn?: pulumi.Input<string>;
   /** The cluster's IAM OIDC provider; the dump and restore roles trust it (IRSA). Required. */
   oidcProvider: OidcProvider;
   /** Namespace for the backup CronJobs (PSA restricted, own NetworkPolicies). Default "dify-backups". */
@@ -143,12 +148,15 @@ const PINNED = /^[a-z0-9./_-]+(:[A-Za-z0-9._-]*\d[A-Za-z0-9._-]*)?(@sha256:[a-f0
 
 
 /** What DifyBackups validates before registering anything: its args without the handles to other resources. */
-export type DifyBackupsSettings = Omit<DifyBackupsArgs, "database" | "restoreLogin" | "auroraClusterArn" | "oidcProvider">;
+export type DifyBackupsSettings = Omit<DifyBackupsArgs, "database" | "restoreLogin" | "databaseArn" | "auroraClusterArn" | "oidcProvider">;
 
 /** DifyBackups' handles to the database and the cluster must be given (from JavaScript or YAML they may be missing). */
 export function requireBackupsHandles(name: string, args: DifyBackupsArgs): void {
-  for (const f of ["database", "restoreLogin", "auroraClusterArn", "oidcProvider"] as const) {
+  for (const f of ["database", "restoreLogin", "oidcProvider"] as const) {
     if (args?.[f] === undefined || args?.[f] === null) throw new Error(`DifyBackups "${name}": args.${f} is required`);
+  }
+  if ((args.databaseArn ?? args.auroraClusterArn) === undefined || (args.databaseArn ?? args.auroraClusterArn) === null) {
+    throw new Error(`DifyBackups "${name}": args.databaseArn is required (DifyDatabaseHA's databaseArn)`);
   }
 }
 

@@ -1,6 +1,9 @@
 /**
- * AWS Backup for the Aurora cluster: a CMK-encrypted vault, a daily plan whose recovery points
- * (and cross-region copies) live exactly `retentionDays`, and a selection of the cluster.
+ * AWS Backup for the database: a CMK-encrypted vault, a daily plan whose recovery points (and
+ * cross-region copies) live exactly `retentionDays`, and a selection of the Aurora cluster or RDS DB
+ * instance by ARN. AWS Backup supports both (Aurora clusters and RDS DB instances are separate
+ * resource types of "Amazon RDS"), and the service role's AWSBackupServiceRolePolicyForBackup allows
+ * the RDS snapshot calls for either on any resource.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -8,6 +11,7 @@ import { customerKey } from "../aws/secureBucket";
 
 export interface AwsBackupSpec {
   name: string;
+  /** Aurora cluster or RDS DB instance ARN. */
   clusterArn: pulumi.Input<string>;
   keyArn: pulumi.Input<string>;
   retentionDays: number;

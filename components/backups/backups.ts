@@ -123,7 +123,7 @@ export class DifyBackups extends pulumi.ComponentResource {
     }
 
     const backup = awsBackup({
-      name, clusterArn: args.auroraClusterArn, keyArn: key.arn, retentionDays: r.retentionDays, awsCron: r.snapshotAwsCron,
+      name, clusterArn: (args.databaseArn ?? args.auroraClusterArn)!, keyArn: key.arn, retentionDays: r.retentionDays, awsCron: r.snapshotAwsCron,
       copyRegion: r.copyRegion, copyVaultArn: args.copyVaultArn, protect: r.protect, forceDestroy: r.forceDestroy,
       keyDeletionWindowDays: keyWindow, tags,
     }, this);

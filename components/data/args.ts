@@ -23,16 +23,31 @@ export interface ServerlessV2Args {
   maxCapacity?: number;
 }
 
-/** Aurora PostgreSQL settings. Defaults are the production ones. */
+/** PostgreSQL settings (Aurora by default). Defaults are the production ones. */
 export interface PostgresArgs {
-  /** Aurora PostgreSQL engine version, major ("16") or major.minor ("16.9"). A major-only value lets RDS pick and auto-upgrade minors without a Pulumi diff. Major must be 15..18. Default "16" (pgvector ≥0.8; Dify's compose pairs pgvector with pg16). */
+  /**
+   * How PostgreSQL runs: "aurora" (an Aurora PostgreSQL cluster: writer and readers, provisioned or
+   * Serverless v2) or "rds-instance" (one RDS for PostgreSQL DB instance, optionally Multi-AZ: no
+   * per-ACU minimum, for small and disposable installs). See `PostgresEngine`. Default "aurora".
+   */
+  engine?: string;
+  /** PostgreSQL engine version, major ("16") or major.minor ("16.9"). A major-only value lets RDS pick and auto-upgrade minors without a Pulumi diff. Major must be 15..18. Default "16" (pgvector ≥0.8; Dify's compose pairs pgvector with pg16). */
   engineVersion?: string;
-  /** Instance class of writer and readers (`db.*`, e.g. "db.r7g.large"). Ignored when `serverless` is set (the class is then "db.serverless"). Default "db.r7g.large". */
+  /**
+   * Instance class (`db.*`). Aurora: writer and readers, e.g. "db.r7g.large" (the smallest T class
+   * is db.t4g.medium); ignored when `serverless` is set. "rds-instance": the DB instance, e.g.
+   * "db.t4g.small"; it sets max_connections, which must hold every pool. Default "db.r7g.large"
+   * (Aurora), "db.t4g.small" (rds-instance).
+   */
   instanceClass?: string;
-  /** Aurora Serverless v2 capacity. When set, every instance is `db.serverless`. Default unset (provisioned instances). */
+  /** Aurora Serverless v2 capacity (Aurora only). When set, every instance is `db.serverless`. Default unset (provisioned instances). */
   serverless?: ServerlessV2Args;
-  /** Readers (Aurora Replicas) besides the writer, 0..15; each is a failover target in another AZ when the subnets allow it. Default 1. */
+  /** Readers (Aurora Replicas) besides the writer, 0..15; each is a failover target in another AZ when the subnets allow it. Must be 0 with "rds-instance" (use `multiAz`). Default 1 (Aurora), 0 (rds-instance). */
   readerCount?: number;
+  /** "rds-instance" only: storage of the instance in GB (gp3, encrypted with the data key), 20..65536. Default 20. */
+  allocatedStorageGb?: number;
+  /** "rds-instance" only: a synchronous standby in another AZ that RDS fails over to (doubles the instance price). Default false. */
+  multiAz?: boolean;
   /** Days of automated backups (point-in-time restore), 1..35. Default 30. */
   backupRetentionDays?: number;
   /** Daily backup window, UTC "hh24:mi-hh24:mi", at least 30 minutes, not overlapping the maintenance window. Default "03:00-04:00". */
@@ -45,11 +60,12 @@ export interface PostgresArgs {
   enhancedMonitoringInterval?: number;
   /** IAM database authentication (in addition to passwords). Default false. */
   iamAuth?: boolean;
-  /** RDS deletion protection on the cluster. Default: the component's `protect`. */
+  /** RDS deletion protection on the cluster (or instance). Default: the component's `protect`. */
   deletionProtection?: boolean;
   /**
-   * Export the PostgreSQL log to CloudWatch Logs, into `/aws/rds/cluster/<cluster id>/postgresql`,
-   * which the component creates (RDS would create it without retention or a key). Default true.
+   * Export the PostgreSQL log to CloudWatch Logs, into `/aws/rds/cluster/<cluster id>/postgresql`
+   * (Aurora) or `/aws/rds/instance/<instance id>/postgresql` (rds-instance), which the component
+   * creates (RDS would create it without retention or a key). Default true.
    */
   cloudwatchLogs?: boolean;
   /** Days the exported PostgreSQL log is kept; a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...). Default 30. */
@@ -119,6 +135,13 @@ export interface ConnectionBudgetArgs {
   surgePerDeployment?: number;
   /** Connections kept free for AWS automation, the migration Job, backups and operators. Default 20. */
   reservedConnections?: number;
+  /**
+   * SQLAlchemy connections (pool + overflow) every api-image process must be able to hold at once:
+   * each running Celery task keeps a session, so at least the worker's concurrent tasks
+   * (CELERY_WORKER_AMOUNT). A class whose max_connections cannot give every process this many is
+   * refused. Default 16 (DifyApp's worker concurrency).
+   */
+  sessionsPerProcess?: number;
 }
 
 /** Arguments of {@link DifyDatabaseHA}. */
@@ -140,7 +163,7 @@ export interface DifyDatabaseHAArgs {
   allowedSecurityGroupIds?: pulumi.Input<string>[];
   /** CIDR blocks allowed to reach 5432/6379 (e.g. a VPN); a plain list, one rule resource each. Default []. At least one group or CIDR is required. */
   allowedCidrBlocks?: pulumi.Input<string>[];
-  /** Aurora PostgreSQL settings. */
+  /** PostgreSQL settings (Aurora cluster or RDS DB instance). */
   postgres?: PostgresArgs;
   /** ElastiCache settings. */
   redis?: RedisArgs;

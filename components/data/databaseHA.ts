@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { componentType } from "../contracts";
+import { componentType, PostgresEngine } from "../contracts";
 import { DataEndpoints, DifyDatabaseHAArgs, MasterLogin, PoolSettings, PostgresConnectionValues, RedisConnectionValues } from "./args";
 import { createBootstrap, findKubernetesProvider } from "./bootstrap";
 import { createAccess, subnetZones } from "./network";
@@ -18,7 +18,8 @@ import { resolveArgs } from "./validate";
 
 /**
  * Dify's data tier (`dify-aws:index:DifyDatabaseHA`): Aurora PostgreSQL with pgvector (writer and
- * readers across zones, TLS forced, a customer-managed key) and ElastiCache (Valkey by default,
+ * readers across zones, TLS forced, a customer-managed key; or, with `postgres.engine`
+ * "rds-instance", one RDS for PostgreSQL DB instance with the same settings) and ElastiCache (Valkey by default,
  * TLS and AUTH, failover with replicas), reachable only from the given security groups or CIDRs.
  * With a Kubernetes provider in `opts.providers`, a Job creates Dify's role, its two databases and
  * the `vector` and `uuid-ossp` extensions. Pass `postgresConnectionOf(db)` and
@@ -33,9 +34,15 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
   public readonly endpoints: pulumi.Output<DataEndpoints>;
   /** Pool sizes DifyApp should set so all pods together stay under max_connections. */
   public readonly poolSettings: pulumi.Output<PoolSettings>;
-  /** Aurora cluster ARN (AWS Backup selection). */
+  /** How PostgreSQL runs: "aurora" or "rds-instance" (`PostgresEngine`); pass it to DifyObservability's `databaseEngine`. */
+  public readonly postgresEngine: pulumi.Output<string>;
+  /** ARN of the Aurora cluster or of the DB instance: DifyBackups' `databaseArn` (AWS Backup selection). */
+  public readonly databaseArn: pulumi.Output<string>;
+  /** Aurora cluster identifier or DB instance identifier: DifyObservability's `databaseIdentifier` (AWS/RDS dimension `postgresDimension(engine)`). */
+  public readonly databaseIdentifier: pulumi.Output<string>;
+  /** Deprecated, use `databaseArn`: the Aurora cluster ARN (with "rds-instance", the DB instance's ARN). */
   public readonly clusterArn: pulumi.Output<string>;
-  /** Aurora cluster identifier. */
+  /** Deprecated, use `databaseIdentifier`: the Aurora cluster identifier (with "rds-instance", the DB instance's identifier). */
   public readonly clusterIdentifier: pulumi.Output<string>;
   /** ElastiCache replication group id. */
   public readonly replicationGroupId: pulumi.Output<string>;
@@ -70,6 +77,7 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
 
     const tags = pulumi.output(args.tags ?? {}).apply((t) => ({ ...t, "dify-aws:component": `DifyDatabaseHA/${name}` }));
     const protect = cfg.protect;
+    const instanceMode = cfg.postgres.engine === PostgresEngine.RdsInstance;
 
     // The account's default key policy (IAM decides), plus CloudWatch Logs for the exported
     // PostgreSQL log only: the encryption-context condition limits it to this account and region's
@@ -85,14 +93,14 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
         ...(cfg.postgres.cloudwatchLogs ? [{
           Sid: "CloudWatchLogsPostgresLog", Effect: "Allow", Principal: { Service: `logs.${reg}.amazonaws.com` },
           Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"], Resource: "*",
-          Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${part}:logs:${reg}:${acct}:log-group:/aws/rds/cluster/*` } },
+          Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${part}:logs:${reg}:${acct}:log-group:/aws/rds/${instanceMode ? "instance" : "cluster"}/*` } },
         }] : []),
       ],
     }));
     const key = new aws.kms.Key(
       `${name}-data`,
       {
-        description: `Dify data tier (${name}): Aurora, ElastiCache, snapshots, Performance Insights, master secret, PostgreSQL log`,
+        description: `Dify data tier (${name}): ${instanceMode ? "RDS for PostgreSQL" : "Aurora"}, ElastiCache, snapshots, Performance Insights, master secret, PostgreSQL log`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
         policy: keyPolicy,
@@ -124,7 +132,7 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
     // The restore role (CREATEDB and member of the app role, nothing more; see sql.ts rolesSql),
     // for DifyBackups' restore and restore-verification Jobs instead of the master login.
     const restorePassword = new random.RandomPassword(`${name}-pg-restore`, { length: 40, special: false }, { parent: this });
-    const restoreSecret = createRestoreSecret(name, { cfg, kmsKeyArn: key.arn, tags, host: pg.cluster.endpoint, port: pg.cluster.port, password: restorePassword.result }, this);
+    const restoreSecret = createRestoreSecret(name, { cfg, kmsKeyArn: key.arn, tags, host: pg.endpoint, port: pg.port, password: restorePassword.result }, this);
 
     let job: pulumi.Resource | undefined;
     if (k8sProvider) {
@@ -132,8 +140,8 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
         name,
         {
           cfg,
-          host: pg.cluster.endpoint,
-          port: pg.cluster.port,
+          host: pg.endpoint,
+          port: pg.port,
           masterUsername: MASTER_USERNAME,
           masterPassword: pg.masterPassword.result,
           appPasswordVerifier: appPassword.result.apply(scramSha256Verifier),
@@ -162,7 +170,7 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
 
     this.postgres = ready(
       pulumi.secret(
-        pulumi.all([pg.cluster.endpoint, pg.cluster.readerEndpoint, pg.cluster.port, appPassword.result]).apply(
+        pulumi.all([pg.endpoint, pg.readerEndpoint, pg.port, appPassword.result]).apply(
           ([host, readerHost, port, password]): PostgresConnectionValues => ({
             host,
             readerHost: readerHost || host,
@@ -184,7 +192,7 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
       ),
     );
     this.endpoints = pulumi
-      .all([pg.cluster.endpoint, pg.cluster.readerEndpoint, pg.cluster.port, rd.group.primaryEndpointAddress, rd.group.port])
+      .all([pg.endpoint, pg.readerEndpoint, pg.port, rd.group.primaryEndpointAddress, rd.group.port])
       .apply(([postgresHost, reader, postgresPort, redisHost, redisPort]) => ({
         postgresHost,
         postgresReaderHost: reader || postgresHost,
@@ -198,8 +206,11 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
         redisUseTls: true,
       }));
     this.poolSettings = pulumi.output(cfg.pool);
-    this.clusterArn = pg.cluster.arn;
-    this.clusterIdentifier = pg.cluster.clusterIdentifier;
+    this.postgresEngine = pulumi.output<string>(cfg.postgres.engine);
+    this.databaseArn = pg.arn;
+    this.databaseIdentifier = pg.identifier;
+    this.clusterArn = pg.arn;
+    this.clusterIdentifier = pg.identifier;
     this.replicationGroupId = rd.group.replicationGroupId;
     this.securityGroupIds = pulumi.all([pgSg.id, redisSg.id]);
     this.kmsKeyArn = key.arn;
@@ -213,6 +224,9 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
       redis: this.redis,
       endpoints: this.endpoints,
       poolSettings: this.poolSettings,
+      postgresEngine: this.postgresEngine,
+      databaseArn: this.databaseArn,
+      databaseIdentifier: this.databaseIdentifier,
       clusterArn: this.clusterArn,
       clusterIdentifier: this.clusterIdentifier,
       replicationGroupId: this.replicationGroupId,

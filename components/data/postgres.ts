@@ -1,6 +1,7 @@
 /**
- * Aurora PostgreSQL: cluster parameter group (TLS forced, logging), subnet group, master
- * credentials, cluster and its instances spread over the AZs.
+ * PostgreSQL: an Aurora cluster (cluster parameter group with TLS forced and logging, subnet group,
+ * master credentials, the cluster and its instances spread over the AZs), or one RDS for
+ * PostgreSQL DB instance with the same parameters, credentials and log export (engine "rds-instance").
  *
  * Master credentials: a generated password (random.RandomPassword), not RDS's managed
  * Secrets Manager password. The in-VPC bootstrap Job needs it as a value inside a Kubernetes
@@ -16,6 +17,7 @@ import * as random from "@pulumi/random";
 import { ResolvedConfig } from "./validate";
 import { zoneFor } from "./network";
 import { RESTORE_USERNAME } from "./sql";
+import { PostgresEngine } from "../contracts";
 
 /** Master user name (RDS reserves "rdsadmin"; "postgres" is avoided so it is never guessed). */
 export const MASTER_USERNAME = "dify_admin";
@@ -32,8 +34,17 @@ export interface StoreInputs {
 }
 
 export interface PostgresResources {
-  cluster: aws.rds.Cluster;
-  instances: aws.rds.ClusterInstance[];
+  /** Writer host name. */
+  endpoint: pulumi.Output<string>;
+  /** Reader host name ("" when there is none: the writer serves reads). */
+  readerEndpoint: pulumi.Output<string>;
+  port: pulumi.Output<number>;
+  /** ARN of the Aurora cluster or the DB instance (AWS Backup's resource). */
+  arn: pulumi.Output<string>;
+  /** DBClusterIdentifier or DBInstanceIdentifier. */
+  identifier: pulumi.Output<string>;
+  /** What must be up before anyone connects: the cluster's instances, or the DB instance. */
+  instances: pulumi.Resource[];
   masterPassword: random.RandomPassword;
   masterSecret: aws.secretsmanager.Secret;
   /** The exported PostgreSQL log's group (with `cloudwatchLogs`). */
@@ -45,7 +56,12 @@ export interface PostgresResources {
  * a reboot. log_statement stays at its default "none": "ddl" would log ALTER ROLE ... PASSWORD.
  */
 function clusterParameters(p: ResolvedConfig["postgres"]): aws.types.input.rds.ClusterParameterGroupParameter[] {
-  const params: [string, string][] = [
+  return parameterValues(p).map(([name, value]) => ({ name, value, applyMethod: "immediate" }));
+}
+
+/** The parameters both engines get (all exist in RDS for PostgreSQL 15+ too). */
+function parameterValues(p: ResolvedConfig["postgres"]): [string, string][] {
+  return [
     ["rds.force_ssl", "1"], // refuse non-TLS connections (Dify: DB_EXTRAS=sslmode=require; daemon: DB_SSL_MODE=require)
     ["ssl_min_protocol_version", "TLSv1.2"],
     ["password_encryption", "scram-sha-256"],
@@ -55,7 +71,16 @@ function clusterParameters(p: ResolvedConfig["postgres"]): aws.types.input.rds.C
     ["log_autovacuum_min_duration", "10000"], // autovacuum runs ≥ 10 s (pgvector tables churn)
     ["idle_in_transaction_session_timeout", String(p.idleInTransactionSessionTimeoutMs)], // leaked transactions hold locks and block vacuum
   ];
-  return params.map(([name, value]) => ({ name, value, applyMethod: "immediate" }));
+}
+
+/**
+ * DB instance parameters: the same values. Every one but rds.force_ssl is a dynamic PostgreSQL
+ * setting (postgresql.conf "sighup"/"user" context), so "immediate" applies it without a reboot;
+ * rds.force_ssl gets "pending-reboot", which RDS accepts for dynamic and static parameters alike
+ * (a new instance starts with its group's values either way; RDS for PostgreSQL 15+ defaults it to 1).
+ */
+function instanceParameters(p: ResolvedConfig["postgres"]): aws.types.input.rds.ParameterGroupParameter[] {
+  return parameterValues(p).map(([name, value]) => ({ name, value, applyMethod: name === "rds.force_ssl" ? "pending-reboot" : "immediate" }));
 }
 
 function enhancedMonitoringRole(name: string, parent: pulumi.Resource, tags: StoreInputs["tags"]): aws.iam.Role {
@@ -78,6 +103,10 @@ function enhancedMonitoringRole(name: string, parent: pulumi.Resource, tags: Sto
 }
 
 export function createPostgres(name: string, i: StoreInputs, parent: pulumi.Resource): PostgresResources {
+  return i.cfg.postgres.engine === PostgresEngine.RdsInstance ? createInstance(name, i, parent) : createAurora(name, i, parent);
+}
+
+function createAurora(name: string, i: StoreInputs, parent: pulumi.Resource): PostgresResources {
   const { cfg } = i;
   const p = cfg.postgres;
   const protect = cfg.protect;
@@ -184,7 +213,96 @@ export function createPostgres(name: string, i: StoreInputs, parent: pulumi.Reso
     login: pulumi.all([masterPassword.result, cluster.endpoint, cluster.port, cluster.clusterIdentifier])
       .apply(([password, host, port, id]) => ({ engine: "postgres", username: MASTER_USERNAME, password, host, port, dbClusterIdentifier: id })),
   }, parent);
-  return { cluster, instances, masterPassword, masterSecret, logGroup };
+  return {
+    endpoint: cluster.endpoint, readerEndpoint: cluster.readerEndpoint, port: cluster.port, arn: cluster.arn, identifier: cluster.clusterIdentifier,
+    instances, masterPassword, masterSecret, logGroup,
+  };
+}
+
+/**
+ * One RDS for PostgreSQL DB instance: gp3 storage encrypted with the data key, TLS forced by its
+ * parameter group, the PostgreSQL log exported to a group created first, backups and deletion
+ * protection as for Aurora. Its identifier is chosen here (name + the stack's random suffix), so the
+ * log group `/aws/rds/instance/<identifier>/postgresql` exists before the instance can write to it.
+ */
+function createInstance(name: string, i: StoreInputs, parent: pulumi.Resource): PostgresResources {
+  const { cfg } = i;
+  const p = cfg.postgres;
+  const protect = cfg.protect;
+  const slug = name.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+
+  const subnetGroup = new aws.rds.SubnetGroup(`${name}-pg`, { description: `Dify PostgreSQL (${name}): private subnets`, subnetIds: i.subnetIds, tags: i.tags }, { parent });
+  const params = new aws.rds.ParameterGroup(
+    `${name}-pg`,
+    { family: p.family, description: `Dify PostgreSQL ${p.major} (${name}): TLS only, slow-query logging`, parameters: instanceParameters(p), tags: i.tags },
+    { parent },
+  );
+  const masterPassword = new random.RandomPassword(`${name}-pg-master`, { length: 40, special: false }, { parent });
+  // DB instance identifiers: letter first, letters, digits and single hyphens, at most 63 characters.
+  const identifier = pulumi.interpolate`${slug}-pg-${i.snapshotSuffix}`;
+  const logGroup = p.cloudwatchLogs
+    ? new aws.cloudwatch.LogGroup(`${name}-pg-postgresql`, {
+      name: pulumi.interpolate`/aws/rds/instance/${identifier}/postgresql`,
+      retentionInDays: p.logRetentionDays,
+      kmsKeyId: i.kmsKeyArn,
+      tags: i.tags,
+    }, { parent, retainOnDelete: protect })
+    : undefined;
+  const monitoringRole = p.enhancedMonitoringInterval > 0 ? enhancedMonitoringRole(name, parent, i.tags) : undefined;
+  const instance = new aws.rds.Instance(
+    `${name}-pg`,
+    {
+      identifier,
+      engine: "postgres",
+      // Major-only: RDS picks the default minor and auto-upgrades it (engineVersionActual), no diff.
+      engineVersion: p.engineVersion,
+      allowMajorVersionUpgrade: false,
+      autoMinorVersionUpgrade: true,
+      instanceClass: p.instanceClass,
+      allocatedStorage: p.allocatedStorageGb,
+      storageType: "gp3",
+      storageEncrypted: true,
+      kmsKeyId: i.kmsKeyArn,
+      username: MASTER_USERNAME,
+      password: masterPassword.result,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [i.securityGroupId],
+      parameterGroupName: params.name,
+      port: p.port,
+      publiclyAccessible: false,
+      multiAz: p.multiAz,
+      iamDatabaseAuthenticationEnabled: p.iamAuth,
+      backupRetentionPeriod: p.backupRetentionDays,
+      backupWindow: p.preferredBackupWindow,
+      maintenanceWindow: p.preferredMaintenanceWindow,
+      copyTagsToSnapshot: true,
+      deletionProtection: p.deletionProtection,
+      skipFinalSnapshot: !protect,
+      finalSnapshotIdentifier: protect ? pulumi.interpolate`${slug}-pg-final-${i.snapshotSuffix}` : undefined,
+      deleteAutomatedBackups: !protect,
+      enabledCloudwatchLogsExports: p.cloudwatchLogs ? ["postgresql"] : [],
+      performanceInsightsEnabled: p.performanceInsights,
+      performanceInsightsKmsKeyId: p.performanceInsights ? i.kmsKeyArn : undefined,
+      performanceInsightsRetentionPeriod: p.performanceInsights ? 7 : undefined,
+      monitoringInterval: p.enhancedMonitoringInterval,
+      monitoringRoleArn: monitoringRole?.arn,
+      applyImmediately: cfg.applyImmediately,
+      tags: i.tags,
+    },
+    { parent, protect, dependsOn: logGroup ? [logGroup] : [] },
+  );
+  const masterSecret = loginSecret(`${name}-pg-master`, {
+    description: `Dify PostgreSQL (${name}) master credentials (username/password/host/port). Dify uses the "${cfg.appUsername}" role instead.`,
+    kmsKeyArn: i.kmsKeyArn,
+    protect,
+    tags: i.tags,
+    login: pulumi.all([masterPassword.result, instance.address, instance.port, instance.identifier])
+      .apply(([password, host, port, id]) => ({ engine: "postgres", username: MASTER_USERNAME, password, host, port, dbInstanceIdentifier: id })),
+  }, parent);
+  return {
+    endpoint: instance.address, readerEndpoint: pulumi.output(""), port: instance.port, arn: instance.arn, identifier: instance.identifier,
+    instances: [instance], masterPassword, masterSecret, logGroup,
+  };
 }
 
 /** What the restore login's Secrets Manager copy is built from. */
@@ -227,7 +345,7 @@ function loginSecret(id: string, spec: LoginSecretSpec, parent: pulumi.Resource)
  */
 export function createRestoreSecret(name: string, i: RestoreSecretInputs, parent: pulumi.Resource): aws.secretsmanager.Secret {
   return loginSecret(`${name}-pg-restore`, {
-    description: `Dify Aurora (${name}) restore login "${RESTORE_USERNAME}" (CREATEDB, member of "${i.cfg.appUsername}"), used by DifyBackups' restore Jobs.`,
+    description: `Dify ${i.cfg.postgres.engine === PostgresEngine.RdsInstance ? "PostgreSQL" : "Aurora"} (${name}) restore login "${RESTORE_USERNAME}" (CREATEDB, member of "${i.cfg.appUsername}"), used by DifyBackups' restore Jobs.`,
     kmsKeyArn: i.kmsKeyArn,
     protect: i.cfg.protect,
     tags: i.tags,

@@ -6,6 +6,7 @@ import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../aws/logRetention";
 import { ImageSource, imageRef, validateImageSource } from "../k8s/images";
 import { Problem, Problems } from "../checks";
 import { CacheEngine, DifyDatabaseHAArgs } from "./args";
+import { PostgresEngine } from "../contracts";
 import { computePoolSettings, estimateMaxConnections } from "./pool";
 import { PoolSettings } from "./args";
 
@@ -18,9 +19,15 @@ export interface ResolvedConfig {
   appUsername: string;
   appPasswordVersion: number;
   postgres: {
+    engine: PostgresEngine;
     engineVersion: string;
     major: number;
+    /** Parameter group family: aurora-postgresql<major> or postgres<major>. */
     family: string;
+    /** "rds-instance": storage in GB (gp3). */
+    allocatedStorageGb: number;
+    /** "rds-instance": Multi-AZ standby. */
+    multiAz: boolean;
     instanceClass: string;
     serverless?: { minCapacity: number; maxCapacity: number };
     readerCount: number;
@@ -183,14 +190,19 @@ export function resolveArgs(name: string, args: DifyDatabaseHASettings, network?
   }
 
   // --- Postgres
+  const pgEngine = (pg.engine ?? PostgresEngine.Aurora) as PostgresEngine;
+  if (!Object.values(PostgresEngine).includes(pgEngine)) c.fail("args.postgres.engine", pg.engine, `"aurora" or "rds-instance"`);
+  const instanceMode = pgEngine === PostgresEngine.RdsInstance;
   const engineVersion = pg.engineVersion ?? "16";
   const ev = /^(\d+)(\.\d+)?$/.exec(engineVersion);
   const major = ev ? Number(ev[1]) : NaN;
   if (!ev || major < 15 || major > 18) {
-    c.fail("args.postgres.engineVersion", engineVersion, `an Aurora PostgreSQL version "<major>" or "<major>.<minor>" with major 15..18 (pgvector with HNSW; Dify supports 15+)`);
+    c.fail("args.postgres.engineVersion", engineVersion, `a PostgreSQL version "<major>" or "<major>.<minor>" with major 15..18 (pgvector with HNSW; Dify supports 15+)`);
   }
   let serverless: { minCapacity: number; maxCapacity: number } | undefined;
-  if (pg.serverless) {
+  if (pg.serverless && instanceMode) {
+    c.fail("args.postgres.serverless", pg.serverless, `unset with args.postgres.engine "rds-instance" (Serverless v2 is Aurora only; pick an args.postgres.instanceClass such as "db.t4g.small")`);
+  } else if (pg.serverless) {
     const min = pg.serverless.minCapacity ?? 0.5;
     const max = pg.serverless.maxCapacity ?? 4;
     const halfStep = (v: number) => Number.isFinite(v) && Math.round(v * 2) === v * 2;
@@ -198,15 +210,26 @@ export function resolveArgs(name: string, args: DifyDatabaseHASettings, network?
     if (!halfStep(max) || max < 1 || max > 256 || max < min) c.fail("args.postgres.serverless.maxCapacity", max, `1..256 ACU in steps of 0.5 and ≥ minCapacity (${min})`);
     serverless = { minCapacity: min, maxCapacity: max };
   }
-  const instanceClass = serverless ? "db.serverless" : pg.instanceClass ?? "db.r7g.large";
-  if (!serverless) {
+  const instanceClass = serverless ? "db.serverless" : pg.instanceClass ?? (instanceMode ? "db.t4g.small" : "db.r7g.large");
+  if (instanceMode) {
+    if (!/^db\.[a-z0-9-]+\.[a-z0-9]+$/.test(instanceClass) || instanceClass === "db.serverless") {
+      c.fail("args.postgres.instanceClass", instanceClass, `an RDS for PostgreSQL instance class "db.<family>.<size>" such as "db.t4g.small" (db.serverless is Aurora only)`);
+    }
+  } else if (!serverless) {
     if (!/^db\.[a-z0-9-]+\.[a-z0-9]+$/.test(instanceClass) || instanceClass === "db.serverless") {
       c.fail("args.postgres.instanceClass", instanceClass, `an RDS instance class "db.<family>.<size>" such as "db.r7g.large" (for Serverless v2 set args.postgres.serverless)`);
     } else if (/^db\.t\d+g?\.(micro|small)$/.test(instanceClass)) {
-      c.fail("args.postgres.instanceClass", instanceClass, "a class Aurora PostgreSQL supports (the smallest T classes are db.t3.medium / db.t4g.medium)");
+      c.fail("args.postgres.instanceClass", instanceClass, "a class Aurora PostgreSQL supports (the smallest T classes are db.t3.medium / db.t4g.medium; micro and small need args.postgres.engine \"rds-instance\")");
     }
   }
-  const readerCount = c.int("args.postgres.readerCount", pg.readerCount ?? 1, 0, 15);
+  const readerCount = c.int("args.postgres.readerCount", pg.readerCount ?? (instanceMode ? 0 : 1), 0, 15);
+  if (instanceMode && readerCount > 0) c.fail("args.postgres.readerCount", readerCount, `0 with args.postgres.engine "rds-instance" (one DB instance; set args.postgres.multiAz for a standby in another AZ)`);
+  const allocatedStorageGb = c.int("args.postgres.allocatedStorageGb", pg.allocatedStorageGb ?? 20, 20, 65536);
+  const multiAz = pg.multiAz ?? false;
+  if (!instanceMode) {
+    if (pg.allocatedStorageGb !== undefined) c.fail("args.postgres.allocatedStorageGb", pg.allocatedStorageGb, `unset with args.postgres.engine "aurora" (Aurora storage grows by itself)`);
+    if (pg.multiAz !== undefined) c.fail("args.postgres.multiAz", pg.multiAz, `unset with args.postgres.engine "aurora" (readers in other AZs are its failover targets: args.postgres.readerCount)`);
+  }
   const backupRetentionDays = c.int("args.postgres.backupRetentionDays", pg.backupRetentionDays ?? 30, 1, 35);
   const backupWindow = pg.preferredBackupWindow ?? "03:00-04:00";
   const maintWindow = pg.preferredMaintenanceWindow ?? "sun:04:30-sun:05:30";
@@ -263,9 +286,9 @@ export function resolveArgs(name: string, args: DifyDatabaseHASettings, network?
   // --- Connection budget
   let pool: PoolSettings | undefined;
   if (!Number.isNaN(major) && c.errors.length === 0) {
-    const maxConnections = estimateMaxConnections(instanceClass, serverless?.maxCapacity);
+    const maxConnections = estimateMaxConnections(instanceClass, serverless?.maxCapacity, pgEngine);
     if (maxConnections === undefined) {
-      c.fail("args.postgres.instanceClass", instanceClass, "a class of a known size (medium, large, xlarge, <n>xlarge) so max_connections can be estimated");
+      c.fail("args.postgres.instanceClass", instanceClass, `a class of a known size (${instanceMode ? "micro, small, " : ""}medium, large, xlarge, <n>xlarge) so max_connections can be estimated`);
     } else {
       try {
         pool = computePoolSettings(maxConnections, args.connectionBudget ?? {});
@@ -285,9 +308,12 @@ export function resolveArgs(name: string, args: DifyDatabaseHASettings, network?
     appUsername,
     appPasswordVersion,
     postgres: {
+      engine: pgEngine,
       engineVersion,
       major,
-      family: `aurora-postgresql${major}`,
+      family: instanceMode ? `postgres${major}` : `aurora-postgresql${major}`,
+      allocatedStorageGb,
+      multiAz,
       instanceClass,
       serverless,
       readerCount,

@@ -8,12 +8,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlarmThresholds } from "./args";
 import { insightsQuery } from "./dashboard";
 import { CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, CELERY_QUEUE_DIMENSIONS, checkedMetric } from "./metrics";
+import { PostgresEngine, postgresDimension } from "../contracts";
 
 /** What the alarms need to know about the stack's resources. */
 export interface AlarmIds {
   clusterName: string;
   albArnSuffix: string;
-  dbClusterId: string;
+  /** Aurora cluster or DB instance identifier. */
+  dbId: string;
+  /** "aurora" or "rds-instance" (PostgresEngine): which AWS/RDS metrics exist. */
+  dbEngine: string;
   redisNodeIds: string[];
   appNamespace: string;
   observabilityNamespace: string;
@@ -49,7 +53,8 @@ const q = (id: string, namespace: string, name: string, dims: Record<string, str
 
 export function alarmSpecs(ids: AlarmIds): AlarmSpec[] {
   const lb = { LoadBalancer: ids.albArnSuffix };
-  const db = { DBClusterIdentifier: ids.dbClusterId };
+  const db = { [postgresDimension(ids.dbEngine)]: ids.dbId };
+  const instance = ids.dbEngine === PostgresEngine.RdsInstance;
   const single = (namespace: string, name: string, dimensions: Record<string, string>, period: number, stat: string) => {
     checkedMetric(namespace, name, dimensions);
     return stat.startsWith("p") ? { namespace, name, dimensions, extendedStatistic: stat, period } : { namespace, name, dimensions, statistic: stat, period };
@@ -70,9 +75,16 @@ export function alarmSpecs(ids: AlarmIds): AlarmSpec[] {
       queries: [{ id: "u", returnData: true, period: 60, label: "unhealthy targets", expression: insightsQuery({}, "MAX", "AWS/ApplicationELB", "UnHealthyHostCount", ["LoadBalancer", "TargetGroup"], lb) }] },
     { id: "db-cpu", title: "Postgres CPU", threshold: "dbCpuPercent", comparison: "GreaterThanThreshold", evaluationPeriods: 3, datapointsToAlarm: 3, treatMissingData: "missing",
       metric: single("AWS/RDS", "CPUUtilization", db, 300, "Maximum") },
-    { id: "db-local-storage", title: "Postgres free local storage", threshold: "dbFreeLocalStorageGiB", scale: 1024 ** 3, comparison: "LessThanThreshold", evaluationPeriods: 2, datapointsToAlarm: 2, treatMissingData: "missing",
-      metric: single("AWS/RDS", "FreeLocalStorage", db, 300, "Minimum") },
-    ...(ids.hasReaders ? [{ id: "db-replica-lag", title: "Postgres replica lag", threshold: "dbReplicaLagMilliseconds" as const, comparison: "GreaterThanThreshold", evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: "missing",
+    ...(instance ? [
+      { id: "db-storage", title: "Postgres free storage", threshold: "dbFreeStorageGiB" as const, scale: 1024 ** 3, comparison: "LessThanThreshold", evaluationPeriods: 2, datapointsToAlarm: 2, treatMissingData: "missing",
+        metric: single("AWS/RDS", "FreeStorageSpace", db, 300, "Minimum") },
+      { id: "db-memory", title: "Postgres freeable memory", threshold: "dbFreeableMemoryMiB" as const, scale: 1024 ** 2, comparison: "LessThanThreshold", evaluationPeriods: 3, datapointsToAlarm: 3, treatMissingData: "missing",
+        metric: single("AWS/RDS", "FreeableMemory", db, 300, "Minimum") },
+    ] : [
+      { id: "db-local-storage", title: "Postgres free local storage", threshold: "dbFreeLocalStorageGiB" as const, scale: 1024 ** 3, comparison: "LessThanThreshold", evaluationPeriods: 2, datapointsToAlarm: 2, treatMissingData: "missing",
+        metric: single("AWS/RDS", "FreeLocalStorage", db, 300, "Minimum") },
+    ]),
+    ...(ids.hasReaders && !instance ? [{ id: "db-replica-lag", title: "Postgres replica lag", threshold: "dbReplicaLagMilliseconds" as const, comparison: "GreaterThanThreshold", evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: "missing",
       metric: single("AWS/RDS", "AuroraReplicaLagMaximum", db, 60, "Maximum") }] : []),
     ...ids.redisNodeIds.flatMap((n, i): AlarmSpec[] => [
       { id: `redis-memory-${i + 1}`, title: "Redis memory", threshold: "redisMemoryPercent", comparison: "GreaterThanThreshold", evaluationPeriods: 3, datapointsToAlarm: 3, treatMissingData: "missing",

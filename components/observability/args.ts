@@ -4,7 +4,7 @@
  */
 import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../aws/logRetention";
 import * as pulumi from "@pulumi/pulumi";
-import { KedaOperatorMetrics, OidcProvider } from "../contracts";
+import { KedaOperatorMetrics, OidcProvider, PostgresEngine } from "../contracts";
 import { ImageSource, validateImageSource } from "../k8s/images";
 import { dnsLabel, email, Problems, region } from "../checks";
 
@@ -16,10 +16,14 @@ export interface AlarmThresholds {
   albP95LatencySeconds?: number;
   /** Unhealthy targets in any target group of the load balancer. Default 1 (targets). */
   albUnhealthyTargets?: number;
-  /** Aurora cluster CPU. Default 80 (%). */
+  /** PostgreSQL CPU (Aurora: maximum over the cluster's instances). Default 80 (%). */
   dbCpuPercent?: number;
   /** Aurora instance-local free storage (temp tables, sorts) below this. Default 5 (GiB). */
   dbFreeLocalStorageGiB?: number;
+  /** RDS DB instance ("rds-instance"): free space of its volume below this (FreeStorageSpace). Default 2 (GiB). */
+  dbFreeStorageGiB?: number;
+  /** RDS DB instance ("rds-instance"): memory available to PostgreSQL and the OS cache below this (FreeableMemory). Default 128 (MiB). */
+  dbFreeableMemoryMiB?: number;
   /** Aurora maximum replica lag (only alarmed when readers exist). Default 2000 (milliseconds). */
   dbReplicaLagMilliseconds?: number;
   /** ElastiCache memory used of the node's max memory. Default 80 (%). */
@@ -41,6 +45,8 @@ export const ALARM_THRESHOLD_DEFAULTS: Readonly<Record<keyof AlarmThresholds, { 
   albUnhealthyTargets: { value: 1, min: 1, max: 100, unit: "targets" },
   dbCpuPercent: { value: 80, min: 1, max: 100, unit: "%" },
   dbFreeLocalStorageGiB: { value: 5, min: 1, max: 1000, unit: "GiB" },
+  dbFreeStorageGiB: { value: 2, min: 1, max: 65536, unit: "GiB" },
+  dbFreeableMemoryMiB: { value: 128, min: 16, max: 1048576, unit: "MiB" },
   dbReplicaLagMilliseconds: { value: 2000, min: 10, max: 600000, unit: "milliseconds" },
   redisMemoryPercent: { value: 80, min: 1, max: 100, unit: "%" },
   redisEvictions: { value: 1, min: 1, max: 1000000, unit: "keys" },
@@ -59,8 +65,19 @@ export interface DifyObservabilityArgs {
   oidcProvider: OidcProvider;
   /** AWS region of the stack (ELB log delivery principal). Required. */
   region: string;
-  /** Aurora cluster identifier (AWS/RDS DBClusterIdentifier dimension). Required. */
-  databaseClusterIdentifier: pulumi.Input<string>;
+  /**
+   * The database's AWS/RDS identity: the Aurora cluster identifier (dimension DBClusterIdentifier)
+   * or, with `databaseEngine` "rds-instance", the DB instance identifier (DBInstanceIdentifier).
+   * DifyDatabaseHA's `databaseIdentifier`. Required (or the deprecated `databaseClusterIdentifier`).
+   */
+  databaseIdentifier?: pulumi.Input<string>;
+  /**
+   * How the database runs: "aurora" or "rds-instance" (`PostgresEngine`; DifyDatabaseHA's
+   * `postgresEngine`, as a plain value: it decides which panels and alarms exist). Default "aurora".
+   */
+  databaseEngine?: string;
+  /** Deprecated, use `databaseIdentifier`: the Aurora cluster identifier. Default none. */
+  databaseClusterIdentifier?: pulumi.Input<string>;
   /** Aurora readers; the replica-lag alarm exists only when above 0. Default 0. */
   databaseReaderCount?: number;
   /** ElastiCache replication group id; node ids are `<id>-001`, `-002`, ... Required. */
@@ -122,8 +139,12 @@ export interface MonitoringSource {
   region: string;
   /** EKS cluster name: the dashboard's name and the ClusterName dimension. */
   clusterName: string;
-  /** Aurora cluster identifier (DBClusterIdentifier dimension). */
+  /** Deprecated, read `databaseIdentifier`: the database's identifier (an Aurora cluster's, or the DB instance's with "rds-instance"). */
   databaseClusterIdentifier: string;
+  /** The Aurora cluster or DB instance identifier (the dimension `postgresDimension(databaseEngine)`). Default `databaseClusterIdentifier`. */
+  databaseIdentifier?: string;
+  /** "aurora" or "rds-instance" (PostgresEngine): which AWS/RDS metrics and dimension the dashboard uses. Default "aurora". */
+  databaseEngine?: string;
   /** Aurora readers exist: the replica-lag panel is shown. */
   databaseReaders: boolean;
   /** ElastiCache node ids (`<group>-001`, ...). */
@@ -150,6 +171,7 @@ export type ContainerLogShipper = typeof CONTAINER_LOG_SHIPPERS[number];
 export interface ObservabilitySettings {
   name: string;
   region: string;
+  databaseEngine: PostgresEngine;
   databaseReaderCount: number;
   redisNodeCount: number;
   appNamespace: string;
@@ -168,7 +190,7 @@ export interface ObservabilitySettings {
 
 
 /** What DifyObservability validates before registering anything: its args without the handles to other resources. */
-export type DifyObservabilitySettings = Omit<DifyObservabilityArgs, "clusterName" | "oidcProvider" | "databaseClusterIdentifier" | "redisReplicationGroupId">;
+export type DifyObservabilitySettings = Omit<DifyObservabilityArgs, "clusterName" | "oidcProvider" | "databaseIdentifier" | "databaseClusterIdentifier" | "redisReplicationGroupId">;
 
 /** Checks `args.alarmThresholds` (each a number in its range, no unknown names) and applies the defaults. */
 export function resolveThresholds(p: Problems, given: AlarmThresholds = {}): Required<AlarmThresholds> {
@@ -210,12 +232,16 @@ export function resolveObservability(name: string, args: DifyObservabilitySettin
     p.int("args.kedaMetrics.port", keda.port, 0, 1, 65535);
     if (typeof keda.podLabels !== "object" || keda.podLabels === null || Object.keys(keda.podLabels).length === 0) p.add("args.kedaMetrics.podLabels", keda.podLabels, "at least one label of the operator pods");
   }
+  const engine = args.databaseEngine ?? PostgresEngine.Aurora;
+  if (!(Object.values(PostgresEngine) as string[]).includes(engine)) p.add("args.databaseEngine", args.databaseEngine, `"aurora" or "rds-instance"`);
+  if (engine === PostgresEngine.RdsInstance && (args.databaseReaderCount ?? 0) > 0) p.add("args.databaseReaderCount", args.databaseReaderCount, `0 with args.databaseEngine "rds-instance" (a DB instance has no Aurora readers)`);
   const deployments = args.deployments ?? ["dify-api", "dify-worker", "dify-web", "dify-plugin-daemon"];
   p.items("args.deployments", deployments, dnsLabel(63));
   p.throwIfAny();
   return {
     name,
     region: args.region,
+    databaseEngine: engine as PostgresEngine,
     databaseReaderCount: int(args.databaseReaderCount, "databaseReaderCount", 0, 0, 15),
     redisNodeCount: int(args.redisNodeCount, "redisNodeCount", 1, 1, 6),
     appNamespace,

@@ -3,7 +3,7 @@
  * it matters, and the metrics it reads (names from metrics.ts only, checked while building).
  * docs/observability.md describes each panel under the same title.
  */
-import { RESULT_METRICS } from "../contracts";
+import { PostgresEngine, postgresDimension, RESULT_METRICS } from "../contracts";
 import { CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, CELERY_QUEUE_DIMENSIONS, checkedMetric } from "./metrics";
 
 /** Resolved identifiers of the resources the stack creates (plain strings: the body is JSON). */
@@ -12,7 +12,10 @@ export interface DashboardIds {
   clusterName: string;
   /** `app/<name>/<id>`: the LoadBalancer dimension. */
   albArnSuffix: string;
-  dbClusterId: string;
+  /** Aurora cluster or DB instance identifier. */
+  dbId: string;
+  /** "aurora" or "rds-instance" (PostgresEngine): which AWS/RDS metrics exist. */
+  dbEngine: string;
   /** ElastiCache node ids (`<group>-001`, ...). */
   redisNodeIds: string[];
   appNamespace: string;
@@ -58,7 +61,8 @@ export function insightsQuery(ids: { backupsNamespace?: string }, fn: string, na
 export function panels(ids: DashboardIds): Panel[] {
   const lb = { LoadBalancer: ids.albArnSuffix };
   const pod = (d: string) => ({ PodName: d, Namespace: ids.appNamespace, ClusterName: ids.clusterName });
-  const db = { DBClusterIdentifier: ids.dbClusterId };
+  const db = { [postgresDimension(ids.dbEngine)]: ids.dbId };
+  const instance = ids.dbEngine === PostgresEngine.RdsInstance;
   const ci = "ContainerInsights";
   const out: Panel[] = [
     { title: "Requests per minute (load balancer)", description: "Requests the ALB received; a drop to zero with users online means DNS, certificate or ALB trouble.",
@@ -86,13 +90,20 @@ export function panels(ids: DashboardIds): Panel[] {
     ...(ids.queueDepth ? [{ title: "Celery queue depth", description: "Messages waiting per Celery queue: the length KEDA's Redis scaler reads to scale the workers (every 30 s; exported each minute), deepest reading per queue; growth means workers cannot keep up.",
       // One line per queue whichever worker ScaledObjects watch it (a queue group's and the default worker's).
       stat: "Maximum", period: 60, metrics: [[{ expression: insightsQuery(ids, "MAX", CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, CELERY_QUEUE_DIMENSIONS, { ClusterName: ids.clusterName }, "Queue"), id: "q" }]] }] : []),
-    { title: "Postgres CPU", description: "Aurora CPU, maximum over the cluster's instances.",
+    { title: "Postgres CPU", description: instance ? "CPU of the DB instance (a burstable class spends CPU credits above its baseline)." : "Aurora CPU, maximum over the cluster's instances.",
       stat: "Maximum", period: 60, yAxis: { left: { min: 0, max: 100 } }, metrics: [row(ids, "AWS/RDS", "CPUUtilization", db)] },
     { title: "Postgres connections", description: "Open connections; Dify's pools are sized from the replica ceilings (DifyDatabaseHA), so a climb to max_connections means a leak or an oversized HPA.",
       stat: "Maximum", period: 60, metrics: [row(ids, "AWS/RDS", "DatabaseConnections", db)] },
-    { title: "Postgres free local storage", description: "Instance-local storage left for temp tables and sorts (the cluster volume itself grows automatically).",
-      stat: "Minimum", period: 300, metrics: [row(ids, "AWS/RDS", "FreeLocalStorage", db)] },
-    ...(ids.hasReaders ? [{ title: "Postgres replica lag", description: "Maximum replica lag of the Aurora readers, in milliseconds; readers are the failover targets.",
+    ...(instance ? [
+      { title: "Postgres free storage", description: "Free space on the DB instance's gp3 volume (data, WAL, temp files); it does not grow by itself.",
+        stat: "Minimum", period: 300, metrics: [row(ids, "AWS/RDS", "FreeStorageSpace", db)] },
+      { title: "Postgres freeable memory", description: "Memory left for PostgreSQL's connections and the OS page cache on the DB instance.",
+        stat: "Minimum", period: 60, metrics: [row(ids, "AWS/RDS", "FreeableMemory", db)] },
+    ] : [
+      { title: "Postgres free local storage", description: "Instance-local storage left for temp tables and sorts (the cluster volume itself grows automatically).",
+        stat: "Minimum", period: 300, metrics: [row(ids, "AWS/RDS", "FreeLocalStorage", db)] },
+    ]),
+    ...(ids.hasReaders && !instance ? [{ title: "Postgres replica lag", description: "Maximum replica lag of the Aurora readers, in milliseconds; readers are the failover targets.",
       stat: "Maximum", period: 60, metrics: [row(ids, "AWS/RDS", "AuroraReplicaLagMaximum", db)] }] : []),
     { title: "Redis memory", description: "Memory used of maxmemory per node; Redis is Dify's cache and Celery broker.",
       stat: "Maximum", period: 60, yAxis: { left: { min: 0, max: 100 } }, metrics: ids.redisNodeIds.map((n) => row(ids, "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", { CacheClusterId: n }, { label: n })) },

@@ -1,6 +1,6 @@
 /**
  * DifyLoadBalancerMonitoring: what watches DifyApp's ALB, built after DifyApp. The stack's
- * CloudWatch dashboard (its first panels chart the ALB; the others the pods, Aurora, ElastiCache,
+ * CloudWatch dashboard (its first panels chart the ALB; the others the pods, PostgreSQL, ElastiCache,
  * the Celery queues and the backups) and the three alarms on the ALB's metrics (5xx rate, p95
  * latency, unhealthy targets). Everything else DifyObservability builds before DifyApp: DifyApp
  * needs its access-log bucket and collector, DifyBackups its log group and alarm topic.
@@ -15,7 +15,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Problems, albName } from "../checks";
-import { componentType, movedFrom } from "../contracts";
+import { componentType, movedFrom, PostgresEngine } from "../contracts";
 import { lookupLoadBalancer, loadBalancerProblems } from "../aws/loadBalancer";
 import { AlarmIds, AlarmSpec, alarmSpecs, createAlarms, watchesLoadBalancer } from "./alarms";
 import { AlarmThresholds, MonitoringSource, resolveThresholds } from "./args";
@@ -43,7 +43,7 @@ export interface DifyLoadBalancerMonitoringArgs {
 /** The dashboard's identifiers, from DifyObservability's `monitoring` and the ALB's ARN suffix. */
 export function monitoringDashboardIds(m: MonitoringSource, albArnSuffix: string): DashboardIds {
   return {
-    region: m.region, clusterName: m.clusterName, albArnSuffix, dbClusterId: m.databaseClusterIdentifier, redisNodeIds: m.redisNodeIds,
+    region: m.region, clusterName: m.clusterName, albArnSuffix, dbId: m.databaseIdentifier ?? m.databaseClusterIdentifier, dbEngine: m.databaseEngine ?? PostgresEngine.Aurora, redisNodeIds: m.redisNodeIds,
     appNamespace: m.appNamespace, deployments: m.deployments, queueDepth: m.queueDepth,
     backupsNamespace: m.backupMetricNamespace === "" ? undefined : m.backupMetricNamespace, hasReaders: m.databaseReaders,
   };
@@ -52,7 +52,7 @@ export function monitoringDashboardIds(m: MonitoringSource, albArnSuffix: string
 /** The alarms' identifiers, from DifyObservability's `monitoring` and the ALB's ARN suffix. */
 export function monitoringAlarmIds(m: MonitoringSource, albArnSuffix: string): AlarmIds {
   return {
-    clusterName: m.clusterName, albArnSuffix, dbClusterId: m.databaseClusterIdentifier, redisNodeIds: m.redisNodeIds,
+    clusterName: m.clusterName, albArnSuffix, dbId: m.databaseIdentifier ?? m.databaseClusterIdentifier, dbEngine: m.databaseEngine ?? PostgresEngine.Aurora, redisNodeIds: m.redisNodeIds,
     appNamespace: m.appNamespace, observabilityNamespace: m.namespace, hasReaders: m.databaseReaders, hasQueueDepth: m.queueDepth,
   };
 }
@@ -121,7 +121,7 @@ export class DifyLoadBalancerMonitoring extends pulumi.ComponentResource {
     let alarmNames: pulumi.Output<string[]> = pulumi.output([]);
     if (args.alarmActions !== undefined) {
       // Which alarms exist is known before any id is: the ALB's three, whatever the ids.
-      const placeholder: AlarmIds = { clusterName: "c", albArnSuffix: "app/n/i", dbClusterId: "d", redisNodeIds: [], appNamespace: "a", observabilityNamespace: "o", hasReaders: false, hasQueueDepth: false };
+      const placeholder: AlarmIds = { clusterName: "c", albArnSuffix: "app/n/i", dbId: "d", dbEngine: PostgresEngine.Aurora, redisNodeIds: [], appNamespace: "a", observabilityNamespace: "o", hasReaders: false, hasQueueDepth: false };
       const alarms = createAlarms(name, loadBalancerAlarmSpecs(placeholder), ids.apply(({ m, suffix }) => loadBalancerAlarmSpecs(monitoringAlarmIds(m, suffix))),
         thresholds, args.alarmActions, source.tags, child());
       alarmNames = pulumi.all(alarms.map((a) => a.name));

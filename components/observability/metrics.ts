@@ -15,7 +15,9 @@
  *   name without the ReplicaSet hash), Deployment replicas_desired/replicas_ready by {PodName,
  *   Namespace, ClusterName} (PodName = Deployment name), cluster_failed_node_count by {ClusterName}.
  * - AWS/RDS: Aurora instance metrics aggregated by `DBClusterIdentifier`; AuroraReplicaLagMaximum
- *   is cluster-level (Aurora user guide, "Amazon CloudWatch metrics for Amazon Aurora").
+ *   is cluster-level (Aurora user guide, "Amazon CloudWatch metrics for Amazon Aurora"). An RDS DB
+ *   instance publishes its metrics by `DBInstanceIdentifier`, FreeStorageSpace (its EBS volume) and
+ *   FreeableMemory among them (RDS user guide, "Amazon CloudWatch metrics for Amazon RDS").
  * - AWS/ElastiCache: host and engine metrics per node (`CacheClusterId` = `<group>-00N`).
  * - Dify/Backups/<name>: DifyBackups' log metric filters (components/backups/monitoring.ts; names in components/contracts.ts).
  * - Dify/Celery: KEDA's own measurement of each Celery queue (the LLEN its Redis scaler reads for
@@ -29,6 +31,7 @@ export enum MetricSource {
   LoadBalancer = "AWS/ApplicationELB",
   ContainerInsights = "ContainerInsights",
   Aurora = "AWS/RDS",
+  RdsInstance = "AWS/RDS (DB instance)",
   ElastiCache = "AWS/ElastiCache",
   Backups = "DifyBackups log metric filters",
   Keda = "KEDA operator Prometheus metrics (via the collector)",
@@ -66,23 +69,31 @@ export const METRICS: readonly MetricSpec[] = [
   ...m(MetricSource.ContainerInsights, "ContainerInsights", ["ClusterName"], "cluster_failed_node_count", "cluster_node_count"),
   ...m(MetricSource.Aurora, "AWS/RDS", ["DBClusterIdentifier"],
     "CPUUtilization", "DatabaseConnections", "FreeLocalStorage", "AuroraReplicaLagMaximum"),
+  ...m(MetricSource.RdsInstance, "AWS/RDS", ["DBInstanceIdentifier"],
+    "CPUUtilization", "DatabaseConnections", "FreeStorageSpace", "FreeableMemory"),
   ...m(MetricSource.ElastiCache, "AWS/ElastiCache", ["CacheClusterId"],
     "DatabaseMemoryUsagePercentage", "Evictions", "CurrConnections"),
   ...m(MetricSource.Backups, "{backups}", [], "dump-success", "dump-failure", "verify-success", "verify-failure"),
   ...m(MetricSource.Keda, CELERY_NAMESPACE, CELERY_QUEUE_DIMENSIONS, CELERY_QUEUE_DEPTH),
 ];
 
-/** The catalog entry for (namespace, metric), or undefined. `backupsNamespace` resolves `{backups}`. */
-export function findMetric(namespace: string, metric: string, backupsNamespace?: string): MetricSpec | undefined {
-  return METRICS.find((s) => (s.namespace === "{backups}" ? namespace === backupsNamespace : s.namespace === namespace) && s.metric === metric);
+const sameDims = (a: readonly string[], b: readonly string[]) => [...a].sort().join(",") === [...b].sort().join(",");
+
+/**
+ * The catalog entry for (namespace, metric) and, when given, that dimension set (AWS/RDS publishes
+ * CPUUtilization by DBClusterIdentifier and by DBInstanceIdentifier), or undefined. `backupsNamespace` resolves `{backups}`.
+ */
+export function findMetric(namespace: string, metric: string, backupsNamespace?: string, dimensions?: readonly string[]): MetricSpec | undefined {
+  return METRICS.find((s) => (s.namespace === "{backups}" ? namespace === backupsNamespace : s.namespace === namespace) && s.metric === metric
+    && (dimensions === undefined || sameDims(s.dimensions, dimensions)));
 }
 
 /** Throws unless (namespace, metric, dimension names) is in the catalog: builders call it for every metric they use. */
 export function checkedMetric(namespace: string, metric: string, dimensions: Record<string, string>, backupsNamespace?: string): void {
   const spec = findMetric(namespace, metric, backupsNamespace);
   if (!spec) throw new Error(`metric ${namespace}/${metric} is not emitted by any source of this stack (components/observability/metrics.ts)`);
-  const got = Object.keys(dimensions).sort().join(",");
-  if (got !== [...spec.dimensions].sort().join(",")) {
-    throw new Error(`metric ${namespace}/${metric} is published with dimensions [${spec.dimensions.join(", ")}], not [${got}]`);
+  if (!findMetric(namespace, metric, backupsNamespace, Object.keys(dimensions))) {
+    const sets = METRICS.filter((s) => s.namespace === spec.namespace && s.metric === metric).map((s) => `[${s.dimensions.join(", ")}]`);
+    throw new Error(`metric ${namespace}/${metric} is published with dimensions ${sets.join(" or ")}, not [${Object.keys(dimensions).sort().join(",")}]`);
   }
 }

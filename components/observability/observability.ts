@@ -30,11 +30,11 @@ export function redisNodeIds(groupId: string, count: number): string[] {
 }
 
 /** Identifiers the dashboard and alarms are built from. */
-interface Ids { clusterName: string; albArnSuffix: string; dbClusterId: string; redisGroupId: string }
+interface Ids { clusterName: string; albArnSuffix: string; dbId: string; redisGroupId: string }
 
 export function dashboardIds(s: ObservabilitySettings, ids: Ids, backupsNamespace?: string): DashboardIds {
   return {
-    region: s.region, clusterName: ids.clusterName, albArnSuffix: ids.albArnSuffix, dbClusterId: ids.dbClusterId,
+    region: s.region, clusterName: ids.clusterName, albArnSuffix: ids.albArnSuffix, dbId: ids.dbId, dbEngine: s.databaseEngine,
     redisNodeIds: redisNodeIds(ids.redisGroupId, s.redisNodeCount), appNamespace: s.appNamespace, deployments: s.deployments,
     queueDepth: s.kedaMetrics !== undefined, backupsNamespace, hasReaders: s.databaseReaderCount > 0,
   };
@@ -42,7 +42,7 @@ export function dashboardIds(s: ObservabilitySettings, ids: Ids, backupsNamespac
 
 export function alarmIds(s: ObservabilitySettings, ids: Ids): AlarmIds {
   return {
-    clusterName: ids.clusterName, albArnSuffix: ids.albArnSuffix, dbClusterId: ids.dbClusterId,
+    clusterName: ids.clusterName, albArnSuffix: ids.albArnSuffix, dbId: ids.dbId, dbEngine: s.databaseEngine,
     redisNodeIds: redisNodeIds(ids.redisGroupId, s.redisNodeCount), appNamespace: s.appNamespace,
     observabilityNamespace: s.namespace, hasReaders: s.databaseReaderCount > 0, hasQueueDepth: s.kedaMetrics !== undefined,
   };
@@ -75,6 +75,8 @@ export class DifyObservability extends pulumi.ComponentResource {
 
   constructor(name: string, args: DifyObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     const s = resolveObservability(name, args); // throws before anything is registered
+    const dbIdentifier = args.databaseIdentifier ?? args.databaseClusterIdentifier;
+    if (dbIdentifier === undefined || dbIdentifier === null) throw new Error(`DifyObservability "${name}": args.databaseIdentifier is required (DifyDatabaseHA's databaseIdentifier)`);
     super(componentType("DifyObservability"), name, {}, opts);
     const parent = this;
 
@@ -91,8 +93,8 @@ export class DifyObservability extends pulumi.ComponentResource {
     }, { parent });
     collector({ s, clusterName: args.clusterName, oidc: args.oidcProvider, images: args.images, image: args.collectorImage ?? COLLECTOR_IMAGE, logGroup: groups.get("otel-metrics")!, namespace: ns, parent });
 
-    const ids = pulumi.all([args.clusterName, args.databaseClusterIdentifier, args.redisReplicationGroupId])
-      .apply(([clusterName, dbClusterId, redisGroupId]) => ({ clusterName, albArnSuffix: "", dbClusterId, redisGroupId }));
+    const ids = pulumi.all([args.clusterName, dbIdentifier, args.redisReplicationGroupId])
+      .apply(([clusterName, dbId, redisGroupId]) => ({ clusterName, albArnSuffix: "", dbId, redisGroupId }));
 
     // The alarms on the ALB's metrics, and the dashboard (its first panels chart the ALB), are
     // DifyLoadBalancerMonitoring's: built after DifyApp from its load balancer and `monitoring`.
@@ -102,7 +104,7 @@ export class DifyObservability extends pulumi.ComponentResource {
       const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: key.arn, tags: s.tags }, { parent });
       s.alarmEmails.forEach((email, i) => new aws.sns.TopicSubscription(`${name}-alarm-email-${i}`, { topic: topic.arn, protocol: "email", endpoint: email }, { parent }));
       const own = (specs: AlarmSpec[]) => specs.filter((a) => !watchesLoadBalancer(a));
-      const placeholder = { clusterName: "c", albArnSuffix: "app/n/i", dbClusterId: "d", redisGroupId: "r" };
+      const placeholder = { clusterName: "c", albArnSuffix: "app/n/i", dbId: "d", redisGroupId: "r" };
       const alarms = createAlarms(name, own(alarmSpecs(alarmIds(s, placeholder))), ids.apply((i) => own(alarmSpecs(alarmIds(s, i)))),
         s.thresholds, [topic.arn], s.tags, { parent });
       topicArn = topic.arn;
@@ -116,7 +118,7 @@ export class DifyObservability extends pulumi.ComponentResource {
     this.namespace = ns.metadata.name;
     this.alarmNames = alarmNames;
     this.monitoring = ids.apply((i): MonitoringSource => ({
-      region: s.region, clusterName: i.clusterName, databaseClusterIdentifier: i.dbClusterId, databaseReaders: s.databaseReaderCount > 0,
+      region: s.region, clusterName: i.clusterName, databaseClusterIdentifier: i.dbId, databaseIdentifier: i.dbId, databaseEngine: s.databaseEngine, databaseReaders: s.databaseReaderCount > 0,
       redisNodeIds: redisNodeIds(i.redisGroupId, s.redisNodeCount), appNamespace: s.appNamespace, namespace: s.namespace,
       deployments: s.deployments, queueDepth: s.kedaMetrics !== undefined, backupMetricNamespace: args.backupMetricNamespace ?? "",
       tags: s.tags,

@@ -36,6 +36,20 @@ export const state: Record<string, StateRule> = {
       engineVersionActual: `${r.inputs.engineVersion ?? "16"}.9`,
     };
   },
+  "aws:rds/instance:Instance": (r) => {
+    const id = (r.inputs.identifier as string | undefined) ?? `${r.name}-0000000`;
+    const port = (r.inputs.port as number | undefined) ?? 5432;
+    const address = `${id}.mock.${r.region}.rds.amazonaws.com`;
+    return {
+      identifier: id,
+      arn: `arn:aws:rds:${r.region}:${ACCOUNT_ID}:db:${id}`,
+      address,
+      endpoint: `${address}:${port}`,
+      port,
+      resourceId: "db-MOCKRESOURCEID",
+      engineVersionActual: `${r.inputs.engineVersion ?? "16"}.9`,
+    };
+  },
   "aws:rds/clusterInstance:ClusterInstance": (r) => ({
     identifier: `${r.name}-0000000`,
     endpoint: `${r.name}.mock.${r.region}.rds.amazonaws.com`,

@@ -12,7 +12,7 @@
  */
 import { GroupShape, PodDemand, ROLE_LABEL, cpuCores, memoryGiB, nodesByRole, RoleNodes } from "./nodes";
 import {
-  AURORA_INSTANCE, EC2, ELASTICACHE_NODE, HOURS_PER_MONTH, PRICES_AS_OF, PRICE_REGION, SPOT_FRACTION, UNIT, VALKEY_FRACTION,
+  AURORA_INSTANCE, EC2, ELASTICACHE_NODE, HOURS_PER_MONTH, PRICES_AS_OF, PRICE_REGION, RDS_MULTI_AZ_FACTOR, RDS_POSTGRES_INSTANCE, SPOT_FRACTION, UNIT, VALKEY_FRACTION,
 } from "./prices";
 
 /** The part of a plan resource the cost model reads. */
@@ -40,7 +40,7 @@ export enum Category {
   Nodes = "nodes and their volumes",
   Network = "NAT, public IPv4, endpoints",
   LoadBalancer = "load balancer and WAF",
-  Database = "Aurora PostgreSQL",
+  Database = "PostgreSQL (Aurora or RDS)",
   Cache = "ElastiCache",
   Observability = "CloudWatch logs, metrics, alarms, dashboard",
   Security = "KMS keys, secrets, trails",
@@ -127,7 +127,7 @@ export const ASSUMPTIONS = {
   controlPlaneLogGb: { api: 2, audit: 10, authenticator: 1, controllerManager: 1, scheduler: 0.5 } as Record<string, number>,
   /** Container logs (application), node logs (dataplane, host), Container Insights performance events, OTLP metrics. */
   logGroupGb: { application: 3, dataplane: 1, host: 1, performance: 3, otel: 1, other: 0.5 },
-  /** Aurora PostgreSQL log export, GB per month. */
+  /** PostgreSQL log export (Aurora or a DB instance), GB per month. */
   auroraLogGb: 1,
   /** Data in Aurora (storage, and each backup vault's recovery points), GB. */
   databaseGb: 10,
@@ -371,6 +371,20 @@ const RULES: Record<string, Rule> = {
     const p = AURORA_INSTANCE[cls];
     if (p === undefined) throw new Error(`no price for Aurora class ${cls} in program/capacity/prices.ts`);
     return flat(`Aurora instance ${r.name} (${cls})`, Category.Database, p * H, `${money(p)}/h`);
+  },
+  "aws:rds/instance:Instance": (r) => {
+    const cls = str(r.inputs.instanceClass);
+    const p = RDS_POSTGRES_INSTANCE[cls];
+    if (p === undefined) throw new Error(`no price for RDS for PostgreSQL class ${cls} in program/capacity/prices.ts`);
+    const az = r.inputs.multiAz === true ? RDS_MULTI_AZ_FACTOR : 1;
+    const gb = num(r.inputs.allocatedStorage, 20);
+    const out = [
+      ...flat(`RDS for PostgreSQL instance ${r.name} (${cls}${az > 1 ? ", Multi-AZ" : ""})`, Category.Database, az * p * H, `${az > 1 ? `${az} x ` : ""}${money(p)}/h`),
+      ...flat(`RDS storage ${r.name} (gp3 ${gb} GB)`, Category.Database, az * gb * UNIT.rdsGp3GbMonth,
+        `${az > 1 ? `${az} x ` : ""}${gb} GB x ${money(UNIT.rdsGp3GbMonth)}/GB-month (3,000 IOPS included); backups up to the provisioned size are free`),
+    ];
+    if (arr(r.inputs.enabledCloudwatchLogsExports).length > 0) out.push(...logLine(`PostgreSQL log export ${r.name}`, ASSUMPTIONS.auroraLogGb, 0));
+    return out;
   },
   "aws:rds/proxy:Proxy": (r) => flat(`RDS Proxy ${r.name}`, Category.Database, UNIT.rdsProxyMinAcu * UNIT.rdsProxyVcpuHour * H, `billed capacity (at least ${UNIT.rdsProxyMinAcu} ACU on Serverless v2) x ${money(UNIT.rdsProxyVcpuHour)}/h`),
   "aws:elasticache/replicationGroup:ReplicationGroup": (r) => {

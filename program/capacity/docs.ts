@@ -30,7 +30,8 @@ function capacityRows(dev: PresetDocs, prod: PresetDocs): string[] {
   const nodes = (p: PresetDocs) => p.cost.nodes.map((x) => `${x.role} ${x.floor} → ${x.ceiling} of ${x.max} ${x.instanceType}${x.spot ? " spot" : ""}`).join("; ");
   const db = (p: PresetDocs) => {
     const d = c(p).database;
-    return d.serverless ? `Serverless v2 ${d.serverless.minCapacity}–${d.serverless.maxCapacity} ACU` : d.instanceClass;
+    if (d.serverless) return `Aurora Serverless v2 ${d.serverless.minCapacity}–${d.serverless.maxCapacity} ACU`;
+    return d.engine === "rds-instance" ? `RDS for PostgreSQL ${d.instanceClass}` : `Aurora ${d.instanceClass}`;
   };
   return [
     "| at the autoscaling floor → ceiling | dev | prod |",
@@ -83,7 +84,7 @@ export function renderCapacitySection(dev: PresetDocs, prod: PresetDocs): string
     "",
     `Prices: us-east-1 list prices recorded ${PRICES_AS_OF} in [program/capacity/prices.ts](program/capacity/prices.ts) (${PRICE_SOURCES.length} AWS pricing pages), 730 hours, on-demand, spot at ${Math.round((1 - prod.cost.spotFraction) * 100)}% off. ` +
       "Everything the plan renders is priced by resource type (a test fails on a type without a price); usage-driven items carry a stated idle assumption (logs ingested, GB stored, Container Insights observations, ALB capacity units) in [program/capacity/cost.ts](program/capacity/cost.ts). " +
-      "The idle floor has every autoscaler at its minimum and Aurora at its minimum ACU; the ceiling has every workload at its maximum replicas, the nodes they need, and Aurora at its maximum ACU (an upper bound). Data transfer (NAT and ALB processed bytes, inter-AZ traffic) is left out. `npm run plan -- --stack prod --json plan.json` carries both as `capacity` and `cost`.",
+      "The idle floor has every autoscaler at its minimum and Aurora Serverless v2 at its minimum ACU; the ceiling has every workload at its maximum replicas, the nodes they need, and Serverless v2 at its maximum ACU (an upper bound; a DB instance costs the same at both). Data transfer (NAT and ALB processed bytes, inter-AZ traffic) is left out. `npm run plan -- --stack prod --json plan.json` carries both as `capacity` and `cost`.",
     "",
     CAPACITY_END,
   ].join("\n");

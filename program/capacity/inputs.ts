@@ -65,12 +65,18 @@ export function capacityInputs(c: DifyStackConfig, plan: ResolvedPlan, pool: Poo
     // The migration Job (one api-image process) and the backup Jobs (pg_dump / restore check: one each).
     jobDbConnections: perApiProcess + 2,
     database: {
+      engine: c.database.engine,
       instanceClass: c.database.instanceClass,
       ...(c.database.serverless ? { serverless: c.database.serverless } : {}),
       maxConnections: pool.maxConnections,
       reservedConnections: RESERVED_CONNECTIONS,
     },
     databaseKeys: c.database.serverless ? ["dify:dbCapacityRange"] : ["dify:dbInstanceClass"],
+    // Every api-image row that runs tasks (the Celery workers) holds one session per concurrent task.
+    sessions: {
+      perProcess: pool.sqlalchemyPoolSize + pool.sqlalchemyMaxOverflow,
+      needed: Math.max(0, ...plan.services.filter((s) => dbPool(s.spec) === DbPool.ApiImage && s.spec.concurrency?.unit === "tasks").map((s) => s.spec.concurrency!.perProcess)),
+    },
     redis: { nodeType: c.redis.nodeType, maxClients: ELASTICACHE_MAX_CLIENTS },
     nodeGroups: groups(c),
     zones: c.cluster.azCount,

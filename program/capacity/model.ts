@@ -60,7 +60,8 @@ export interface CapacityReport {
   /** Concurrent sandbox code runs. */
   codeExecutions: Concurrency;
   services: ServiceCapacity[];
-  database: { instanceClass: string; serverless?: { minCapacity: number; maxCapacity: number }; maxConnections: number; reservedConnections: number };
+  /** `engine`: "aurora" (cluster) or "rds-instance" (one DB instance). */
+  database: { engine: string; instanceClass: string; serverless?: { minCapacity: number; maxCapacity: number }; maxConnections: number; reservedConnections: number };
   redis: { nodeType: string; maxClients: number };
   limits: LimitCheck[];
 }
@@ -92,6 +93,11 @@ export interface CapacityInputs {
   jobDbConnections: number;
   database: CapacityReport["database"];
   databaseKeys: string[];
+  /**
+   * SQLAlchemy connections one api-image process may hold (pool + overflow, the same env for api,
+   * worker and beat) against what it must hold: a Celery task keeps its session while it runs.
+   */
+  sessions: { perProcess: number; needed: number };
   redis: CapacityReport["redis"];
   nodeGroups: GroupShape[];
   zones: number;
@@ -135,12 +141,21 @@ export function capacityOf(i: CapacityInputs): CapacityReport {
   const db = i.services.reduce((a, s) => a + podsAtCeiling(s) * s.processesPerPod * s.dbConnectionsPerProcess, 0) + i.jobDbConnections;
   const dbCap = i.database.maxConnections - i.database.reservedConnections;
   limits.push({
-    limit: "PostgreSQL connections (Aurora writer max_connections)",
+    limit: `PostgreSQL connections (${i.database.engine === "rds-instance" ? "DB instance" : "Aurora writer"} max_connections)`,
     demand: db,
     capacity: dbCap,
     ok: db <= dbCap,
     keys: [...i.databaseKeys, ...ceilingKeys],
     basis: `every api-image process's SQLAlchemy pool + overflow + pgvector pool and every plugin daemon's DB_MAX_OPEN_CONNS at the replica ceiling plus one surge pod, plus Jobs (${i.jobDbConnections}); against max_connections ${i.database.maxConnections} less ${i.database.reservedConnections} reserved for superuser, monitoring and rdsadmin`,
+  });
+
+  limits.push({
+    limit: "SQLAlchemy connections per process (pool + overflow) for every running Celery task",
+    demand: i.sessions.needed,
+    capacity: i.sessions.perProcess,
+    ok: i.sessions.needed <= i.sessions.perProcess,
+    keys: [...i.databaseKeys, ...ceilingKeys],
+    basis: "a Celery task keeps its scoped session (one connection) while it runs, so a worker process needs one per concurrent task (CELERY_WORKER_AMOUNT); SQLALCHEMY_POOL_SIZE + SQLALCHEMY_MAX_OVERFLOW are sized by DifyDatabaseHA from max_connections and the replica ceilings (components/data/pool.ts)",
   });
 
   const redis = i.services.reduce((a, s) => a + podsAtCeiling(s) * s.processesPerPod * s.redisConnectionsPerProcess, 0);

@@ -24,6 +24,7 @@ export const PRICE_SOURCES: readonly string[] = [
   "https://aws.amazon.com/elasticloadbalancing/pricing/",
   "https://aws.amazon.com/ebs/pricing/",
   "https://aws.amazon.com/rds/aurora/pricing/ (Aurora Standard, Serverless v2, RDS Proxy)",
+  "https://aws.amazon.com/rds/postgresql/pricing/ (RDS for PostgreSQL instances Single-AZ and Multi-AZ, gp3 storage)",
   "https://aws.amazon.com/elasticache/pricing/ (Valkey node-based = Redis OSS less 20%)",
   "https://aws.amazon.com/kms/pricing/",
   "https://aws.amazon.com/secrets-manager/pricing/",
@@ -81,6 +82,18 @@ export const AURORA_INSTANCE: Readonly<Record<string, number>> = {
   "db.r7g.2xlarge": 1.104,
 };
 
+/**
+ * RDS for PostgreSQL DB instance, Single-AZ, USD per instance-hour. A Multi-AZ instance (one
+ * standby) bills twice this, and twice the storage (`RDS_MULTI_AZ_FACTOR`).
+ */
+export const RDS_POSTGRES_INSTANCE: Readonly<Record<string, number>> = {
+  "db.t4g.micro": 0.016,
+  "db.t4g.small": 0.032,
+  "db.t4g.medium": 0.065,
+  "db.t4g.large": 0.129,
+};
+export const RDS_MULTI_AZ_FACTOR = 2;
+
 /** ElastiCache Redis OSS node-hour; Valkey node-based is 20% lower (`VALKEY_FRACTION`). */
 export const ELASTICACHE_NODE: Readonly<Record<string, number>> = {
   "cache.t4g.micro": 0.016,
@@ -105,6 +118,8 @@ export const UNIT = {
   auroraAcuHour: 0.12,
   auroraStorageGbMonth: 0.1,
   auroraBackupGbMonth: 0.021,
+  /** RDS for PostgreSQL gp3 storage, Single-AZ (3,000 IOPS and 125 MiB/s included). */
+  rdsGp3GbMonth: 0.115,
   rdsProxyVcpuHour: 0.015,
   /** RDS Proxy bills at least 2 vCPU (provisioned) or 8 ACU (Serverless v2). */
   rdsProxyMinVcpu: 2,

@@ -64,7 +64,8 @@ export interface DifyStackConfig {
     app: NodeGroupConfig;
     workers: NodeGroupConfig;
   };
-  database: { instanceClass: string; serverless?: { minCapacity: number; maxCapacity: number }; readerCount: number; backupRetentionDays: number; name: string; pluginName: string };
+  /** PostgreSQL: `engine` "aurora" (cluster) or "rds-instance" (one DB instance, with `allocatedStorageGb`). */
+  database: { engine: string; instanceClass: string; serverless?: { minCapacity: number; maxCapacity: number }; allocatedStorageGb?: number; readerCount: number; backupRetentionDays: number; name: string; pluginName: string };
   redis: { nodeType: string; replicaCount: number; snapshotRetentionDays: number };
   /** Per-service overrides on top of the profile's service preset. */
   services: Record<string, ServiceOverride>;
@@ -238,8 +239,10 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
       workers: group("worker"),
     },
     database: {
-      instanceClass: get("dbInstanceClass"),
-      ...(get("dbInstanceClass") === "db.serverless" ? { serverless: acuRange(get("dbCapacityRange")) } : {}),
+      engine: get("dbEngine"),
+      instanceClass: dbClass(get),
+      ...(dbClass(get) === "db.serverless" ? { serverless: acuRange(get("dbCapacityRange")) } : {}),
+      ...(get("dbEngine") === "rds-instance" ? { allocatedStorageGb: get<number | undefined>("dbAllocatedStorage") ?? 20 } : {}),
       readerCount: get("dbReaderCount"),
       backupRetentionDays: get("dbBackupRetentionDays"),
       name: get("dbName"),
@@ -348,6 +351,7 @@ function crossChecks(get: <T>(key: string) => T, given: (key: string) => boolean
     problems.push(`${k("pluginDbName")}: got ${JSON.stringify(get("pluginDbName"))}, the same as ${k("dbName")}; allowed a different database (the plugin daemon's tables would collide with Dify's)`);
   }
   closedNetworkChecks(get, region, problems);
+  databaseChecks(get, given, profile, problems);
   observabilityChecks(get, problems);
   edgeChecks(get, given, profile, problems);
   if (profile === Profile.Prod) {
@@ -393,6 +397,35 @@ function natGatewayChecks(get: <T>(key: string) => T, given: (key: string) => bo
     if (vpc && vpc.bits > VPC_MAX_BITS_WITHOUT_NAT) {
       const from = given("natGateways") ? "" : ` (the ${profile} preset's value)`;
       problems.push(`${got}${from} with ${k("vpcCidr")} ${get<string>("vpcCidr")}; allowed per-az or one, or a /16 to /${VPC_MAX_BITS_WITHOUT_NAT} VPC (each public node subnet is 1/64 of the VPC, too small below a /${VPC_MAX_BITS_WITHOUT_NAT} for nodes and their pods' addresses)`);
+    }
+  }
+}
+
+/** dify:dbInstanceClass, or its default for dify:dbEngine (Aurora Serverless v2, or db.t4g.small). */
+function dbClass(get: <T>(key: string) => T): string {
+  return get<string | undefined>("dbInstanceClass") ?? (get("dbEngine") === "rds-instance" ? "db.t4g.small" : "db.serverless");
+}
+
+/** The database keys that depend on dify:dbEngine. */
+function databaseChecks(get: <T>(key: string) => T, given: (key: string) => boolean, profile: Profile, problems: string[]): void {
+  const k = (key: string) => `${NAMESPACE}:${key}`;
+  const engine = get<string | undefined>("dbEngine");
+  if (engine === undefined) return; // its own check reported it
+  if (engine === "rds-instance") {
+    if (profile === Profile.Prod) {
+      problems.push(`${k("dbEngine")}: got "rds-instance", allowed "aurora" in prod (the prod profile's data tier survives the loss of an AZ: an Aurora reader in another AZ is the failover target; one DB instance is not; use profile dev for a single-instance install)`);
+    }
+    if (get("dbInstanceClass") === "db.serverless") {
+      problems.push(`${k("dbInstanceClass")}: got "db.serverless" with ${k("dbEngine")} rds-instance, allowed an RDS for PostgreSQL instance class such as db.t4g.small (Aurora Serverless v2 needs ${k("dbEngine")} aurora)`);
+    }
+    if (given("dbCapacityRange")) problems.push(`${k("dbCapacityRange")}: set with ${k("dbEngine")} rds-instance, allowed only with ${k("dbEngine")} aurora and ${k("dbInstanceClass")} db.serverless`);
+    const readers = get<number | undefined>("dbReaderCount");
+    if (readers !== undefined && readers > 0) problems.push(`${k("dbReaderCount")}: got ${readers} with ${k("dbEngine")} rds-instance, allowed 0 (one DB instance, no Aurora readers; use ${k("dbEngine")} aurora for readers)`);
+  } else {
+    if (given("dbAllocatedStorage")) problems.push(`${k("dbAllocatedStorage")}: set with ${k("dbEngine")} aurora, allowed only with ${k("dbEngine")} rds-instance (Aurora storage grows by itself)`);
+    const cls = get<string | undefined>("dbInstanceClass");
+    if (cls !== undefined && /^db\.t\d+g?\.(micro|small)$/.test(cls)) {
+      problems.push(`${k("dbInstanceClass")}: got ${JSON.stringify(cls)} with ${k("dbEngine")} aurora, allowed a class Aurora PostgreSQL offers (db.serverless, db.t4g.medium or larger); micro and small classes need ${k("dbEngine")} rds-instance`);
     }
   }
 }

@@ -17,12 +17,15 @@ export type ServiceOverride = ServiceSettings;
 export const SERVICE_NAMES: readonly string[] = SERVICE_KEYS;
 
 const one = { replicas: 1, pdbMinAvailable: 0 };
+// Dev's api and worker ceilings (2 each) are what its db.t4g.small DB instance holds with honest
+// pools: 8 api-image processes at the ceiling plus rollout surge x (16 SQLAlchemy + 1 pgvector) and
+// 2 plugin daemons fit its ~183 max_connections less 20 reserved (program/capacity, components/data/pool.ts).
 /** Per-profile presets. */
 export const SERVICE_PRESETS: Record<Profile, Record<string, ServiceOverride>> = {
   [Profile.Prod]: {},
   [Profile.Dev]: {
-    api: { ...one, minReplicas: 1, maxReplicas: 3, cpuRequest: "250m", memoryRequest: "768Mi" },
-    worker: { ...one, minReplicas: 1, maxReplicas: 3, cpuRequest: "250m", memoryRequest: "768Mi" },
+    api: { ...one, minReplicas: 1, maxReplicas: 2, cpuRequest: "250m", memoryRequest: "768Mi" },
+    worker: { ...one, minReplicas: 1, maxReplicas: 2, cpuRequest: "250m", memoryRequest: "768Mi" },
     web: { ...one, minReplicas: 1, maxReplicas: 2, cpuRequest: "100m", memoryRequest: "256Mi" },
     sandbox: { ...one, cpuRequest: "100m", memoryRequest: "256Mi" },
     "plugin-daemon": { ...one, cpuRequest: "100m", memoryRequest: "512Mi" },
