@@ -73,11 +73,31 @@ describe("stack config", () => {
     assert.deepEqual(prod.services, {}, "prod uses DifyApp's HA defaults");
   });
 
+  it("dify:dbEngine: dev runs one RDS DB instance (db.t4g.small), prod Aurora; every combination that cannot work is refused naming the key", () => {
+    const dev = parseStackConfig(loadStackConfig("dev"));
+    const prod = parseStackConfig(loadStackConfig("prod"));
+    assert.deepEqual([dev.database.engine, dev.database.instanceClass, dev.database.serverless, dev.database.allocatedStorageGb], ["rds-instance", "db.t4g.small", undefined, 20]);
+    assert.deepEqual([prod.database.engine, prod.database.instanceClass, prod.database.serverless], ["aurora", "db.serverless", { minCapacity: 0.5, maxCapacity: 8 }]);
+    // Dev may go back to Aurora: the class defaults to Serverless v2 with dev's range.
+    const aurora = parseStackConfig(loadStackConfig("dev", { "dify:dbEngine": "aurora" }));
+    assert.deepEqual([aurora.database.instanceClass, aurora.database.serverless, aurora.database.allocatedStorageGb], ["db.serverless", { minCapacity: 0.5, maxCapacity: 4 }, undefined]);
+    assert.equal(parseStackConfig(loadStackConfig("dev", { "dify:dbInstanceClass": "db.t4g.medium", "dify:dbAllocatedStorage": 50 })).database.allocatedStorageGb, 50);
+    // Refused in prod whatever else is set (its reader count is refused too: both lines name their key).
+    assert.ok(problems("prod", { "dify:dbEngine": "rds-instance" }).some((l) => /^dify:dbEngine: got "rds-instance", allowed "aurora" in prod .*survives the loss of an AZ/.test(l)));
+    refused("dev", { "dify:dbInstanceClass": "db.serverless" }, "dify:dbInstanceClass", /db\.serverless" with dify:dbEngine rds-instance, allowed an RDS for PostgreSQL instance class/);
+    refused("dev", { "dify:dbCapacityRange": "0.5-2" }, "dify:dbCapacityRange", /allowed only with dify:dbEngine aurora/);
+    refused("dev", { "dify:dbReaderCount": 1 }, "dify:dbReaderCount", /allowed 0/);
+    refused("dev", { "dify:dbAllocatedStorage": 10 }, "dify:dbAllocatedStorage", /from 20 to 65536/);
+    refused("dev", { "dify:dbEngine": "aurora", "dify:dbAllocatedStorage": 50 }, "dify:dbAllocatedStorage", /Aurora storage grows by itself/);
+    refused("dev", { "dify:dbEngine": "aurora", "dify:dbInstanceClass": "db.t4g.small" }, "dify:dbInstanceClass", /micro and small classes need dify:dbEngine rds-instance/);
+    refused("dev", { "dify:dbEngine": "mysql" }, "dify:dbEngine", /allowed one of aurora, rds-instance/);
+  });
+
   it("a stack file overrides a preset key by key", () => {
     const c = parseStackConfig(loadStackConfig("dev", { "dify:azCount": 3, "dify:services": { api: { replicas: 2 } } }));
     assert.equal(c.cluster.azCount, 3);
     assert.equal(c.services.api.replicas, 2);
-    assert.equal(c.services.api.maxReplicas, 3, "the rest of the dev preset for api stays");
+    assert.equal(c.services.api.maxReplicas, 2, "the rest of the dev preset for api stays");
     assert.equal(c.cluster.workers.maxSize, 3, "other keys keep the dev preset");
   });
 
@@ -176,9 +196,9 @@ describe("stack config", () => {
   });
 
   it("checks dify:services with DifyApp's own rules, and says when the conflicting value came from the preset", () => {
-    // dev's preset caps api at maxReplicas 3: 5 replicas conflict with a value the user never wrote.
+    // dev's preset caps api at maxReplicas 2: 5 replicas conflict with a value the user never wrote.
     refused("dev", { "dify:services": { api: { replicas: 5 } } }, "dify:services.api.replicas",
-      /got 5, allowed from minReplicas 1 \(the dev preset's value; set minReplicas too\) to maxReplicas 3 \(the dev preset's value; set maxReplicas too\)/);
+      /got 5, allowed from minReplicas 1 \(the dev preset's value; set minReplicas too\) to maxReplicas 2 \(the dev preset's value; set maxReplicas too\)/);
     // A request above the catalog's limit names the default it conflicts with.
     refused("prod", { "dify:services": { api: { cpuRequest: "64" } } }, "dify:services.api.cpuRequest", /got "64", allowed at most cpuLimit "[^"]+" \(DifyApp's default for this service; set cpuLimit too\)/);
     // The user's own limit below the dev preset's request: the user's key is named, the preset's value cited.

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { computePoolSettings, DifyDatabaseHA, DifyDatabaseHAArgs, estimateMaxConnections, poolSettingsFor } from "../components/data";
 import { runUnderMocks } from "../program/plan/monitor";
+import { PostgresEngine } from "../components/contracts";
 
 const good = (over: Partial<DifyDatabaseHAArgs> = {}): DifyDatabaseHAArgs => ({
   vpcId: "vpc-123",
@@ -102,12 +103,56 @@ describe("DifyDatabaseHA connection budget", () => {
     assert.ok(p.worstCaseConnections <= 405 - 20);
   });
 
-  it("scales any budget under the limit", () => {
-    for (const max of [300, 405, 811, 1622, 5000]) {
+  it("scales any budget under the limit, never below the sessions a worker process needs", () => {
+    for (const max of [183, 300, 405, 811, 1622, 5000]) {
       for (const api of [1, 3, 10]) {
-        const p = computePoolSettings(max, { apiReplicas: api, workerReplicas: api, pluginDaemonReplicas: 2 });
-        assert.ok(p.worstCaseConnections <= max - 20, `${max}/${api}: ${p.worstCaseConnections}`);
+        for (const sessions of [4, 16]) {
+          let p;
+          try {
+            p = computePoolSettings(max, { apiReplicas: api, workerReplicas: api, pluginDaemonReplicas: 2, sessionsPerProcess: sessions });
+          } catch (e) {
+            // Refused only when the pools would have to drop below the sessions (or 8) per process.
+            assert.match((e as Error).message, new RegExp(`with at least ${sessions} SQLAlchemy connections`), `${max}/${api}/${sessions}`);
+            continue;
+          }
+          assert.ok(p.worstCaseConnections <= max - 20, `${max}/${api}: ${p.worstCaseConnections}`);
+          assert.ok(p.sqlalchemyPoolSize + p.sqlalchemyMaxOverflow >= sessions, `${max}/${api}: pool + overflow holds ${sessions} sessions`);
+        }
       }
     }
+    // 24 processes on ~300 connections fit only 10 each: refused with the default 16, not shrunk below it.
+    assert.throws(() => computePoolSettings(300, { apiReplicas: 10, workerReplicas: 10, pluginDaemonReplicas: 2 }), /10 each fit.*args\.postgres\.instanceClass/);
+  });
+
+  it("estimates an RDS for PostgreSQL instance below every measured max_connections (198 on 2 GiB, 413 on 4 GiB)", () => {
+    assert.equal(estimateMaxConnections("db.t4g.micro", undefined, PostgresEngine.RdsInstance), 70);
+    assert.equal(estimateMaxConnections("db.t4g.small", undefined, PostgresEngine.RdsInstance), 183);
+    assert.ok(estimateMaxConnections("db.t4g.medium", undefined, PostgresEngine.RdsInstance)! <= 413);
+    assert.equal(estimateMaxConnections("db.t4g.medium"), 405, "Aurora's estimate is unchanged");
+  });
+
+  it("rds-instance: db.t4g.micro cannot hold dev's honest pools; db.t4g.small can with dev's ceilings (api 2, worker 2)", () => {
+    const dev = { apiReplicas: 2, workerReplicas: 2, pluginDaemonReplicas: 1 };
+    assert.throws(() => poolSettingsFor("dev", good({ postgres: { engine: "rds-instance", instanceClass: "db.t4g.micro" }, connectionBudget: dev })), /args\.connectionBudget/);
+    const p = poolSettingsFor("dev", good({ postgres: { engine: "rds-instance", instanceClass: "db.t4g.small" }, connectionBudget: dev }));
+    assert.equal(p.maxConnections, 183);
+    assert.ok(p.sqlalchemyPoolSize + p.sqlalchemyMaxOverflow >= 16);
+    assert.ok(p.worstCaseConnections <= 183 - 20);
+    // Dev's previous ceilings (3 and 3) do not fit: the pools would drop below 16.
+    assert.throws(() => poolSettingsFor("dev", good({ postgres: { engine: "rds-instance", instanceClass: "db.t4g.small" }, connectionBudget: { ...dev, apiReplicas: 3, workerReplicas: 3 } })), /14 each fit/);
+  });
+
+  it("rds-instance: refuses Aurora-only settings and Aurora refuses instance-only ones, naming the argument", () => {
+    const refused = (a: object, arg: string, allowed: RegExp) => {
+      assert.throws(() => poolSettingsFor("dev", good(a)), (e: Error) => e.message.includes(arg) && allowed.test(e.message));
+    };
+    refused({ postgres: { engine: "rds-instance", serverless: { minCapacity: 0.5, maxCapacity: 4 } } }, "args.postgres.serverless", /Serverless v2 is Aurora only/);
+    refused({ postgres: { engine: "rds-instance", instanceClass: "db.serverless" } }, "args.postgres.instanceClass", /db\.serverless is Aurora only/);
+    refused({ postgres: { engine: "rds-instance", readerCount: 1 } }, "args.postgres.readerCount", /multiAz/);
+    refused({ postgres: { engine: "rds-instance", allocatedStorageGb: 10 } }, "args.postgres.allocatedStorageGb", /20 to 65536/);
+    refused({ postgres: { engine: "mysql" } }, "args.postgres.engine", /"aurora" or "rds-instance"/);
+    refused({ postgres: { allocatedStorageGb: 50 } }, "args.postgres.allocatedStorageGb", /Aurora storage grows by itself/);
+    refused({ postgres: { multiAz: true } }, "args.postgres.multiAz", /readerCount/);
+    refused({ postgres: { instanceClass: "db.t4g.small" } }, "args.postgres.instanceClass", /rds-instance/);
   });
 });

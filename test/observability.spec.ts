@@ -132,7 +132,7 @@ describe("DifyObservability (prod)", () => {
       ScaledObject: (v) => v === "*",
     };
     for (const u of used) {
-      const spec = findMetric(u.namespace, u.metric, "Dify/Backups/dify");
+      const spec = findMetric(u.namespace, u.metric, "Dify/Backups/dify", Object.keys(u.dims));
       assert.ok(spec, `${u.panel}: ${u.namespace}/${u.metric} is in the metric catalog`);
       assert.deepEqual(Object.keys(u.dims).sort(), [...spec.dimensions].sort(), `${u.panel}: ${u.metric} dimensions`);
       for (const [k, v] of Object.entries(u.dims)) assert.ok(known[k]?.(v), `${u.panel}: ${k}=${v} names a resource of this stack`);
@@ -244,16 +244,29 @@ describe("DifyObservability (dev, alarms off; bad arguments)", () => {
     const doc = readFileSync("docs/observability.md", "utf8");
     const anchors = new Set([...doc.matchAll(/^### (.+)$/gm)].map((m) => m[1].toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")));
     const ids = { clusterName: "c", albArnSuffix: "app/n/i", dbId: "d", redisGroupId: "r" };
-    const s = resolveObservability("dify", obsArgs());
-    for (const a of alarmSpecs(alarmIds(s, ids))) assert.ok(anchors.has(runbookAnchor(a.title)), `runbook for alarm ${a.title}`);
-    for (const p of panels(dashboardIds(s, ids, "Dify/Backups/dify"))) assert.ok(doc.includes(`### ${p.title}\n`), `runbook for panel ${p.title}`);
+    for (const engine of ["aurora", "rds-instance"]) {
+      const s = resolveObservability("dify", { ...obsArgs(), databaseEngine: engine, databaseReaderCount: engine === "aurora" ? 1 : 0 });
+      for (const a of alarmSpecs(alarmIds(s, ids))) assert.ok(anchors.has(runbookAnchor(a.title)), `runbook for alarm ${a.title}`);
+      for (const p of panels(dashboardIds(s, ids, "Dify/Backups/dify"))) assert.ok(doc.includes(`### ${p.title}\n`), `runbook for panel ${p.title}`);
+    }
     const run = await runObservability();
     const alarm = run.resources.find((r) => r.name === "dify-crash-loop")!;
     assert.match(String(inputs(alarm).alarmDescription), /docs\/observability\.md#alarm-pods-crash-looping$/);
   });
 
-  it("the metric catalog has no duplicate entries", () => {
-    const keys = METRICS.map((m) => `${m.namespace}/${m.metric}`);
+  it("an RDS DB instance (databaseEngine rds-instance) is alarmed by DBInstanceIdentifier on CPU, free storage and freeable memory; no Aurora-only alarm", () => {
+    const s = resolveObservability("dify", { ...obsArgs(), databaseEngine: "rds-instance", databaseReaderCount: 0 });
+    const specs = alarmSpecs(alarmIds(s, { clusterName: "c", albArnSuffix: "app/n/i", dbId: "dify-pg-1a2b3c4d", redisGroupId: "r" }));
+    const db = specs.filter((a) => a.id.startsWith("db-"));
+    assert.deepEqual(db.map((a) => [a.id, a.metric!.name]), [["db-cpu", "CPUUtilization"], ["db-storage", "FreeStorageSpace"], ["db-memory", "FreeableMemory"]]);
+    for (const a of db) assert.deepEqual(a.metric!.dimensions, { DBInstanceIdentifier: "dify-pg-1a2b3c4d" });
+    assert.equal(db.find((a) => a.id === "db-storage")!.scale, 1024 ** 3, "dbFreeStorageGiB is in GiB, the metric in bytes");
+    assert.throws(() => resolveObservability("dify", { ...obsArgs(), databaseEngine: "rds-instance", databaseReaderCount: 1 }), /args\.databaseReaderCount/);
+    assert.throws(() => resolveObservability("dify", { ...obsArgs(), databaseEngine: "mysql" }), /args\.databaseEngine/);
+  });
+
+  it("the metric catalog has no duplicate entries (a metric appears once per dimension set)", () => {
+    const keys = METRICS.map((m) => `${m.namespace}/${m.metric}/${[...m.dimensions].sort().join(",")}`);
     assert.equal(new Set(keys).size, keys.length);
   });
 });

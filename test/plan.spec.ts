@@ -54,7 +54,8 @@ describe("offline plan", function () {
       assert.ok(!JSON.stringify(rs.map((r) => r.inputs)).includes(login.PGPASSWORD), "the password is secret in every input");
     });
 
-    it(`${stack}: the program owns Aurora's postgresql log group (retention, the data key) and the cluster keeps its URN and every input`, async () => {
+    // Dev runs one RDS DB instance (dify:dbEngine rds-instance): its log group is checked below.
+    if (stack === "prod") it(`${stack}: the program owns Aurora's postgresql log group (retention, the data key) and the cluster keeps its URN and every input`, async () => {
       const rs = (await plan(stack)).recorded;
       const cluster = rs.find((r) => r.type === "aws:rds/cluster:Cluster")!;
       // Recorded from the code before this change: an existing stack's cluster is not touched.
@@ -75,6 +76,58 @@ describe("offline plan", function () {
       assert.equal(group.options.retainOnDelete, stack === "prod", "prod keeps it on delete; the next cluster's random identifier gives a new name");
     });
   }
+
+  it("dev: PostgreSQL is one RDS DB instance (no Aurora): gp3, encrypted with the data key, TLS forced, private, its log exported to a group the program owns first", async () => {
+    const rs = (await plan("dev")).recorded;
+    assert.equal(rs.filter((r) => r.type === "aws:rds/cluster:Cluster" || r.type === "aws:rds/clusterInstance:ClusterInstance").length, 0, "no Aurora cluster in dev");
+    const dbs = rs.filter((r) => r.type === "aws:rds/instance:Instance");
+    assert.equal(dbs.length, 1);
+    const db = dbs[0].rawInputs;
+    assert.equal(db.engine, "postgres");
+    assert.equal(db.engineVersion, "16", "the major Aurora runs in prod, minors from RDS");
+    assert.equal(db.instanceClass, "db.t4g.small");
+    assert.equal(db.storageType, "gp3");
+    assert.equal(db.allocatedStorage, 20);
+    assert.equal(db.storageEncrypted, true);
+    assert.equal(db.kmsKeyId, "arn:aws:kms:us-east-1:123456789012:key/dify-data");
+    assert.equal(db.publiclyAccessible, false);
+    assert.equal(db.multiAz, false);
+    assert.equal(db.backupRetentionPeriod, 7);
+    assert.equal(db.deletionProtection, false, "dev: disposable");
+    assert.equal(db.skipFinalSnapshot, true);
+    const params = rs.find((r) => r.type === "aws:rds/parameterGroup:ParameterGroup")!;
+    assert.equal(params.rawInputs.family, "postgres16");
+    const p = Object.fromEntries((params.rawInputs.parameters as { name: string; value: string }[]).map((x) => [x.name, x.value]));
+    assert.equal(p["rds.force_ssl"], "1", "non-TLS connections are refused");
+    assert.equal(p.ssl_min_protocol_version, "TLSv1.2");
+    assert.equal(p.log_min_duration_statement, "1000");
+    assert.equal(p.idle_in_transaction_session_timeout, "3600000");
+    assert.deepEqual(db.enabledCloudwatchLogsExports, ["postgresql"]);
+    const group = rs.find((r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && r.name === "dify-pg-postgresql")!;
+    assert.equal(group.rawInputs.name, `/aws/rds/instance/${String(db.identifier)}/postgresql`, "where RDS writes a DB instance's postgresql log");
+    assert.equal(group.rawInputs.retentionInDays, 7, "dify:logRetentionDays");
+    assert.equal(group.rawInputs.kmsKeyId, "arn:aws:kms:us-east-1:123456789012:key/dify-data");
+    assert.ok(dbs[0].options.dependsOn.includes(group.urn), "the group exists before the instance can write to it");
+    const key = rs.find((r) => r.type === "aws:kms/key:Key" && r.name === "dify-data")!;
+    const statements = (JSON.parse(String(key.rawInputs.policy)) as { Statement: { Sid: string; Condition?: Record<string, Record<string, string>> }[] }).Statement;
+    assert.equal(statements[1].Condition!.ArnLike["kms:EncryptionContext:aws:logs:arn"], "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/instance/*");
+    // The master login's Secrets Manager copy names the instance; the bootstrap Job connects to its address.
+    const bootstrap = rs.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name.endsWith("-db-bootstrap"))!;
+    assert.equal((bootstrap.rawInputs.stringData as Record<string, string>).PGHOST, `${String(db.identifier)}.mock.us-east-1.rds.amazonaws.com`, "the instance's address, not host:port");
+  });
+
+  it("dev: AWS Backup selects the DB instance, and the dashboard charts it by DBInstanceIdentifier (CPU, connections, free storage, freeable memory)", async () => {
+    const rs = (await plan("dev")).recorded;
+    const db = rs.find((r) => r.type === "aws:rds/instance:Instance")!;
+    const arn = `arn:aws:rds:us-east-1:123456789012:db:${String(db.rawInputs.identifier)}`;
+    const selection = rs.find((r) => r.type === "aws:backup/selection:Selection")!;
+    assert.deepEqual(selection.rawInputs.resources, [arn]);
+    const dash = rs.find((r) => r.type === "aws:cloudwatch/dashboard:Dashboard")!;
+    const rows = (JSON.parse(String(dash.rawInputs.dashboardBody)) as { widgets: { properties: { metrics?: unknown[][] } }[] }).widgets
+      .flatMap((w) => w.properties.metrics ?? []).filter((m) => m[0] === "AWS/RDS");
+    assert.deepEqual(rows.map((m) => m[1]).sort(), ["CPUUtilization", "DatabaseConnections", "FreeStorageSpace", "FreeableMemory"]);
+    for (const m of rows) assert.deepEqual(m.slice(2, 4), ["DBInstanceIdentifier", db.rawInputs.identifier]);
+  });
 
   it("prod: the documented adoption of existing log groups imports exactly the groups, names and parents the program registers", async () => {
     const p = await plan("prod");
@@ -310,10 +363,21 @@ describe("offline plan", function () {
     assert.equal(r.stdout, "", "nothing was planned");
   });
 
+  it("a database class whose max_connections cannot hold honest pools exits 2 naming the class and the ceilings", () => {
+    // db.t4g.micro (~70 connections): dev's 8 api-image processes cannot each get 16 sessions.
+    const r = cli("dev", "dify:dbInstanceClass=db.t4g.micro");
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^\s+dify:dbInstanceClass, dify:services\.api\.maxReplicas, dify:services\.worker\.maxReplicas: .*~70 max_connections .*at least 16 SQLAlchemy connections/m);
+    assert.ok(!/\n\s+at /.test(r.stderr), "no stack trace");
+    const prod = cli("prod", "dify:dbEngine=rds-instance");
+    assert.equal(prod.status, 2, prod.stderr);
+    assert.match(prod.stderr, /^\s+dify:dbEngine: got "rds-instance", allowed "aurora" in prod/m);
+  });
+
   it("a service override that conflicts with the preset exits 2 naming the config key and the preset's value", () => {
     const r = cli("dev", 'dify:services={"api":{"replicas":5}}');
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /^\s+dify:services\.api\.replicas: got 5, allowed from minReplicas 1 \(the dev preset's value; set minReplicas too\) to maxReplicas 3 \(the dev preset's value; set maxReplicas too\)$/m);
+    assert.match(r.stderr, /^\s+dify:services\.api\.replicas: got 5, allowed from minReplicas 1 \(the dev preset's value; set minReplicas too\) to maxReplicas 2 \(the dev preset's value; set maxReplicas too\)$/m);
     assert.ok(!r.stderr.includes("args."), "no component argument the user never wrote");
     assert.ok(!/\n\s+at /.test(r.stderr), "no stack trace");
   });

@@ -130,7 +130,7 @@ const monitoring = new DifyLoadBalancerMonitoring("dify", {
 const backups = new DifyBackups("dify", {
   database,
   restoreLogin: data.masterLogin,
-  auroraClusterArn: data.clusterArn,
+  databaseArn: data.databaseArn,
   oidcProvider,
   databaseCidrs: [vpcCidr],
   protect: production,

@@ -258,12 +258,21 @@ const flat = (item: string, category: Category, monthly: number, basis: string) 
 
 function logGroupGb(name: string): number {
   const a = ASSUMPTIONS.logGroupGb;
+  if (/^\/aws\/rds\/(cluster|instance)\/.*\/postgresql$/.test(name)) return ASSUMPTIONS.auroraLogGb;
   if (/\/application$/.test(name)) return a.application;
   if (/\/dataplane$/.test(name)) return a.dataplane;
   if (/\/host$/.test(name)) return a.host;
   if (/\/performance$/.test(name)) return a.performance;
   if (/otel/.test(name)) return a.otel;
   return a.other;
+}
+
+/**
+ * The program creates the exported PostgreSQL log's group (retention, key): priced there, with the
+ * export's GB assumption, not a second time with the database (RDS creates it otherwise, kept forever).
+ */
+function ownsPostgresLogGroup(all: CostInput[], kind: "cluster" | "instance"): boolean {
+  return all.some((x) => x.type === "aws:cloudwatch/logGroup:LogGroup" && str(x.inputs.name).startsWith(`/aws/rds/${kind}/`));
 }
 
 function logLine(item: string, gb: number, retentionDays: number): CostLine[] {
@@ -352,10 +361,10 @@ const RULES: Record<string, Rule> = {
     return flat(`WAF web ACL ${r.name}`, Category.LoadBalancer, UNIT.wafWebAclMonth + rules * UNIT.wafRuleMonth,
       `${money(UNIT.wafWebAclMonth)}/ACL + ${rules} rules x ${money(UNIT.wafRuleMonth)} (+ $0.60 per million requests: usage)`);
   },
-  "aws:rds/cluster:Cluster": (r) => {
+  "aws:rds/cluster:Cluster": (r, all) => {
     const out = flat(`Aurora storage ${r.name}`, Category.Database, ASSUMPTIONS.databaseGb * UNIT.auroraStorageGbMonth,
       `${ASSUMPTIONS.databaseGb} GB (assumption) x ${money(UNIT.auroraStorageGbMonth)}/GB-month; backups within the retention up to the cluster's size are free; I/O is usage`);
-    if (arr(r.inputs.enabledCloudwatchLogsExports).length > 0) out.push(...logLine(`Aurora log export ${r.name}`, ASSUMPTIONS.auroraLogGb, 0));
+    if (arr(r.inputs.enabledCloudwatchLogsExports).length > 0 && !ownsPostgresLogGroup(all, "cluster")) out.push(...logLine(`Aurora log export ${r.name}`, ASSUMPTIONS.auroraLogGb, 0));
     return out;
   },
   "aws:rds/clusterInstance:ClusterInstance": (r, all) => {
@@ -372,7 +381,7 @@ const RULES: Record<string, Rule> = {
     if (p === undefined) throw new Error(`no price for Aurora class ${cls} in program/capacity/prices.ts`);
     return flat(`Aurora instance ${r.name} (${cls})`, Category.Database, p * H, `${money(p)}/h`);
   },
-  "aws:rds/instance:Instance": (r) => {
+  "aws:rds/instance:Instance": (r, all) => {
     const cls = str(r.inputs.instanceClass);
     const p = RDS_POSTGRES_INSTANCE[cls];
     if (p === undefined) throw new Error(`no price for RDS for PostgreSQL class ${cls} in program/capacity/prices.ts`);
@@ -383,7 +392,7 @@ const RULES: Record<string, Rule> = {
       ...flat(`RDS storage ${r.name} (gp3 ${gb} GB)`, Category.Database, az * gb * UNIT.rdsGp3GbMonth,
         `${az > 1 ? `${az} x ` : ""}${gb} GB x ${money(UNIT.rdsGp3GbMonth)}/GB-month (3,000 IOPS included); backups up to the provisioned size are free`),
     ];
-    if (arr(r.inputs.enabledCloudwatchLogsExports).length > 0) out.push(...logLine(`PostgreSQL log export ${r.name}`, ASSUMPTIONS.auroraLogGb, 0));
+    if (arr(r.inputs.enabledCloudwatchLogsExports).length > 0 && !ownsPostgresLogGroup(all, "instance")) out.push(...logLine(`PostgreSQL log export ${r.name}`, ASSUMPTIONS.auroraLogGb, 0));
     return out;
   },
   "aws:rds/proxy:Proxy": (r) => flat(`RDS Proxy ${r.name}`, Category.Database, UNIT.rdsProxyMinAcu * UNIT.rdsProxyVcpuHour * H, `billed capacity (at least ${UNIT.rdsProxyMinAcu} ACU on Serverless v2) x ${money(UNIT.rdsProxyVcpuHour)}/h`),

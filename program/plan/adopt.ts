@@ -31,7 +31,10 @@ export function adoptCommands(plan: Plan, stack: string): AdoptCommand[] {
     const name = r.rawInputs.name;
     const parent = r.parent ? `--parent ${q(`parent=${r.parent}`)} ` : "";
     const base = `pulumi import --stack ${stack} --yes --generate-code=false ${parent}${LOG_GROUP} ${r.name}`;
-    if (r.name.endsWith("-pg-postgresql")) {
+    if (r.name.endsWith("-pg-postgresql") && typeof name === "string" && name.startsWith("/aws/rds/instance/")) {
+      // A DB instance's group (dify:dbEngine rds-instance) exists before the instance: nothing to adopt.
+      continue;
+    } else if (r.name.endsWith("-pg-postgresql")) {
       // Named after the cluster's generated identifier: read it from the cluster's tags.
       const id = `$(aws rds describe-db-clusters --query "DBClusters[?TagList[?Key=='dify-aws:stack'&&Value=='${stack}']].DBClusterIdentifier" --output text)`;
       out.push({ when: "existing-aurora", command: `${base} "/aws/rds/cluster/${id}/postgresql"` });

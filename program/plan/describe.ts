@@ -102,6 +102,9 @@ function data(c: ComponentView): string[] {
     const name = ENGINES[str(db.inputs.engine) ?? ""] ?? str(db.inputs.engine) ?? "database";
     out.push(`${name} ${str(db.inputs.engineVersion) ?? ""}: ${shape}, ${size}, backups ${plural(num(db.inputs.backupRetentionPeriod) ?? 1, "day")}`);
   }
+  for (const db of of(c, "aws:rds/instance:Instance")) {
+    out.push(`RDS for PostgreSQL ${str(db.inputs.engineVersion) ?? ""}: one DB instance${db.inputs.multiAz === true ? " + Multi-AZ standby" : ", single-AZ"}, ${str(db.inputs.instanceClass) ?? "?"}, gp3 ${String(num(db.inputs.allocatedStorage) ?? "?")} GB, backups ${plural(num(db.inputs.backupRetentionPeriod) ?? 1, "day")}`);
+  }
   for (const p of c.resources.filter((r) => r.type === "aws:rds/proxy:Proxy")) out.push(`RDS Proxy ${p.name} in front of the database`);
   for (const rg of of(c, "aws:elasticache/replicationGroup:ReplicationGroup")) {
     const n = num(rg.inputs.numCacheClusters) ?? 1 + (num(rg.inputs.replicasPerNodeGroup) ?? 0);

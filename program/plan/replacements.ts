@@ -92,9 +92,9 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
   "aws:rds/clusterInstance:ClusterInstance": aws("rds/cluster_instance.go", "availabilityZone", "clusterIdentifier", "customIamInstanceProfile", "dbSubnetGroupName", "engine", "identifier", "identifierPrefix"),
   "aws:rds/clusterParameterGroup:ClusterParameterGroup": aws("rds/cluster_parameter_group.go", "description", "family", "name", "namePrefix"),
   // DB instance (dify:dbEngine rds-instance): ForceNew attributes of internal/service/rds/instance.go,
-  // read at 00e4b23838859616dd0ebc9d1fd9364c0f6bff22 (the stored copy; the schema's ForceNew set has
-  // been stable since), plus the deprecated `name` (= dbName).
-  "aws:rds/instance:Instance": aws("rds/instance.go", "availabilityZone", "characterSetName", "customIamInstanceProfile", "dbName", "engine", "identifier", "identifierPrefix", "kmsKeyId", "name", "ncharCharacterSetName", "restoreToPointInTime", "s3Import", "snapshotIdentifier", "storageEncrypted", "timezone", "username"),
+  // read at 00e4b23838859616dd0ebc9d1fd9364c0f6bff22 (the stored copy; its deprecated `name`
+  // is gone from the 7.x SDK, dbName replaces it).
+  "aws:rds/instance:Instance": aws("rds/instance.go", "availabilityZone", "characterSetName", "customIamInstanceProfile", "dbName", "engine", "identifier", "identifierPrefix", "kmsKeyId", "ncharCharacterSetName", "restoreToPointInTime", "s3Import", "snapshotIdentifier", "storageEncrypted", "timezone", "username"),
   "aws:rds/parameterGroup:ParameterGroup": aws("rds/parameter_group.go", "description", "family", "name", "namePrefix"),
   "aws:rds/subnetGroup:SubnetGroup": aws("rds/subnet_group.go", "name", "namePrefix"),
   "aws:s3/bucket:Bucket": aws("s3/bucket.go", "bucket", "bucketNamespace", "bucketPrefix", "objectLockEnabled", "objectLockConfiguration.objectLockEnabled"),
