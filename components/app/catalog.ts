@@ -30,6 +30,18 @@ export enum EnvGroup {
   PluginDaemon = "plugin-daemon",
 }
 
+/** Keys of the credentials Secret. */
+export enum SecretKey {
+  SecretKey = "secret-key",
+  PluginDaemonKey = "plugin-daemon-key",
+  PluginInnerApiKey = "plugin-inner-api-key",
+  SandboxApiKey = "sandbox-api-key",
+  DbPassword = "db-password",
+  RedisPassword = "redis-password",
+  CeleryBrokerUrl = "celery-broker-url",
+  InitPassword = "init-password",
+}
+
 /** An emptyDir mounted where an image writes (the root filesystem is read-only). */
 export interface WritablePath {
   /** Volume name. */
@@ -191,6 +203,11 @@ export interface ServiceSpec {
    * CELERY_QUEUES), each taking this row's settings under `services["<key>-<group>"]`. At most one row. Default false.
    */
   queueGroups?: boolean;
+  /**
+   * Secret env of this service beyond its env groups' (env.ts GROUP_SECRETS), read from the app
+   * credentials Secret. Default none.
+   */
+  secrets?: readonly { env: string; key: SecretKey }[];
   /** Concurrency per pod (the capacity model's numbers and the env that sets them). Default: one process, no concurrency counted. */
   concurrency?: Concurrency;
   /**
@@ -281,6 +298,8 @@ export const CATALOG: readonly ServiceSpec[] = [
     serviceAccount: "api",
     concurrency: API_CONCURRENCY,
     redisOverhead: 2,
+    // The console's /init check runs in the api; workers, beat and the websocket api never read it.
+    secrets: [{ env: "INIT_PASSWORD", key: SecretKey.InitPassword }],
     // Finish in-flight streams on SIGTERM: 300 s, + preStop 15 s + margin.
     gunicorn: { gracefulTimeoutSeconds: 300 },
     terminationGraceSeconds: 330,

@@ -8,22 +8,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ObjectStorage, ResolvedPostgresConnection, ResolvedRedisConnection } from "../contracts";
-import { EnvGroup, k8sName, portOf } from "./catalog";
+import { EnvGroup, SecretKey, ServiceSpec, k8sName, portOf } from "./catalog";
+
+export { SecretKey };
 import { ResolvedService } from "./validate";
 import { EgressPlan } from "./egress";
 import { GUNICORN_BACKLOG } from "./tuning";
-
-/** Keys of the credentials Secret. */
-export enum SecretKey {
-  SecretKey = "secret-key",
-  PluginDaemonKey = "plugin-daemon-key",
-  PluginInnerApiKey = "plugin-inner-api-key",
-  SandboxApiKey = "sandbox-api-key",
-  DbPassword = "db-password",
-  RedisPassword = "redis-password",
-  CeleryBrokerUrl = "celery-broker-url",
-  InitPassword = "init-password",
-}
 
 /** Kubernetes name of the credentials Secret (app namespace). */
 export const SECRET_NAME = "dify-credentials";
@@ -58,14 +48,6 @@ export const GROUP_SECRETS: Readonly<Record<EnvGroup, readonly { env: string; ke
   ],
   [EnvGroup.Sandbox]: [{ env: "API_KEY", key: SecretKey.SandboxApiKey }],
   [EnvGroup.Web]: [],
-};
-
-/**
- * Secret env of single services, beyond their group's: the api alone reads INIT_PASSWORD (the
- * console's /init check runs in the api; workers, beat and the websocket api never read it).
- */
-export const SERVICE_SECRETS: Readonly<Record<string, readonly { env: string; key: SecretKey }[]>> = {
-  api: [{ env: "INIT_PASSWORD", key: SecretKey.InitPassword }],
 };
 
 /**
@@ -249,9 +231,9 @@ export function secretEnv(group: EnvGroup): k8s.types.input.core.v1.EnvVar[] {
   return GROUP_SECRETS[group].map((r) => ({ name: r.env, valueFrom: { secretKeyRef: { name: GROUP_SECRET_NAME[group], key: r.key } } }));
 }
 
-/** `env` entries of one service's own secrets (SERVICE_SECRETS), from the app credentials Secret. */
-export function serviceSecretEnv(serviceKey: string): k8s.types.input.core.v1.EnvVar[] {
-  return (SERVICE_SECRETS[serviceKey] ?? []).map((r) => ({ name: r.env, valueFrom: { secretKeyRef: { name: SECRET_NAME, key: r.key } } }));
+/** `env` entries of one service's own secrets (its row's `secrets`), from the app credentials Secret. */
+export function serviceSecretEnv(spec: Pick<ServiceSpec, "secrets">): k8s.types.input.core.v1.EnvVar[] {
+  return (spec.secrets ?? []).map((r) => ({ name: r.env, valueFrom: { secretKeyRef: { name: SECRET_NAME, key: r.key } } }));
 }
 
 /** Kubernetes name of an env group's ConfigMap. */

@@ -120,7 +120,7 @@ export function security(spec: ServiceSpec) {
 /** The env of a row's container: literals, then secret references (ConfigMaps come via envFrom). */
 export function containerEnv(s: ResolvedService, networkTuning = false): k8s.types.input.core.v1.EnvVar[] {
   const literals = Object.entries(literalEnv(s, networkTuning)).map(([name, value]) => ({ name, value }));
-  return [...literals, ...s.spec.envGroups.flatMap((g) => secretEnv(g)), ...serviceSecretEnv(s.spec.key)];
+  return [...literals, ...s.spec.envGroups.flatMap((g) => secretEnv(g)), ...serviceSecretEnv(s.spec)];
 }
 
 export interface Workload {
