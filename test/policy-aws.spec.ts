@@ -103,6 +103,17 @@ describe("policy: AWS data stores and network", () => {
             assert.equal(only([cluster({ ...good, backupRetentionPeriod: 7 })], "rds-backup-retention", { "rds-backup-retention": { minimumRetentionDays: 14 } }).length, 1);
             assert.equal(only([cluster({ ...good, deletionProtection: false })], "rds-deletion-protection")[0].level, "advisory");
         });
+        it("a single-AZ DB instance is flagged (advisory; mandatory in prod's pack config); Multi-AZ, read replicas and Aurora clusters pass", () => {
+            const inst = (props: Obj) => resource("aws:rds/instance:Instance", "pg", { ...good, ...props });
+            const single = only([inst({})], "rds-instance-multi-az");
+            assert.equal(single.length, 1);
+            assert.equal(single[0].level, "advisory");
+            assert.match(single[0].message, /RDS instance "pg": multiAz is unset; set multiAz: true/);
+            assert.equal(only([inst({ multiAz: false })], "rds-instance-multi-az", { "rds-instance-multi-az": "mandatory" })[0].level, "mandatory");
+            assert.deepEqual(only([inst({ multiAz: true })], "rds-instance-multi-az"), []);
+            assert.deepEqual(only([inst({ replicateSourceDb: "pg-primary" })], "rds-instance-multi-az"), []);
+            assert.deepEqual(only([cluster(good)], "rds-instance-multi-az"), [], "Aurora fails over to a reader");
+        });
         it("instances: public access is mandatory-blocked; read replicas inherit encryption and skip backups", () => {
             const inst = resource("aws:rds/instance:Instance", "pg", { ...good, publiclyAccessible: true });
             assert.match(only([inst], "rds-not-publicly-accessible")[0].message, /RDS instance "pg": set publiclyAccessible: false/);

@@ -84,6 +84,8 @@ describe("policy: exceptions and config", () => {
             assert.deepEqual((prod["k8s-pdb-for-replicated-deployments"] as Obj).enforcementLevel, "mandatory");
             assert.equal(dev["rds-deletion-protection"], "advisory");
             assert.equal(prod["rds-deletion-protection"], "mandatory");
+            assert.equal(dev["rds-instance-multi-az"], "advisory", "dev runs one single-AZ DB instance on purpose");
+            assert.equal(prod["rds-instance-multi-az"], "mandatory", "prod must survive an AZ loss");
             assert.equal((prod["s3-bucket-encryption"] as Obj).requireKms, true);
         });
         it("a missing environment file is a clear error", () => {

@@ -69,7 +69,7 @@ describe("policy: the pack loads as the Pulumi engine loads it", function () {
         assert.deepEqual(served.policies.map((p) => p.name), [...policyNames]);
         assert.equal(served.policies[0].name, "policy-exceptions");
         assert.ok(served.policies[0].validatesStack, "policy-exceptions also reports at stack level");
-        assert.equal(served.policies.length, 25);
+        assert.equal(served.policies.length, 26);
     });
 
     it("every policy has a stable kebab-case name, a fix-it description, remediation steps and a valid config schema", () => {

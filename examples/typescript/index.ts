@@ -67,7 +67,9 @@ const obs = new DifyObservability("dify", {
   clusterName: cluster.clusterName,
   oidcProvider,
   region,
-  databaseClusterIdentifier: data.clusterIdentifier,
+  // The Aurora cluster (or, with postgres.engine "rds-instance", the DB instance: then pass
+  // databaseEngine "rds-instance" too, so the dashboard and alarms read DBInstanceIdentifier).
+  databaseIdentifier: data.databaseIdentifier,
   redisReplicationGroupId: data.replicationGroupId,
   appNamespace: namespace,
   namespace: observabilityNamespace,

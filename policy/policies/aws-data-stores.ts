@@ -65,6 +65,15 @@ export function checkRdsDeletionProtection(type: string, name: string, props: Re
         "set deletionProtection: true (plus the protect resource option and a final snapshot: skipFinalSnapshot: false, finalSnapshotIdentifier)");
 }
 
+/** A DB instance survives an AZ loss only with a synchronous standby in another AZ (read replicas are not promoted automatically). */
+export function checkRdsInstanceMultiAz(name: string, props: Rec): Finding[] {
+    if (isReadReplica(props)) {
+        return [];
+    }
+    return requireValue(props, "multiAz", true, label(RDS_INSTANCE, name),
+        "set multiAz: true (a synchronous standby in another AZ that RDS fails over to), or run an Aurora cluster with a reader in another AZ");
+}
+
 export function checkElastiCacheEncryption(name: string, props: Rec): Finding[] {
     const what = label(REPLICATION_GROUP, name);
     const out = [
@@ -127,6 +136,16 @@ export const dataStorePolicies: ResourceValidationPolicy[] = [
         appliesTo: typeIn([RDS_CLUSTER, RDS_INSTANCE]),
         appliesToLabel: `${RDS_CLUSTER} and ${RDS_INSTANCE}`,
         check: (r) => checkRdsDeletionProtection(r.type, r.name, r.props),
+    }),
+    resourcePolicy({
+        name: "rds-instance-multi-az",
+        description: "RDS DB instances must be Multi-AZ in production: set multiAz: true (Aurora clusters fail over to a reader instead).",
+        enforcementLevel: "advisory",
+        severity: "high",
+        remediationSteps: "Set multiAz: true on aws.rds.Instance (the standby doubles the instance and storage price), or move the database to an Aurora cluster with a reader in another AZ.",
+        appliesTo: typeIn([RDS_INSTANCE]),
+        appliesToLabel: RDS_INSTANCE,
+        check: (r) => checkRdsInstanceMultiAz(r.name, r.props),
     }),
     resourcePolicy({
         name: "elasticache-encryption",
