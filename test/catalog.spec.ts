@@ -4,7 +4,7 @@
  * with it in the rendered plan.
  */
 import { strict as assert } from "assert";
-import { CATALOG, checkCatalog, k8sName, sendsOtlp } from "../components/app/catalog";
+import { CATALOG, checkCatalog, EnvGroup, k8sName, sendsOtlp } from "../components/app/catalog";
 import { KNOWN_ENV } from "../components/app/knownEnv";
 import { MIGRATION } from "../components/app/migration";
 import { DIFY_OTLP_SENDERS, DIFY_PLUGIN_DAEMON_METRICS, DIFY_SERVICE_LABEL } from "../components/contracts";
@@ -112,6 +112,10 @@ describe("catalog: every service says how it is health-checked", () => {
     assert.deepEqual(checkCatalog([{ ...api, health: { kind: "none", reason: "x" } }]), ["api: got health none on a row with port 5001, allowed http or tcp"]);
     assert.deepEqual(checkCatalog([{ ...worker, health: { kind: "tcp" } }]), ["worker: got health tcp on a row without a port, allowed exec or none"]);
     assert.deepEqual(checkCatalog([api, api]), ["api: got a second row with this key, allowed one row per service"]);
+    // One env group read from two namespaces: its one ConfigMap could not reach both.
+    const sandbox = CATALOG.find((s) => s.key === "sandbox")!;
+    assert.deepEqual(checkCatalog([api, { ...sandbox, envGroups: [...sandbox.envGroups, EnvGroup.Api] }]),
+      ["api, sandbox: got env group api read from two namespaces, allowed one (its ConfigMap lives in one)"]);
   });
 
   it("every pod behind a Service is probed for readiness and liveness; every other Deployment is probed unless its row says why not", async () => {

@@ -550,6 +550,10 @@ export function checkCatalog(rows: readonly ServiceSpec[]): string[] {
     const drain = (r.gunicorn?.gracefulTimeoutSeconds ?? 0) + (r.preStopSleepSeconds ?? 0);
     if (r.terminationGraceSeconds < drain) out.push(`${r.key}: got terminationGraceSeconds ${r.terminationGraceSeconds}, allowed at least ${drain} (preStop sleep + gunicorn graceful timeout)`);
   }
+  for (const g of Object.values(EnvGroup)) {
+    const readers = rows.filter((r) => r.envGroups.includes(g));
+    if (new Set(readers.map((r) => r.ownNamespace === true)).size > 1) out.push(`${readers.map((r) => r.key).join(", ")}: got env group ${g} read from two namespaces, allowed one (its ConfigMap lives in one)`);
+  }
   const keys = rows.map((r) => r.key);
   keys.forEach((k, i) => { if (keys.indexOf(k) !== i) out.push(`${k}: got a second row with this key, allowed one row per service`); });
   return out;
@@ -596,6 +600,19 @@ export function rowOf(key: string): ServiceSpec {
   const row = CATALOG.find((s) => s.key === key);
   if (!row) throw new Error(`catalog: no service "${key}"`);
   return row;
+}
+
+/**
+ * Namespace of a pod kind (catalog key, or the migration Job's): `<appNamespace>-<key>` for a row
+ * with `ownNamespace`, else the app namespace.
+ */
+export function namespaceFor(appNamespace: string, key: string): string {
+  return CATALOG.find((s) => s.key === key)?.ownNamespace ? `${appNamespace}-${key}` : appNamespace;
+}
+
+/** The rows that read env group `g` (its ConfigMap lives in their namespace, checkCatalog keeps them in one). */
+export function readersOf(g: EnvGroup): ServiceSpec[] {
+  return CATALOG.filter((s) => s.envGroups.includes(g));
 }
 
 /** Kubernetes object name of a service (namespace-scoped; fixed so IRSA trust can name it). */

@@ -11,7 +11,7 @@ import { componentType, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT, withPostgresDefaults
 import { standardLabels } from "../k8s/labels";
 import { podSecurityNamespaceLabels } from "../k8s/security";
 import { DifyAppArgs } from "./args";
-import { EnvGroup, PriorityTier, k8sName, portOf, rowOf } from "./catalog";
+import { EnvGroup, PriorityTier, k8sName, namespaceFor, portOf, readersOf, rowOf } from "./catalog";
 import { EnvContext, configData, configMapName, createCredentials } from "./env";
 import { ALB_INGRESS_CLASS, BACKEND_PORT_NAME, GROUP_NAME_ANNOTATION, INGRESS_NAME, backendAnnotations, buildIngress } from "./ingress";
 import { MIGRATION, migrationJob, migrationJobName } from "./migration";
@@ -70,8 +70,10 @@ export class DifyApp extends pulumi.ComponentResource {
     // SYS_CHROOT/SETUID/SETGID, all inside baseline) gets its own namespace enforcing baseline, and
     // the app namespace enforces restricted. Both audit and warn at restricted.
     const isolated = plan.services.filter((s) => s.spec.ownNamespace).map((s) => s.spec.key);
-    const namespaceOf = (key: string) => (isolated.includes(key) ? `${plan.namespace}-${key}` : plan.namespace);
-    const sandboxNamespace = namespaceOf("sandbox");
+    const namespaceOf = (key: string) => namespaceFor(plan.namespace, key);
+    // Each env group's ConfigMap (and the sandbox's Secret) lives where the rows reading it run.
+    const groupNamespace = (g: EnvGroup) => namespaceOf(readersOf(g)[0].key);
+    const sandboxNamespace = groupNamespace(EnvGroup.Sandbox);
     const namespaces = new Map<string, k8s.core.v1.Namespace>();
     for (const [nsName, level, suffix] of [[plan.namespace, "restricted", "namespace"], ...isolated.map((k) => [namespaceOf(k), "baseline", `${k}-namespace`])]) {
       // The AWS Load Balancer Controller's webhook adds a readiness gate to pods in namespaces with
@@ -98,7 +100,7 @@ export class DifyApp extends pulumi.ComponentResource {
 
     const ctx: EnvContext = {
       namespace: plan.namespace,
-      sandboxNamespace,
+      namespaceOf,
       publicUrl,
       database,
       redis,
@@ -114,7 +116,6 @@ export class DifyApp extends pulumi.ComponentResource {
       { app: nsOpts(plan.namespace), sandbox: nsOpts(sandboxNamespace) }, args.protect === true);
     const mail = mailSecret(name, args.mail, plan.namespace, labels("mail"), nsOpts(plan.namespace));
     if (mail) credentials.push(mail);
-    const groupNamespace = (g: EnvGroup) => (g === EnvGroup.Sandbox ? sandboxNamespace : plan.namespace);
     const configs = new Map<EnvGroup, k8s.core.v1.ConfigMap>();
     const hashes = new Map<EnvGroup, pulumi.Output<string>>();
     for (const g of Object.values(EnvGroup)) {

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ObjectStorage, ResolvedPostgresConnection, ResolvedRedisConnection } from "../contracts";
-import { EnvGroup, SecretKey, ServiceSpec, k8sName, portOf } from "./catalog";
+import { EnvGroup, SecretKey, ServiceSpec, k8sName, portOf, readersOf } from "./catalog";
 
 export { SecretKey };
 import { ResolvedService } from "./validate";
@@ -62,8 +62,8 @@ export const INIT_PASSWORD_LENGTH = 30;
 /** What the env builders need to know about the deployment. */
 export interface EnvContext {
   namespace: string;
-  /** Namespace of the sandbox (its own, so the app namespace can enforce PSS restricted). */
-  sandboxNamespace: string;
+  /** Namespace of each catalog key (the sandbox has its own, so the app namespace can enforce PSS restricted). */
+  namespaceOf: (key: string) => string;
   /** "https://dify.example.com" */
   publicUrl: string;
   database: ResolvedPostgresConnection;
@@ -85,10 +85,11 @@ export function serviceUrl(key: string, namespace?: string): string {
   return `http://${k8sName(key)}${namespace ? `.${namespace}.svc` : ""}:${portOf(key)}`;
 }
 
-const SSRF_PROXY_URL = serviceUrl("ssrf-proxy");
-
 /** Plain settings of an env group (the ConfigMap data). */
 export function configData(group: EnvGroup, c: EnvContext): Record<string, pulumi.Input<string>> {
+  // A peer's URL, namespace-qualified when it runs outside this group's namespace.
+  const here = c.namespaceOf(readersOf(group)[0]?.key ?? "");
+  const url = (key: string) => serviceUrl(key, c.namespaceOf(key) !== here ? c.namespaceOf(key) : undefined);
   const str = (v: pulumi.Input<number>) => pulumi.output(v).apply(String);
   const tls = pulumi.output(c.redis.useTls);
   switch (group) {
@@ -106,7 +107,7 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         FILES_URL: c.publicUrl,
         TRIGGER_URL: c.publicUrl,
         ENDPOINT_URL_TEMPLATE: `${c.publicUrl}/e/{hook_id}`,
-        INTERNAL_FILES_URL: serviceUrl("api"),
+        INTERNAL_FILES_URL: url("api"),
         RESPECT_XFORWARD_HEADERS_ENABLED: "true", // exactly one proxy hop: the ALB
         GUNICORN_TIMEOUT: "360",
         // Postgres (TLS through the URI query; ref §3.2, middleware/__init__.py).
@@ -136,10 +137,10 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         PGVECTOR_USER: c.database.username,
         PGVECTOR_DATABASE: c.database.database,
         // Peers (ref §3.6-3.8).
-        CODE_EXECUTION_ENDPOINT: serviceUrl("sandbox", c.sandboxNamespace),
-        PLUGIN_DAEMON_URL: serviceUrl("plugin-daemon"),
-        SSRF_PROXY_HTTP_URL: SSRF_PROXY_URL,
-        SSRF_PROXY_HTTPS_URL: SSRF_PROXY_URL,
+        CODE_EXECUTION_ENDPOINT: url("sandbox"),
+        PLUGIN_DAEMON_URL: url("plugin-daemon"),
+        SSRF_PROXY_HTTP_URL: url("ssrf-proxy"),
+        SSRF_PROXY_HTTPS_URL: url("ssrf-proxy"),
         // Only when turned off, so default stacks keep Dify's default (true).
         ...(c.egress.marketplaceEnabled ? {} : { MARKETPLACE_ENABLED: "false" }),
       };
@@ -149,7 +150,7 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
       return {
         CONSOLE_API_URL: c.publicUrl,
         APP_API_URL: c.publicUrl,
-        SERVER_CONSOLE_API_URL: serviceUrl("api"),
+        SERVER_CONSOLE_API_URL: url("api"),
         NEXT_TELEMETRY_DISABLED: "1",
         HOME: "/tmp",
         ...(c.websocket ? { NEXT_PUBLIC_SOCKET_URL: c.publicUrl.replace(/^http/, "ws") } : {}),
@@ -160,15 +161,15 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         GIN_MODE: "release",
         WORKER_TIMEOUT: "15",
         ENABLE_NETWORK: "true",
-        HTTP_PROXY: serviceUrl("ssrf-proxy", c.namespace),
-        HTTPS_PROXY: serviceUrl("ssrf-proxy", c.namespace),
+        HTTP_PROXY: url("ssrf-proxy"),
+        HTTPS_PROXY: url("ssrf-proxy"),
         SANDBOX_PORT: String(portOf("sandbox")),
         ...(c.egress.pipMirrorUrl ? { PIP_MIRROR_URL: c.egress.pipMirrorUrl } : {}),
       };
     case EnvGroup.PluginDaemon:
       return {
         SERVER_PORT: String(portOf("plugin-daemon")),
-        DIFY_INNER_API_URL: serviceUrl("api"),
+        DIFY_INNER_API_URL: url("api"),
         DB_TYPE: "postgresql",
         DB_HOST: c.database.host,
         DB_PORT: str(c.database.port),
@@ -191,8 +192,8 @@ export function configData(group: EnvGroup, c: EnvContext): Record<string, pulum
         FORCE_VERIFYING_SIGNATURE: "true",
         HOME: "/tmp",
         // Outbound HTTP of the daemon and its plugins goes through the SSRF proxy.
-        HTTP_PROXY: SSRF_PROXY_URL,
-        HTTPS_PROXY: SSRF_PROXY_URL,
+        HTTP_PROXY: url("ssrf-proxy"),
+        HTTPS_PROXY: url("ssrf-proxy"),
         // AWS APIs (S3, and STS for IRSA) go direct: through the S3 gateway endpoint, not NAT, and
         // past an allow-list the proxy would apply; the NetworkPolicy and endpoint policies bound
         // where they can go.
