@@ -7,7 +7,7 @@ import { strict as assert } from "assert";
 import { CATALOG, checkCatalog, EnvGroup, k8sName, sendsOtlp } from "../components/app/catalog";
 import { KNOWN_ENV } from "../components/app/knownEnv";
 import { MIGRATION } from "../components/app/migration";
-import { DIFY_OTLP_SENDERS, DIFY_PLUGIN_DAEMON_METRICS, DIFY_SERVICE_LABEL } from "../components/contracts";
+import { DIFY_APP_S3_SERVICE_ACCOUNTS, DIFY_OTLP_SENDERS, DIFY_PLUGIN_DAEMON_METRICS, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT, DIFY_SERVICE_LABEL } from "../components/contracts";
 import { RecordedResource } from "../program/plan/monitor";
 import { ofType, runApp, workloads } from "./app-fixture";
 import { runAppWithObservability } from "./observability-fixture";
@@ -73,6 +73,13 @@ describe("catalog: one row per service, everything else derived", () => {
     const sending = [...CATALOG, MIGRATION].filter(sendsOtlp).map((s) => s.key);
     assert.deepEqual([...admitted].sort(), [...sending].sort());
     assert.deepEqual([...DIFY_OTLP_SENDERS].sort(), [...sending].sort(), "contracts.ts DIFY_OTLP_SENDERS restates the catalog");
+  });
+
+  it("the ServiceAccounts DifyStorage's two roles trust are the catalog's S3 identities, split by pluginStorage", () => {
+    const s3 = [...CATALOG, MIGRATION].filter((s) => s.usesS3);
+    const sas = (rows: typeof s3) => [...new Set(rows.map((s) => k8sName(s.serviceAccount)))].sort();
+    assert.deepEqual(sas(s3.filter((s) => !s.pluginStorage)), [...DIFY_APP_S3_SERVICE_ACCOUNTS].sort());
+    assert.deepEqual(sas(s3.filter((s) => s.pluginStorage)), [DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT]);
   });
 
   it("the plugin-daemon metrics the collector scrapes are the catalog row's port and path", () => {

@@ -164,6 +164,12 @@ export interface ServiceSpec {
   usesDataStores: boolean;
   /** Reads and writes S3 via IRSA: its ServiceAccount carries the role annotation, egress 443 to AWS. */
   usesS3: boolean;
+  /**
+   * With `usesS3`: its IRSA role is DifyStorage's plugin role (`storage.pluginRoleArn`, the plugin
+   * bucket) instead of the uploads role. The plugin daemon: every plugin it runs inherits its
+   * credentials (contracts.ts DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT). Default false.
+   */
+  pluginStorage?: boolean;
   /** Internet ports this service may reach directly (the SSRF proxy only). */
   internetPorts?: number[];
   /** Reachable from the load balancer (ingressSourceCidrs) on `port`. */
@@ -452,6 +458,7 @@ export const CATALOG: readonly ServiceSpec[] = [
     talksTo: ["api", "ssrf-proxy", "plugin-daemon"],
     usesDataStores: true,
     usesS3: true,
+    pluginStorage: true,
     public: true,
     ingressPaths: ["/e"],
     albHealthPath: "/health/check",

@@ -7,7 +7,7 @@
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { componentType, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT, withPostgresDefaults, withRedisDefaults } from "../contracts";
+import { componentType, withPostgresDefaults, withRedisDefaults } from "../contracts";
 import { standardLabels } from "../k8s/labels";
 import { podSecurityNamespaceLabels } from "../k8s/security";
 import { DifyAppArgs } from "./args";
@@ -134,20 +134,20 @@ export class DifyApp extends pulumi.ComponentResource {
 
     // One ServiceAccount per identity; IRSA role only where S3 is used. Names are fixed
     // (DIFY_S3_SERVICE_ACCOUNTS) because the storage role's trust policy names them.
-    const identities = new Map<string, { s3: boolean; ns: string }>();
+    const identities = new Map<string, { s3: boolean; plugins: boolean; ns: string }>();
     for (const s of [...plan.services.map((r) => r.spec), MIGRATION]) {
       const prev = identities.get(s.serviceAccount);
-      identities.set(s.serviceAccount, { s3: (prev?.s3 ?? false) || s.usesS3, ns: namespaceOf(s.key) });
+      identities.set(s.serviceAccount, { s3: (prev?.s3 ?? false) || s.usesS3, plugins: (prev?.plugins ?? false) || s.pluginStorage === true, ns: namespaceOf(s.key) });
     }
     const sas: pulumi.Resource[] = [];
-    for (const [sa, { s3, ns }] of identities) {
+    for (const [sa, { s3, plugins, ns }] of identities) {
       sas.push(new k8s.core.v1.ServiceAccount(`${name}-${sa}`, {
         metadata: {
           name: k8sName(sa),
           namespace: ns,
           labels: labels(sa),
           // The daemon has its own role: every plugin it runs gets its credentials (contracts.ts).
-          annotations: s3 ? { "eks.amazonaws.com/role-arn": k8sName(sa) === DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT ? args.storage.pluginRoleArn : args.storage.roleArn } : undefined,
+          annotations: s3 ? { "eks.amazonaws.com/role-arn": plugins ? args.storage.pluginRoleArn : args.storage.roleArn } : undefined,
         },
         automountServiceAccountToken: false,
       }, nsOpts(ns)));
