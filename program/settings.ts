@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DifyAppArgs } from "../components/app";
 import { resolvePlan } from "../components/app/validate";
 import { CONCURRENCY } from "../components/app/tuning";
+import { rowOf } from "../components/app/catalog";
 import { DifyBackupsArgs } from "../components/backups";
 import { validateBackupsArgs } from "../components/backups/args";
 import { CapacityType, DifyClusterArgs, NatGateways, NodeArchitecture } from "../components/cluster";
@@ -229,6 +230,8 @@ function connectionBudget(c: DifyStackConfig) {
   };
   return {
     apiReplicas: max("api") + max("api-websocket"),
+    // gunicorn processes per api pod: the api row's (catalog.ts), which SERVER_WORKER_AMOUNT renders.
+    apiWorkersPerPod: rowOf("api").concurrency?.processes ?? 1,
     workerReplicas: max("worker"),
     beatReplicas: max("worker-beat"),
     pluginDaemonReplicas: max("plugin-daemon"),

@@ -9,6 +9,9 @@ import { KNOWN_ENV } from "../components/app/knownEnv";
 import { MIGRATION } from "../components/app/migration";
 import { DIFY_APP_S3_SERVICE_ACCOUNTS, DIFY_OTLP_SENDERS, DIFY_PLUGIN_DAEMON_METRICS, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT, DIFY_SERVICE_LABEL } from "../components/contracts";
 import { RecordedResource } from "../program/plan/monitor";
+import { parseStackConfig } from "../program/config";
+import { loadStackConfig } from "../program/plan/stack";
+import { stackSettings } from "../program/settings";
 import { ofType, runApp, workloads } from "./app-fixture";
 import { runAppWithObservability } from "./observability-fixture";
 
@@ -162,5 +165,14 @@ describe("catalog: what used to be special cases by service name", () => {
     const volume = proxy.pod.volumes!.find((v) => v.name === mount.name) as { configMap?: { name: string } };
     const cm = ofType(rs, CONFIG_MAP).find((r) => meta(r).name === volume.configMap?.name && meta(r).namespace === proxy.namespace)!;
     assert.ok((cm.rawInputs as { data: Record<string, string> }).data["squid.conf"].includes("http_port"), "the mounted ConfigMap holds squid.conf");
+  });
+});
+
+describe("catalog: the database budget counts the processes the rows run", () => {
+  it("DifyDatabaseHA sizes pools for the api row's processes per pod", () => {
+    for (const stack of ["dev", "prod"]) {
+      const budget = stackSettings(parseStackConfig(loadStackConfig(stack, {})), stack).data.connectionBudget!;
+      assert.equal(budget.apiWorkersPerPod, CATALOG.find((s) => s.key === "api")!.concurrency!.processes, stack);
+    }
   });
 });
