@@ -176,6 +176,8 @@ describe("stack config", () => {
     refused("prod", { "dify:redisReplicaCount": 0 }, "dify:redisReplicaCount", /1 or more in prod/);
     refused("prod", { "dify:services": { api: { replicas: 1 } } }, "dify:services.api.replicas", /2 or more in prod/);
     refused("prod", { "dify:services": { worker: { minReplicas: 1 } } }, "dify:services.worker.minReplicas", /2 or more in prod/);
+    // Optional services too: the websocket api, once enabled, serves users like the api.
+    refused("prod", { "dify:services": { "api-websocket": { replicas: 1 } } }, "dify:services.api-websocket.replicas", /2 or more in prod/);
     assert.deepEqual(problems("dev", { "dify:dbReaderCount": 0, "dify:services": { api: { replicas: 1 } } }), []);
   });
 

@@ -35,10 +35,11 @@ export const SERVICE_PRESETS: Record<Profile, Record<string, ServiceOverride>> =
 
 /**
  * Services a prod stack runs at least twice, so it survives the loss of a node or a zone (their
- * PodDisruptionBudgets need a second replica too): every catalog row but the singletons (beat)
- * and the optional ones (the websocket api).
+ * PodDisruptionBudgets need a second replica too): every catalog row but the singletons (beat),
+ * the optional ones (the websocket api) included: they are off by default, but a prod stack that
+ * turns one on serves users through it and must not run it once.
  */
-export const HA_SERVICES: readonly string[] = CATALOG.filter((s) => !s.singleton && !s.optional).map((s) => s.key);
+export const HA_SERVICES: readonly string[] = CATALOG.filter((s) => !s.singleton).map((s) => s.key);
 
 /**
  * Validates the `dify:services` map, merged over the profile preset, with DifyApp's own service
