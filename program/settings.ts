@@ -177,8 +177,9 @@ function settingsFor(c: DifyStackConfig, stack: string) {
     namespace: `${namespace}-observability`,
     logRetentionDays: c.observability.logRetentionDays,
     cloudwatchAddonVersion: c.observability.cloudwatchAddonVersion,
-    // Closed networks cannot pull the add-on's public.ecr.aws images: Fluent Bit from the mirror.
-    ...(closed ? { containerLogShipper: "fluent-bit" } : {}),
+    // Without Container Insights (dify:containerInsights false, always so in a closed network, which
+    // cannot pull the add-on's public.ecr.aws images) Fluent Bit ships the container logs.
+    ...(c.observability.containerInsights ? {} : { containerLogShipper: "fluent-bit" }),
     images: imageSource,
     collectorReplicas: prod ? 2 : 1,
     // The Celery queue depth comes from DifyCluster's KEDA (the measurement the workers scale on).

@@ -164,6 +164,12 @@ describe("capacity and cost (issue 14 goal)", function () {
     });
   }
 
+  it(`dev's idle floor is at most $${GOALS.dev.idleFloorUsd} a month at list prices (no Container Insights, queue depth per worker Deployment)`, async () => {
+    const p = await plan("dev");
+    assert.ok(p.document.cost.floorMonthly <= GOALS.dev.idleFloorUsd, `dev idle floor $${p.document.cost.floorMonthly}`);
+    assert.ok(!p.document.cost.lines.some((l) => /Container Insights|\/containerinsights\/[^/]+\/(performance|host|dataplane)$/.test(l.item)), "no Container Insights line or add-on log group");
+  });
+
   it(`prod's idle floor is at most $${GOALS.prod.idleFloorUsd} a month at list prices`, async () => {
     const p = await plan("prod");
     assert.ok(p.document.cost.floorMonthly <= GOALS.prod.idleFloorUsd, `prod idle floor $${p.document.cost.floorMonthly}`);
@@ -211,7 +217,12 @@ describe("capacity and cost (issue 14 goal)", function () {
       const cfg = JSON.parse((cm.inputs as Any).data["collector.yaml"]);
       assert.deepEqual(cfg.receivers["prometheus/keda"].config.scrape_configs[0].static_configs[0].targets, ["keda-operator.kube-system.svc.cluster.local:8080"]);
       const dash = ofType(p, "aws:cloudwatch/dashboard:Dashboard")[0];
-      assert.match(String((dash.inputs as Any).dashboardBody), /SELECT MAX\(keda_scaler_metrics_value\) FROM SCHEMA\(\\"Dify\/Celery\\", ClusterName, Queue, ScaledObject\)/);
+      assert.match(String((dash.inputs as Any).dashboardBody), /SELECT MAX\(celery_queue_depth\) FROM SCHEMA\(\\"Dify\/Celery\\", ClusterName, ScaledObject\)/);
+      // The cost model counts one custom metric per worker ScaledObject (the collector sums its queues).
+      const workers = ofType(p, "kubernetes:keda.sh/v1alpha1:ScaledObject").filter((r) => ((r.inputs as Any).spec.triggers as Any[]).some((t) => t.type === "redis"));
+      const lines = p.document.cost.lines.filter((l) => l.item.startsWith("custom metric Dify/Celery queue depth"));
+      assert.equal(lines.length, workers.length);
+      assert.ok(workers.length > 0 && lines.every((l) => l.floor === 0.3), JSON.stringify(lines));
     });
   }
 

@@ -217,7 +217,9 @@ describe("closed network and private registries (prod plan)", function () {
     assert.deepEqual(uniq(added), ["aws:ec2/securityGroup:SecurityGroup", "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ecr/pullThroughCacheRule:PullThroughCacheRule", "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy",
       "kubernetes:core/v1:Namespace", "kubernetes:helm.sh/v3:Release"]);
     // The WAF goes too: the ALB turns internal and the controller runs without its WAF integration.
-    assert.deepEqual(uniq(removed), ["aws:cloudwatch/logGroup:LogGroup", "aws:ec2/eip:Eip", "aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/route:Route",
+    // Without the add-on no Container Insights metrics exist: its dataplane/host/performance log
+    // groups and the alarms on those metrics (nodes-not-ready, crash-loop) go with it.
+    assert.deepEqual(uniq(removed), ["aws:cloudwatch/logGroup:LogGroup", "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:ec2/eip:Eip", "aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/route:Route",
       "aws:eks/addon:Addon", "aws:iam/role:Role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:wafv2/webAcl:WebAcl", "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"]);
     // Changed: workloads (images), ConfigMaps (squid allow-list, marketplace, pip mirror),
     // NetworkPolicies (443 to the endpoints), the controllers' chart values, the internal ALB,
@@ -226,6 +228,8 @@ describe("closed network and private registries (prod plan)", function () {
       "kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob", "kubernetes:core/v1:ConfigMap",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:networking.k8s.io/v1:Ingress", "kubernetes:helm.sh/v3:Release",
       "aws:eks/nodeGroup:NodeGroup", "aws:ec2/routeTable:RouteTable",
+      // No Container Insights panels without the add-on.
+      "aws:cloudwatch/dashboard:Dashboard",
     ]);
     for (const t of uniq(changed)) assert.ok(allowedChanges.has(t), `unexpected change to ${t}`);
     assert.ok(changed.includes("kubernetes:apps/v1:Deployment") && changed.includes("kubernetes:core/v1:ConfigMap"), "images and egress settings did change");
@@ -246,6 +250,7 @@ describe("closed network and private registries (prod plan)", function () {
     await bad({ ...CLOSED, "dify:ecrDockerHubCredentialArn": undefined }, /dify:ecrDockerHubCredentialArn: required when dify:ecrPullThroughCache/);
     await bad({ ...CLOSED, "dify:ecrGithubCredentialArn": undefined }, /dify:ecrGithubCredentialArn: required when dify:ecrPullThroughCache/);
     await bad({ "dify:egressAllowedDomains": ["https://api.openai.com"] }, /dify:egressAllowedDomains: item "https:\/\/api.openai.com" is invalid/);
+    await bad({ ...CLOSED, "dify:containerInsights": true }, /dify:containerInsights: got true with dify:closedNetwork; allowed false or unset/);
   });
 });
 

@@ -21,7 +21,7 @@ describe("offline plan: observability", function () {
   this.timeout(120000);
 
   it("the CloudWatch add-on is pinned and never auto-instruments our restricted namespaces (Application Signals auto-monitor off)", async () => {
-    for (const stack of ["dev", "prod"] as const) {
+    for (const stack of ["prod"] as const) {
       const addon = ofType((await plan(stack)).recorded, "aws:eks/addon:Addon").find((a) => inputs(a).addonName === "amazon-cloudwatch-observability")!;
       // Pinned next to the cluster's 1.35 add-on pins, not EKS's moving default.
       assert.equal(inputs(addon).addonVersion, "v6.4.0-eksbuild.1", stack);
@@ -74,6 +74,30 @@ describe("offline plan: observability", function () {
     assert.equal(data.ENABLE_OTEL, "true");
     assert.equal(data.OTLP_BASE_ENDPOINT, "http://dify-otel-collector.dify-observability.svc.cluster.local:4318");
     assert.equal(data.LOG_OUTPUT_FORMAT, "json");
+  });
+
+  it("dev (dify:containerInsights false): no CloudWatch observability add-on; Fluent Bit ships the container logs; metrics-server keeps the metrics API", async () => {
+    const rs = (await plan("dev")).recorded;
+    const addons = ofType(rs, "aws:eks/addon:Addon").map((a) => inputs(a).addonName);
+    assert.ok(!addons.includes("amazon-cloudwatch-observability"), String(addons));
+    // KEDA's CPU triggers, the HPAs and `kubectl top` read the metrics API, which metrics-server serves (not the add-on).
+    assert.ok(addons.includes("metrics-server"), String(addons));
+    const rel = ofType(rs, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).chart === "aws-for-fluent-bit")!;
+    assert.ok(rel, "aws-for-fluent-bit release");
+    const out = (inputs(rel).values as { cloudWatchLogs: { logGroupName: string; enabled: boolean } }).cloudWatchLogs;
+    assert.equal(out.logGroupName, "/aws/containerinsights/dify-dev/application");
+    assert.deepEqual(ofType(rs, "aws:cloudwatch/logGroup:LogGroup").map((g) => String(inputs(g).name)).filter((n) => n.includes("containerinsights")), ["/aws/containerinsights/dify-dev/application"]);
+    const body = String(inputs(ofType(rs, "aws:cloudwatch/dashboard:Dashboard")[0]).dashboardBody);
+    assert.ok(!body.includes("ContainerInsights"), "no panel reads a Container Insights metric");
+  });
+
+  it("dify:containerInsights true in dev brings the add-on back; alarms on without it leave out only the Container Insights alarms", async () => {
+    const on = (await planStack("dev", { overrides: { "dify:containerInsights": true }, policy: false })).recorded;
+    assert.ok(ofType(on, "aws:eks/addon:Addon").some((a) => inputs(a).addonName === "amazon-cloudwatch-observability"));
+    assert.ok(!ofType(on, "kubernetes:helm.sh/v3:Release").some((r) => inputs(r).chart === "aws-for-fluent-bit"));
+    const alarms = ofType((await planStack("dev", { overrides: { "dify:alarms": true }, policy: false })).recorded, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name);
+    assert.ok(alarms.includes("dify-db-cpu") && alarms.includes("dify-alb-5xx") && alarms.includes("dify-celery-queue-depth"), String(alarms));
+    assert.ok(!alarms.includes("dify-nodes-not-ready") && !alarms.includes("dify-crash-loop"), String(alarms));
   });
 
   it("dev: logs and dashboard, but no alarm, topic or subscription", async () => {

@@ -140,23 +140,35 @@ describe("DifyObservability (prod)", () => {
     assert.equal((await resolve(monitoring.loadBalancerArnSuffix)).value, `app/dify-prod/${LB_ID}`);
   });
 
-  it("the Celery panel and alarm read KEDA's queue depth, which the collector scrapes from the operator and exports; no probe CronJob", () => {
+  it("the Celery panel and alarm read KEDA's queue depth, published as one CloudWatch metric per worker Deployment (per-queue values in the EMF logs only); no probe CronJob", () => {
     const dash = ofType(rs, "aws:cloudwatch/dashboard:Dashboard")[0];
     const panel = (JSON.parse(String(inputs(dash).dashboardBody)) as { widgets: { properties: { title?: string; metrics?: { expression?: string }[][] } }[] }).widgets
       .find((w) => w.properties.title === "Celery queue depth")!;
     const query = String(panel.properties.metrics![0][0].expression);
-    assert.equal(query, `SELECT MAX(keda_scaler_metrics_value) FROM SCHEMA("Dify/Celery", ClusterName, Queue, ScaledObject) WHERE ClusterName = '${CLUSTER}' GROUP BY Queue`);
-    assert.equal(findMetric("Dify/Celery", "keda_scaler_metrics_value")!.source, MetricSource.Keda);
+    assert.equal(query, `SELECT MAX(celery_queue_depth) FROM SCHEMA("Dify/Celery", ClusterName, ScaledObject) WHERE ClusterName = '${CLUSTER}' GROUP BY ScaledObject`);
+    assert.equal(findMetric("Dify/Celery", "celery_queue_depth")!.source, MetricSource.Keda);
+    assert.equal(findMetric("Dify/Celery", "keda_scaler_metrics_value"), undefined, "the per-queue gauge is not a CloudWatch metric");
     const alarm = ofType(rs, "aws:cloudwatch/metricAlarm:MetricAlarm").find((r) => r.name === "dify-celery-queue-depth")!;
-    assert.match(String((inputs(alarm).metricQueries as Inputs[])[0].expression), /^SELECT MAX\(keda_scaler_metrics_value\) FROM SCHEMA\("Dify\/Celery", ClusterName, Queue, ScaledObject\) WHERE ClusterName = 'dify-prod'$/);
+    assert.match(String((inputs(alarm).metricQueries as Inputs[])[0].expression), /^SELECT MAX\(celery_queue_depth\) FROM SCHEMA\("Dify\/Celery", ClusterName, ScaledObject\) WHERE ClusterName = 'dify-prod'$/);
     // The collector writes exactly that metric, namespace and dimension set.
     const cfg = JSON.parse(((ofType(rs, "kubernetes:core/v1:ConfigMap")[0].rawInputs as Inputs).data as Inputs)["collector.yaml"] as string);
     const job = cfg.receivers["prometheus/keda"].config.scrape_configs[0];
     assert.deepEqual(job.static_configs[0].targets, ["keda-operator.kube-system.svc.cluster.local:8080"]);
     assert.equal(job.metrics_path, "/metrics");
-    assert.equal(cfg.exporters["awsemf/keda"].namespace, "Dify/Celery");
-    assert.equal(cfg.exporters["awsemf/keda"].dimension_rollup_option, "NoDimensionRollup");
-    assert.deepEqual(cfg.service.pipelines["metrics/keda"], { receivers: ["prometheus/keda"], processors: ["memory_limiter", "batch"], exporters: ["awsemf/keda"] });
+    const emf = cfg.exporters["awsemf/keda"];
+    assert.equal(emf.namespace, "Dify/Celery");
+    assert.equal(emf.dimension_rollup_option, "NoDimensionRollup");
+    assert.deepEqual(cfg.service.pipelines["metrics/keda"], { receivers: ["prometheus/keda"], processors: ["memory_limiter", "metricstransform/keda", "batch"], exporters: ["awsemf/keda"] });
+    // metricstransform: a copy of KEDA's gauge summed over the queues of each ScaledObject.
+    const [t] = cfg.processors["metricstransform/keda"].transforms;
+    assert.deepEqual([t.include, t.action, t.new_name], ["keda_scaler_metrics_value", "insert", "celery_queue_depth"]);
+    assert.deepEqual(t.operations, [{ action: "aggregate_labels", label_set: ["ClusterName", "ScaledObject"], aggregation_type: "sum" }]);
+    // awsemf makes CloudWatch metrics only of what a declaration selects: the per-Deployment sum by
+    // {ClusterName, ScaledObject}; the per-queue gauge matches none (EMF log events only).
+    const selected = (metric: string) => (emf.metric_declarations as { dimensions: string[][]; metric_name_selectors: string[] }[])
+      .filter((d) => d.metric_name_selectors.some((r) => new RegExp(r).test(metric))).flatMap((d) => d.dimensions);
+    assert.deepEqual(selected("celery_queue_depth"), [["ClusterName", "ScaledObject"]]);
+    assert.deepEqual(selected("keda_scaler_metrics_value"), []);
     const series = (labels: Record<string, string>) => relabel(job.metric_relabel_configs, { job: "keda-operator", instance: "x:8080", ...labels });
     // KEDA's labels (kedacore/keda v2.20.2 pkg/metricscollector/prommetrics.go getLabels; redis_scaler.go metric name).
     const keda = { namespace: "dify", scaledObject: "dify-worker-datasets", scaler: "queue-priority-dataset", triggerIndex: "1", type: "scaledobject" };
@@ -175,6 +187,21 @@ describe("DifyObservability (prod)", () => {
     assert.deepEqual(Object.keys(cfg.receivers).sort(), ["otlp", "prometheus"]);
     assert.ok(!String(inputs(ofType(run.resources, "aws:cloudwatch/dashboard:Dashboard")[0]).dashboardBody).includes("Celery"));
     assert.ok(!run.resources.some((r) => r.name === "dify-celery-queue-depth"));
+  });
+
+  it("without Container Insights (containerLogShipper fluent-bit): Fluent Bit ships the logs, no add-on or its log groups, and no panel or alarm reads a Container Insights metric", async () => {
+    const run = await runObservability({ containerLogShipper: "fluent-bit" });
+    assert.equal(ofType(run.resources, "aws:eks/addon:Addon").length, 0);
+    assert.ok(ofType(run.resources, "kubernetes:helm.sh/v3:Release").some((r) => inputs(r).chart === "aws-for-fluent-bit"));
+    assert.deepEqual(ofType(run.resources, "aws:cloudwatch/logGroup:LogGroup").map((g) => String(inputs(g).name)).sort(),
+      [`/aws/containerinsights/${CLUSTER}/application`, `/aws/dify/${CLUSTER}/otel-metrics`]);
+    const body = String(inputs(ofType(run.resources, "aws:cloudwatch/dashboard:Dashboard")[0]).dashboardBody);
+    assert.ok(!body.includes("ContainerInsights"), "no Container Insights panel");
+    assert.ok(body.includes("Celery queue depth") && body.includes("Redis memory"), "the other panels stay");
+    const alarms = ofType(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm");
+    assert.ok(alarms.length > 0);
+    for (const a of alarms) assert.ok(!JSON.stringify(inputs(a)).includes("ContainerInsights"), `${a.name} reads no Container Insights metric`);
+    assert.ok(!alarms.some((a) => /nodes-not-ready|crash-loop/.test(a.name)));
   });
 
   it("alarms with their thresholds notify the KMS-encrypted topic, which mails the on-call address", () => {

@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmThresholds } from "./args";
 import { insightsQuery } from "./dashboard";
-import { CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, CELERY_QUEUE_DIMENSIONS, checkedMetric } from "./metrics";
+import { CELERY_DEPLOYMENT_DIMENSIONS, CELERY_DEPLOYMENT_QUEUE_DEPTH, CELERY_NAMESPACE, checkedMetric } from "./metrics";
 import { PostgresEngine, postgresDimension } from "../contracts";
 
 /** What the alarms need to know about the stack's resources. */
@@ -23,6 +23,12 @@ export interface AlarmIds {
   observabilityNamespace: string;
   hasReaders: boolean;
   hasQueueDepth: boolean;
+  /**
+   * Container Insights metrics exist (the amazon-cloudwatch-observability add-on). Without them the
+   * nodes-not-ready and crash-loop alarms are left out: nothing would publish their metrics, and an
+   * alarm on a metric nothing emits never fires. Default true.
+   */
+  containerInsights?: boolean;
 }
 
 type Query = aws.types.input.cloudwatch.MetricAlarmMetricQuery;
@@ -92,6 +98,18 @@ export function alarmSpecs(ids: AlarmIds): AlarmSpec[] {
       { id: `redis-evictions-${i + 1}`, title: "Redis evictions", threshold: "redisEvictions", comparison: "GreaterThanOrEqualToThreshold", evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: "notBreaching",
         metric: single("AWS/ElastiCache", "Evictions", { CacheClusterId: n }, 300, "Sum") },
     ]),
+    ...(ids.containerInsights === false ? [] : containerInsightsAlarms(ids, single)),
+  ];
+  if (ids.hasQueueDepth) {
+    specs.push({ id: "celery-queue-depth", title: "Celery queue depth", threshold: "celeryQueueDepth", comparison: "GreaterThanThreshold", evaluationPeriods: 10, datapointsToAlarm: 10, treatMissingData: "notBreaching",
+      queries: [{ id: "d", returnData: true, period: 60, label: "most messages waiting for one worker Deployment", expression: insightsQuery({}, "MAX", CELERY_NAMESPACE, CELERY_DEPLOYMENT_QUEUE_DEPTH, CELERY_DEPLOYMENT_DIMENSIONS, { ClusterName: ids.clusterName }) }] });
+  }
+  return specs;
+}
+
+/** The alarms on Container Insights metrics (only with the amazon-cloudwatch-observability add-on). */
+function containerInsightsAlarms(ids: AlarmIds, single: (namespace: string, name: string, dimensions: Record<string, string>, period: number, stat: string) => AlarmSpec["metric"]): AlarmSpec[] {
+  return [
     { id: "nodes-not-ready", title: "Nodes not ready", threshold: "nodesNotReady", comparison: "GreaterThanOrEqualToThreshold", evaluationPeriods: 5, datapointsToAlarm: 5, treatMissingData: "missing",
       metric: single("ContainerInsights", "cluster_failed_node_count", { ClusterName: ids.clusterName }, 60, "Maximum") },
     { id: "crash-loop", title: "Pods crash-looping", threshold: "crashLoopingContainers", comparison: "GreaterThanOrEqualToThreshold", evaluationPeriods: 5, datapointsToAlarm: 5, treatMissingData: "notBreaching",
@@ -100,11 +118,6 @@ export function alarmSpecs(ids: AlarmIds): AlarmSpec[] {
         // Metrics Insights WHERE documents only AND-joined conditions, so no namespace list.
         ["ClusterName", "Namespace", "PodName"], { ClusterName: ids.clusterName }) }] },
   ];
-  if (ids.hasQueueDepth) {
-    specs.push({ id: "celery-queue-depth", title: "Celery queue depth", threshold: "celeryQueueDepth", comparison: "GreaterThanThreshold", evaluationPeriods: 10, datapointsToAlarm: 10, treatMissingData: "notBreaching",
-      queries: [{ id: "d", returnData: true, period: 60, label: "deepest Celery queue", expression: insightsQuery({}, "MAX", CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, CELERY_QUEUE_DIMENSIONS, { ClusterName: ids.clusterName }) }] });
-  }
-  return specs;
 }
 
 /** True for the alarms on the ALB's metrics (DifyLoadBalancerMonitoring's; DifyObservability creates the others). */

@@ -30,11 +30,11 @@ export interface AlarmThresholds {
   redisMemoryPercent?: number;
   /** ElastiCache keys evicted in 5 minutes (evictions lose Celery tasks and sessions). Default 1 (keys). */
   redisEvictions?: number;
-  /** Worker nodes failing a node condition (Container Insights cluster_failed_node_count). Default 1 (nodes). */
+  /** Worker nodes failing a node condition (Container Insights cluster_failed_node_count; no alarm without the add-on). Default 1 (nodes). */
   nodesNotReady?: number;
-  /** Containers of the Dify namespaces in CrashLoopBackOff. Default 1 (containers). */
+  /** Containers in CrashLoopBackOff (Container Insights; no alarm without the add-on). Default 1 (containers). */
   crashLoopingContainers?: number;
-  /** Messages waiting in one Celery queue (KEDA's measurement; needs `kedaMetrics`). Default 500 (messages). */
+  /** Messages waiting for one worker Deployment, summed over its queues (KEDA's measurement; needs `kedaMetrics`). Default 500 (messages). */
   celeryQueueDepth?: number;
 }
 
@@ -96,8 +96,11 @@ export interface DifyObservabilityArgs {
    * What ships container logs to `/aws/containerinsights/<cluster>/application`: "cloudwatch-addon"
    * (the amazon-cloudwatch-observability add-on, with Container Insights metrics) or "fluent-bit"
    * (the aws-for-fluent-bit chart with its image from `images`, logs only: for closed networks,
-   * where the add-on's public.ecr.aws images cannot be pulled). One of CONTAINER_LOG_SHIPPERS (a
-   * plain string: the component schema has no string unions). Default "cloudwatch-addon".
+   * where the add-on's public.ecr.aws images cannot be pulled, or to save Container Insights' cost).
+   * With "fluent-bit" there are no Container Insights metrics: no dataplane/host/performance log
+   * groups, and the dashboard's pod/replica/node panels and the nodes-not-ready and crash-loop
+   * alarms are left out. One of CONTAINER_LOG_SHIPPERS (a plain string: the component schema has
+   * no string unions). Default "cloudwatch-addon".
    */
   containerLogShipper?: string;
   /** OpenTelemetry Collector (contrib) image, pinned by tag or digest. Default COLLECTOR_IMAGE. */
@@ -157,6 +160,8 @@ export interface MonitoringSource {
   deployments: string[];
   /** KEDA's Celery queue depth is exported: the queue panel is shown. */
   queueDepth: boolean;
+  /** Container Insights metrics exist (containerLogShipper "cloudwatch-addon"): the pod/replica/node panels are shown. Default true. */
+  containerInsights?: boolean;
   /** CloudWatch namespace of DifyBackups' result metrics ("" for no backup panel). */
   backupMetricNamespace: string;
   /** Tags DifyObservability puts on its AWS resources (the ALB alarms get them too). */
@@ -178,6 +183,8 @@ export interface ObservabilitySettings {
   namespace: string;
   logRetentionDays: number;
   containerLogShipper: ContainerLogShipper;
+  /** The add-on runs, so Container Insights metrics exist (containerLogShipper "cloudwatch-addon"). */
+  containerInsights: boolean;
   collectorReplicas: number;
   kedaMetrics?: KedaOperatorMetrics;
   deployments: string[];
@@ -248,6 +255,7 @@ export function resolveObservability(name: string, args: DifyObservabilitySettin
     namespace,
     logRetentionDays: retention,
     containerLogShipper: shipper as ContainerLogShipper,
+    containerInsights: shipper === "cloudwatch-addon",
     collectorReplicas: int(args.collectorReplicas, "collectorReplicas", 2, 1, 10),
     kedaMetrics: keda,
     deployments,

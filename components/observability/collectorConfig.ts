@@ -13,7 +13,7 @@
  * Prometheus scrape of KEDA's operator for the Celery queue depth (see kedaScrape).
  */
 import { DIFY_PLUGIN_DAEMON_METRICS, OTLP_PORTS } from "../contracts";
-import { CELERY_NAMESPACE, CELERY_QUEUE_DEPTH } from "./metrics";
+import { CELERY_DEPLOYMENT_DIMENSIONS, CELERY_DEPLOYMENT_QUEUE_DEPTH, CELERY_NAMESPACE, CELERY_QUEUE_DEPTH } from "./metrics";
 
 export const OTLP_GRPC_PORT = OTLP_PORTS.grpc;
 export const OTLP_HTTP_PORT = OTLP_PORTS.http;
@@ -62,6 +62,36 @@ export function kedaScrape(k: NonNullable<CollectorConfigArgs["keda"]>): Record<
   };
 }
 
+/**
+ * Per-Deployment queue depth: the metricstransform processor (part of the otelcol-contrib
+ * distribution COLLECTOR_IMAGE pins: open-telemetry/opentelemetry-collector-releases
+ * distributions/otelcol-contrib/manifest.yaml lists processor/metricstransformprocessor, read at
+ * 008cde8c, 0.135/0.136, and in every release since) copies KEDA's per-queue gauge into
+ * CELERY_DEPLOYMENT_QUEUE_DEPTH ("insert") and sums it over the queues of each ScaledObject
+ * (aggregate_labels keeps only the label_set). A worker Deployment has one ScaledObject, so the
+ * sum is what waits for that Deployment.
+ */
+export const KEDA_QUEUE_TRANSFORM = {
+  transforms: [{
+    include: CELERY_QUEUE_DEPTH, match_type: "strict", action: "insert", new_name: CELERY_DEPLOYMENT_QUEUE_DEPTH,
+    operations: [{ action: "aggregate_labels", label_set: CELERY_DEPLOYMENT_DIMENSIONS, aggregation_type: "sum" }],
+  }],
+};
+
+/**
+ * Which of the KEDA pipeline's metrics become CloudWatch metrics: only the per-Deployment sum, by
+ * exactly its dimensions. With metric_declarations set, awsemf adds the `_aws` CloudWatchMetrics
+ * directive only to the data points a declaration matches; the others (the per-queue values) are
+ * still written as EMF log events, without it, so they cost log ingestion only and stay queryable
+ * with Logs Insights. The selector has no closing `$` (no `$` reaches the collector's variable
+ * expansion; the pipeline's only other metric is keda_scaler_metrics_value)
+ * (opentelemetry-collector-contrib exporter/awsemfexporter README, "metric_declarations";
+ * metric_translator.go translateCWMetricToEMF: "Create `_aws` section only if there are measurements").
+ */
+export const KEDA_METRIC_DECLARATIONS = [
+  { dimensions: [CELERY_DEPLOYMENT_DIMENSIONS], metric_name_selectors: [`^${CELERY_DEPLOYMENT_QUEUE_DEPTH}`] },
+];
+
 export function collectorConfig(a: CollectorConfigArgs): string {
   const config = {
     extensions: { health_check: { endpoint: `0.0.0.0:${HEALTH_PORT}` } },
@@ -83,6 +113,7 @@ export function collectorConfig(a: CollectorConfigArgs): string {
     processors: {
       memory_limiter: { check_interval: "1s", limit_percentage: 80, spike_limit_percentage: 20 },
       batch: { timeout: "10s", send_batch_size: 1024 },
+      ...(a.keda ? { "metricstransform/keda": KEDA_QUEUE_TRANSFORM } : {}),
     },
     exporters: {
       awsemf: {
@@ -101,6 +132,7 @@ export function collectorConfig(a: CollectorConfigArgs): string {
           log_group_name: a.logGroupName,
           log_stream_name: "keda",
           dimension_rollup_option: "NoDimensionRollup",
+          metric_declarations: KEDA_METRIC_DECLARATIONS,
         },
       } : {}),
       awsxray: { region: a.region },
@@ -110,7 +142,7 @@ export function collectorConfig(a: CollectorConfigArgs): string {
       pipelines: {
         traces: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["awsxray"] },
         metrics: { receivers: ["otlp", "prometheus"], processors: ["memory_limiter", "batch"], exporters: ["awsemf"] },
-        ...(a.keda ? { "metrics/keda": { receivers: ["prometheus/keda"], processors: ["memory_limiter", "batch"], exporters: ["awsemf/keda"] } } : {}),
+        ...(a.keda ? { "metrics/keda": { receivers: ["prometheus/keda"], processors: ["memory_limiter", "metricstransform/keda", "batch"], exporters: ["awsemf/keda"] } } : {}),
       },
     },
   };

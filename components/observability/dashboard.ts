@@ -4,7 +4,7 @@
  * docs/observability.md describes each panel under the same title.
  */
 import { PostgresEngine, postgresDimension, RESULT_METRICS } from "../contracts";
-import { CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, CELERY_QUEUE_DIMENSIONS, checkedMetric } from "./metrics";
+import { CELERY_DEPLOYMENT_DIMENSIONS, CELERY_DEPLOYMENT_QUEUE_DEPTH, CELERY_NAMESPACE, checkedMetric } from "./metrics";
 
 /** Resolved identifiers of the resources the stack creates (plain strings: the body is JSON). */
 export interface DashboardIds {
@@ -26,6 +26,8 @@ export interface DashboardIds {
   backupsNamespace?: string;
   /** Readers exist (the replica-lag panel is shown only then). */
   hasReaders: boolean;
+  /** Container Insights metrics exist (the amazon-cloudwatch-observability add-on); without them the pod, replica and node panels are left out. Default true. */
+  containerInsights?: boolean;
 }
 
 type MetricRow = (string | Record<string, unknown>)[];
@@ -64,6 +66,7 @@ export function panels(ids: DashboardIds): Panel[] {
   const db = { [postgresDimension(ids.dbEngine)]: ids.dbId };
   const instance = ids.dbEngine === PostgresEngine.RdsInstance;
   const ci = "ContainerInsights";
+  const insights = ids.containerInsights !== false;
   const out: Panel[] = [
     { title: "Requests per minute (load balancer)", description: "Requests the ALB received; a drop to zero with users online means DNS, certificate or ALB trouble.",
       stat: "Sum", period: 60, metrics: [row(ids, "AWS/ApplicationELB", "RequestCount", lb)] },
@@ -78,7 +81,7 @@ export function panels(ids: DashboardIds): Panel[] {
       ] },
     { title: "Unhealthy targets (load balancer)", description: "Targets failing ALB health checks, summed over Dify's target groups (api, web, plugin daemon).",
       stat: "Maximum", period: 60, metrics: [[{ expression: insightsQuery(ids, "MAX", "AWS/ApplicationELB", "UnHealthyHostCount", ["LoadBalancer", "TargetGroup"], lb), label: "unhealthy", id: "u" }]] },
-    { title: "CPU against limit (pods)", description: "Average pod CPU as percent of its CPU limit, per Deployment; near 100 means throttling.",
+    ...(insights ? [{ title: "CPU against limit (pods)", description: "Average pod CPU as percent of its CPU limit, per Deployment; near 100 means throttling.",
       stat: "Average", period: 60, yAxis: { left: { min: 0, max: 100 } }, metrics: ids.deployments.map((d) => row(ids, ci, "pod_cpu_utilization_over_pod_limit", pod(d), { label: d })) },
     { title: "Memory against limit (pods)", description: "Average pod memory as percent of its memory limit, per Deployment; at 100 the kernel OOM-kills the container.",
       stat: "Average", period: 60, yAxis: { left: { min: 0, max: 100 } }, metrics: ids.deployments.map((d) => row(ids, ci, "pod_memory_utilization_over_pod_limit", pod(d), { label: d })) },
@@ -86,10 +89,10 @@ export function panels(ids: DashboardIds): Panel[] {
       stat: "Maximum", period: 60, metrics: ids.deployments.flatMap((d) => [
         row(ids, ci, "replicas_desired", pod(d), { label: `${d} desired` }),
         row(ids, ci, "replicas_ready", pod(d), { label: `${d} ready` }),
-      ]) },
-    ...(ids.queueDepth ? [{ title: "Celery queue depth", description: "Messages waiting per Celery queue: the length KEDA's Redis scaler reads to scale the workers (every 30 s; exported each minute), deepest reading per queue; growth means workers cannot keep up.",
-      // One line per queue whichever worker ScaledObjects watch it (a queue group's and the default worker's).
-      stat: "Maximum", period: 60, metrics: [[{ expression: insightsQuery(ids, "MAX", CELERY_NAMESPACE, CELERY_QUEUE_DEPTH, CELERY_QUEUE_DIMENSIONS, { ClusterName: ids.clusterName }, "Queue"), id: "q" }]] }] : []),
+      ]) }] : []),
+    ...(ids.queueDepth ? [{ title: "Celery queue depth", description: "Messages waiting per worker Deployment: the sum of the queue lengths its ScaledObject's Redis triggers read to scale it (every 30 s; exported each minute); growth means its workers cannot keep up. Per-queue values: Logs Insights on the otel-metrics log group.",
+      // One line per worker Deployment (its ScaledObject); per-queue values are in the EMF log events only (collectorConfig.ts).
+      stat: "Maximum", period: 60, metrics: [[{ expression: insightsQuery(ids, "MAX", CELERY_NAMESPACE, CELERY_DEPLOYMENT_QUEUE_DEPTH, CELERY_DEPLOYMENT_DIMENSIONS, { ClusterName: ids.clusterName }, "ScaledObject"), id: "q" }]] }] : []),
     { title: "Postgres CPU", description: instance ? "CPU of the DB instance (a burstable class spends CPU credits above its baseline)." : "Aurora CPU, maximum over the cluster's instances.",
       stat: "Maximum", period: 60, yAxis: { left: { min: 0, max: 100 } }, metrics: [row(ids, "AWS/RDS", "CPUUtilization", db)] },
     { title: "Postgres connections", description: "Open connections; Dify's pools are sized from the replica ceilings (DifyDatabaseHA), so a climb to max_connections means a leak or an oversized HPA.",
@@ -111,13 +114,13 @@ export function panels(ids: DashboardIds): Panel[] {
       stat: "Sum", period: 60, metrics: ids.redisNodeIds.map((n) => row(ids, "AWS/ElastiCache", "Evictions", { CacheClusterId: n }, { label: n })) },
     { title: "Redis connections", description: "Client connections per node.",
       stat: "Maximum", period: 60, metrics: ids.redisNodeIds.map((n) => row(ids, "AWS/ElastiCache", "CurrConnections", { CacheClusterId: n }, { label: n })) },
-    { title: "Nodes and crash loops", description: "Nodes failing a node condition, all nodes, and containers in CrashLoopBackOff anywhere in the cluster.",
+    ...(insights ? [{ title: "Nodes and crash loops", description: "Nodes failing a node condition, all nodes, and containers in CrashLoopBackOff anywhere in the cluster.",
       stat: "Maximum", period: 60, metrics: [
         row(ids, ci, "cluster_failed_node_count", { ClusterName: ids.clusterName }, { label: "failed nodes" }),
         row(ids, ci, "cluster_node_count", { ClusterName: ids.clusterName }, { label: "nodes" }),
         [{ expression: insightsQuery(ids, "SUM", ci, "pod_container_status_waiting_reason_crash_loop_back_off", ["ClusterName", "Namespace", "PodName"],
           { ClusterName: ids.clusterName }), label: "crash-looping containers", id: "crash" }],
-      ] },
+      ] }] : []),
   ];
   if (ids.backupsNamespace !== undefined) {
     const ns = ids.backupsNamespace;

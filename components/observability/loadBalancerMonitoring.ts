@@ -46,6 +46,7 @@ export function monitoringDashboardIds(m: MonitoringSource, albArnSuffix: string
     region: m.region, clusterName: m.clusterName, albArnSuffix, dbId: m.databaseIdentifier ?? m.databaseClusterIdentifier, dbEngine: m.databaseEngine ?? PostgresEngine.Aurora, redisNodeIds: m.redisNodeIds,
     appNamespace: m.appNamespace, deployments: m.deployments, queueDepth: m.queueDepth,
     backupsNamespace: m.backupMetricNamespace === "" ? undefined : m.backupMetricNamespace, hasReaders: m.databaseReaders,
+    containerInsights: m.containerInsights !== false,
   };
 }
 
@@ -54,6 +55,7 @@ export function monitoringAlarmIds(m: MonitoringSource, albArnSuffix: string): A
   return {
     clusterName: m.clusterName, albArnSuffix, dbId: m.databaseIdentifier ?? m.databaseClusterIdentifier, dbEngine: m.databaseEngine ?? PostgresEngine.Aurora, redisNodeIds: m.redisNodeIds,
     appNamespace: m.appNamespace, observabilityNamespace: m.namespace, hasReaders: m.databaseReaders, hasQueueDepth: m.queueDepth,
+    containerInsights: m.containerInsights !== false,
   };
 }
 

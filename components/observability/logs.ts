@@ -70,11 +70,15 @@ export function telemetryKey(s: ObservabilitySettings, parent: pulumi.Resource):
   return key;
 }
 
-/** The Container Insights and OTLP metrics log groups, encrypted and with retention. */
+/**
+ * The Container Insights and OTLP metrics log groups, encrypted and with retention. Without the
+ * add-on (containerLogShipper "fluent-bit") only `application` (Fluent Bit's) and `otel-metrics`:
+ * nothing would write dataplane, host or performance (the add-on's agents do).
+ */
 export function logGroups(s: ObservabilitySettings, clusterName: pulumi.Input<string>, key: aws.kms.Key, parent: pulumi.Resource): Map<string, aws.cloudwatch.LogGroup> {
   const groups = new Map<string, aws.cloudwatch.LogGroup>();
   const names: [string, pulumi.Output<string>][] = [
-    ...CONTAINER_INSIGHTS_LOG_GROUPS.map((k): [string, pulumi.Output<string>] => [k, pulumi.output(clusterName).apply((c) => containerInsightsLogGroupName(c, k))]),
+    ...CONTAINER_INSIGHTS_LOG_GROUPS.filter((k) => s.containerInsights || k === "application").map((k): [string, pulumi.Output<string>] => [k, pulumi.output(clusterName).apply((c) => containerInsightsLogGroupName(c, k))]),
     ["otel-metrics", pulumi.output(clusterName).apply(otelMetricsLogGroupName)],
   ];
   for (const [kind, name] of names) {

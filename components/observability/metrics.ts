@@ -22,8 +22,12 @@
  * - Dify/Backups/<name>: DifyBackups' log metric filters (components/backups/monitoring.ts; names in components/contracts.ts).
  * - Dify/Celery: KEDA's own measurement of each Celery queue (the LLEN its Redis scaler reads for
  *   DifyApp's worker ScaledObjects), scraped from the operator's Prometheus endpoint by the
- *   collector and written as EMF (collectorConfig.ts kedaScrape): `keda_scaler_metrics_value` by
- *   ClusterName, Queue and ScaledObject.
+ *   collector (collectorConfig.ts kedaScrape). One CloudWatch metric per worker Deployment:
+ *   `celery_queue_depth` by ClusterName and ScaledObject, the sum of the lengths of the queues that
+ *   Deployment's ScaledObject watches (what waits for it). The per-queue values
+ *   (`keda_scaler_metrics_value` by ClusterName, Queue, ScaledObject) stay in the EMF log events
+ *   only (Logs Insights on the otel-metrics log group), not CloudWatch metrics: 1 metric per worker
+ *   Deployment instead of 1 per queue ($0.30/metric-month each).
  */
 
 /** Where a metric comes from (for the docs and the tests). */
@@ -48,10 +52,14 @@ export interface MetricSpec {
 
 /** CloudWatch namespace of the Celery queue depth (KEDA's measurement, exported by the collector). */
 export const CELERY_NAMESPACE = "Dify/Celery";
-/** Metric name of the queue depth: KEDA's gauge, name kept (kedacore/keda pkg/metricscollector/prommetrics.go). */
+/** KEDA's gauge, one series per queue (kedacore/keda pkg/metricscollector/prommetrics.go): in the EMF log events only. */
 export const CELERY_QUEUE_DEPTH = "keda_scaler_metrics_value";
-/** Dimensions of the queue depth (collectorConfig.ts kedaScrape). */
+/** Labels of the per-queue values in the EMF log events (collectorConfig.ts kedaScrape); not a CloudWatch metric. */
 export const CELERY_QUEUE_DIMENSIONS = ["ClusterName", "Queue", "ScaledObject"];
+/** The CloudWatch metric: messages waiting for one worker Deployment (sum over its ScaledObject's queues). */
+export const CELERY_DEPLOYMENT_QUEUE_DEPTH = "celery_queue_depth";
+/** Dimensions of CELERY_DEPLOYMENT_QUEUE_DEPTH (the collector's metricstransform keeps only these). */
+export const CELERY_DEPLOYMENT_DIMENSIONS = ["ClusterName", "ScaledObject"];
 
 const m = (source: MetricSource, namespace: string, dimensions: string[], ...metrics: string[]): MetricSpec[] =>
   metrics.map((metric) => ({ source, namespace, metric, dimensions }));
@@ -74,7 +82,7 @@ export const METRICS: readonly MetricSpec[] = [
   ...m(MetricSource.ElastiCache, "AWS/ElastiCache", ["CacheClusterId"],
     "DatabaseMemoryUsagePercentage", "Evictions", "CurrConnections"),
   ...m(MetricSource.Backups, "{backups}", [], "dump-success", "dump-failure", "verify-success", "verify-failure"),
-  ...m(MetricSource.Keda, CELERY_NAMESPACE, CELERY_QUEUE_DIMENSIONS, CELERY_QUEUE_DEPTH),
+  ...m(MetricSource.Keda, CELERY_NAMESPACE, CELERY_DEPLOYMENT_DIMENSIONS, CELERY_DEPLOYMENT_QUEUE_DEPTH),
 ];
 
 const sameDims = (a: readonly string[], b: readonly string[]) => [...a].sort().join(",") === [...b].sort().join(",");

@@ -36,7 +36,7 @@ export function dashboardIds(s: ObservabilitySettings, ids: Ids, backupsNamespac
   return {
     region: s.region, clusterName: ids.clusterName, albArnSuffix: ids.albArnSuffix, dbId: ids.dbId, dbEngine: s.databaseEngine,
     redisNodeIds: redisNodeIds(ids.redisGroupId, s.redisNodeCount), appNamespace: s.appNamespace, deployments: s.deployments,
-    queueDepth: s.kedaMetrics !== undefined, backupsNamespace, hasReaders: s.databaseReaderCount > 0,
+    queueDepth: s.kedaMetrics !== undefined, backupsNamespace, hasReaders: s.databaseReaderCount > 0, containerInsights: s.containerInsights,
   };
 }
 
@@ -45,6 +45,7 @@ export function alarmIds(s: ObservabilitySettings, ids: Ids): AlarmIds {
     clusterName: ids.clusterName, albArnSuffix: ids.albArnSuffix, dbId: ids.dbId, dbEngine: s.databaseEngine,
     redisNodeIds: redisNodeIds(ids.redisGroupId, s.redisNodeCount), appNamespace: s.appNamespace,
     observabilityNamespace: s.namespace, hasReaders: s.databaseReaderCount > 0, hasQueueDepth: s.kedaMetrics !== undefined,
+    containerInsights: s.containerInsights,
   };
 }
 
@@ -83,7 +84,8 @@ export class DifyObservability extends pulumi.ComponentResource {
     const key = telemetryKey(s, parent);
     const groups = logGroups(s, args.clusterName, key, parent);
     const application = groups.get("application")!;
-    // Closed networks: the add-on's images live on public.ecr.aws, out of reach (fluentBit.ts).
+    // Fluent Bit: closed networks (the add-on's images live on public.ecr.aws, out of reach:
+    // fluentBit.ts) and stacks without Container Insights (dify:containerInsights false).
     if (s.containerLogShipper === "fluent-bit") fluentBitLogShipper(s, { oidc: args.oidcProvider, images: args.images, logGroup: application }, parent);
     else cloudwatchAddon(s, { clusterName: args.clusterName, oidc: args.oidcProvider, version: args.cloudwatchAddonVersion, logGroups: [...groups.values()] }, parent);
     const bucket = accessLogBucket(s, args.forceDestroy === true, parent);
@@ -120,7 +122,7 @@ export class DifyObservability extends pulumi.ComponentResource {
     this.monitoring = ids.apply((i): MonitoringSource => ({
       region: s.region, clusterName: i.clusterName, databaseClusterIdentifier: i.dbId, databaseIdentifier: i.dbId, databaseEngine: s.databaseEngine, databaseReaders: s.databaseReaderCount > 0,
       redisNodeIds: redisNodeIds(i.redisGroupId, s.redisNodeCount), appNamespace: s.appNamespace, namespace: s.namespace,
-      deployments: s.deployments, queueDepth: s.kedaMetrics !== undefined, backupMetricNamespace: args.backupMetricNamespace ?? "",
+      deployments: s.deployments, queueDepth: s.kedaMetrics !== undefined, containerInsights: s.containerInsights, backupMetricNamespace: args.backupMetricNamespace ?? "",
       tags: s.tags,
     }));
     this.registerOutputs({

@@ -425,12 +425,13 @@ const RULES: Record<string, Rule> = {
       out.push(...flat(`KEDA CloudWatch polling ${r.name}`, Category.Observability, (requests / 1000) * UNIT.getMetricDataPer1000,
         `${cw} trigger(s) every ${polling} s x ${money(UNIT.getMetricDataPer1000)}/1,000 metrics requested`));
     }
-    // The collector exports each Redis trigger's value (one queue of this ScaledObject) as a custom
-    // metric when it scrapes KEDA (components/observability/collectorConfig.ts kedaScrape).
+    // When the collector scrapes KEDA it publishes one custom metric per ScaledObject (worker
+    // Deployment) with Redis triggers: the sum of its queues' lengths. The per-queue values stay in
+    // the EMF log events (components/observability/collectorConfig.ts KEDA_METRIC_DECLARATIONS).
     const redis = triggers.filter((t) => obj(t).type === "redis").length;
     const exported = all.some((x) => x.type === "kubernetes:core/v1:ConfigMap" && /"awsemf\/keda"/.test(str(obj(x.inputs.data)["collector.yaml"])));
     if (redis > 0 && exported) {
-      out.push(...flat(`custom metric Dify/Celery queue depth of ${r.name}`, Category.Observability, redis * 0.3, `${redis} queue(s) x $0.30/metric-month`));
+      out.push(...flat(`custom metric Dify/Celery queue depth of ${r.name}`, Category.Observability, 0.3, `1 metric (its ${redis} queue(s) summed) x $0.30/metric-month`));
     }
     return out;
   },

@@ -75,7 +75,7 @@ export interface DifyStackConfig {
   /** Where images come from (components/k8s/images.ts). */
   images: { registry?: string; digests: Record<string, string>; ecrPullThroughCache: boolean; dockerHubCredentialArn?: string; githubCredentialArn?: string };
   /** Logs, collector, dashboard and alarms (docs/observability.md). */
-  observability: { enabled: boolean; logRetentionDays: number; alarms: boolean; alarmEmails: string[]; alarmThresholds: AlarmThresholds; cloudwatchAddonVersion?: string };
+  observability: { enabled: boolean; logRetentionDays: number; alarms: boolean; alarmEmails: string[]; alarmThresholds: AlarmThresholds; cloudwatchAddonVersion?: string; containerInsights: boolean };
   /** Closed network and controlled egress (docs/closed-networks.md). */
   network: { networkTuning: boolean; closed: boolean; extraVpcEndpoints: string[]; egressAllowedDomains?: string[]; egressUpstreamProxy?: string; pipMirrorUrl?: string; marketplaceEnabled: boolean };
 }
@@ -281,6 +281,8 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
       alarmEmails: get("alarmEmails"),
       alarmThresholds: get("alarmThresholds"),
       cloudwatchAddonVersion: get("cloudwatchAddonVersion"),
+      // A closed network cannot pull the add-on's images (checked below when set explicitly).
+      containerInsights: get<boolean>("containerInsights") && !get<boolean>("closedNetwork"),
     },
     network: {
       networkTuning: get("networkTuning"),
@@ -352,7 +354,7 @@ function crossChecks(get: <T>(key: string) => T, given: (key: string) => boolean
   }
   closedNetworkChecks(get, region, problems);
   databaseChecks(get, given, profile, problems);
-  observabilityChecks(get, problems);
+  observabilityChecks(get, given, problems);
   edgeChecks(get, given, profile, problems);
   if (profile === Profile.Prod) {
     // The prod profile's promise: the data tier survives the loss of an AZ.
@@ -503,7 +505,7 @@ function closedNetworkChecks(get: <T>(key: string) => T, region: string, problem
 }
 
 /** Retention values CloudWatch accepts; alarm threshold names and ranges (DifyObservability's table). */
-function observabilityChecks(get: <T>(key: string) => T, problems: string[]): void {
+function observabilityChecks(get: <T>(key: string) => T, given: (key: string) => boolean, problems: string[]): void {
   const k = (key: string) => `${NAMESPACE}:${key}`;
   const days = get<number | undefined>("logRetentionDays");
   if (days !== undefined && !LOG_RETENTION_DAYS.includes(days)) problems.push(`${k("logRetentionDays")}: got ${days}, allowed one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch Logs retention values)`);
@@ -515,5 +517,8 @@ function observabilityChecks(get: <T>(key: string) => T, problems: string[]): vo
   }
   if (get<boolean | undefined>("alarms") === true && get<boolean | undefined>("observability") === false) {
     problems.push(`${k("alarms")}: got true with ${k("observability")} false; allowed only with observability on (the alarms read its metrics)`);
+  }
+  if (given("containerInsights") && get<boolean | undefined>("containerInsights") === true && get<boolean | undefined>("closedNetwork") === true) {
+    problems.push(`${k("containerInsights")}: got true with ${k("closedNetwork")}; allowed false or unset (the amazon-cloudwatch-observability add-on's images are on public.ecr.aws, out of a closed network's reach; the aws-for-fluent-bit chart ships container logs from the mirror instead)`);
   }
 }
