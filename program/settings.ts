@@ -19,11 +19,14 @@ import { DIFY_CLUSTER_KEDA_METRICS, backupMetricNamespace } from "../components/
 import { poolEnv, poolSettingsFor } from "../components/data";
 import { DifyDatabaseHAArgs } from "../components/data/args";
 import { DifyLoadBalancerMonitoringSettings, DifyObservabilityArgs, resolveObservability, validateLoadBalancerMonitoringSettings } from "../components/observability";
-import { ArgumentError, formatProblem } from "../components/checks";
+import { ArgumentError, formatProblem, show } from "../components/checks";
 import { DifyDomainRecordArgs, DifyEdgeArgs, validateDomainRecordArgs, validateEdgeArgs } from "../components/edge";
+import { validateStorageArgs } from "../components/storage/storage";
 import { capacityInputs } from "./capacity/inputs";
 import { capacityOf } from "./capacity/model";
 import { ConfigError, DifyStackConfig, NodeGroupConfig, Profile } from "./config";
+import { isByProfile } from "./config/keys";
+import { CONFIG_KEYS } from "./config/table";
 
 /** The component name every child's name derives from (e.g. Deployment `dify-api`). */
 export const NAME = "dify";
@@ -253,8 +256,8 @@ const DATA_ORIGIN: [RegExp, string][] = [
   [/^args\.postgres\.backupRetentionDays/, "dify:dbBackupRetentionDays"], [/^args\.redis\.nodeType/, "dify:redisNodeType"],
   [/^args\.redis\.replicaCount/, "dify:redisReplicaCount"], [/^args\.redis\.snapshotRetentionDays/, "dify:redisSnapshotRetentionDays"],
   [/^args\.databaseName/, "dify:dbName"], [/^args\.pluginDatabaseName/, "dify:pluginDbName"],
-  // The pools do not fit max_connections: the class or the replica ceilings must change.
-  [/^args\.connectionBudget/, "dify:dbInstanceClass, dify:services.api.maxReplicas, dify:services.worker.maxReplicas"], ...IMAGES,
+  // The replica ceilings the pools are sized for (connectionBudget above): the api's and workers' maxReplicas.
+  [/^args\.connectionBudget[\w.]*/, "dify:services (api and worker maxReplicas)"], ...IMAGES,
 ];
 
 /**
@@ -282,11 +285,16 @@ const CONFIG_ORIGIN: Record<string, [RegExp, string | ((m: RegExpExecArray) => s
   DifyDatabaseHA: DATA_ORIGIN,
   DifyBackups: [
     [/^args\.retentionDays/, "dify:backupRetentionDays"], [/^args\.schedule/, "dify:backupSchedule"],
-    [/^args\.verifySchedule/, "dify:restoreVerifySchedule"], [/^args\.(copyRegion|replicaRegion)/, "dify:backupCopyRegion"], ...IMAGES,
+    [/^args\.verifySchedule/, "dify:restoreVerifySchedule"], [/^args\.(copyRegion|replicaRegion)/, "dify:backupCopyRegion"],
+    [/^args\.accessLogRetentionDays/, "dify:logRetentionDays"], ...IMAGES,
   ],
   DifyEdge: [
     [/^args\.domain/, "dify:domain"], [/^args\.hostedZone\.zoneId/, "dify:hostedZoneId"], [/^args\.hostedZone\.zoneName/, "dify:hostedZoneName"],
     [/^args\.waf\.rateLimit/, "dify:wafRateLimit"], [/^args\.waf\.allowedCidrs.*/, "dify:wafAllowedCidrs"], [/^args\.waf\.logRetentionDays/, "dify:logRetentionDays"],
+  ],
+  DifyStorage: [
+    [/^args\.namespace/, "dify:namespace"], [/^args\.noncurrentVersionRetentionDays/, "dify:backupRetentionDays"],
+    [/^args\.accessLogRetentionDays/, "dify:logRetentionDays"],
   ],
   DifyDomainRecord: [[/^args\.domain/, "dify:domain"], [/^args\.hostedZone\.zoneId/, "dify:hostedZoneId"], [/^args\.hostedZone\.zoneName/, "dify:hostedZoneName"]],
   DifyLoadBalancerMonitoring: [[/^args\.alarmThresholds(.*)/, (m) => `dify:alarmThresholds${m[1]}`]],
@@ -306,12 +314,37 @@ function configKeyOf(component: string, argPath: string): string | undefined {
   return undefined;
 }
 
+/** An argument path inside a message: `args.postgres.instanceClass`, `args.services["api"].cpuLimit`. */
+const ARG_PATH = /\bargs(?:\.[A-Za-z_]\w*|\["[^"]*"\])+/g;
+
+/**
+ * `text` with every component argument it mentions replaced by the config key that argument comes
+ * from, so an "allowed" text written for people using the component directly ("or lower the
+ * ceilings in args.connectionBudget") reads in the stack's words. Unmapped paths stay as they are
+ * (test/config-errors.spec.ts fails on them: add the argument to CONFIG_ORIGIN).
+ */
+function inConfigWords(component: string, text: string): string {
+  return text.replace(ARG_PATH, (arg) => configKeyOf(component, arg) ?? arg);
+}
+
+/**
+ * " (the dev preset's value)" when `key` is a top-level dify: key the stack file did not set:
+ * the value a component refused is one the user never wrote.
+ */
+function presetNote(c: DifyStackConfig, key: string): string {
+  const m = /^dify:(\w+)$/.exec(key);
+  if (!m || !c.givenKeys || c.givenKeys.includes(key)) return "";
+  const spec = CONFIG_KEYS.find((s) => s.key === m[1]);
+  if (!spec) return "";
+  return spec.default !== undefined && !isByProfile(spec.default) ? " (the default)" : ` (the ${c.profile} preset's value)`;
+}
+
 /**
  * Runs `validate` (a component's own argument checks) and turns what it refuses into stack
  * config problems: each names the config key the argument comes from (or, for a value the
  * program derives, the component argument), what was given and what is allowed.
  */
-function asConfigProblems(component: string, validate: () => void, problems: string[]): void {
+function asConfigProblems(c: DifyStackConfig, component: string, validate: () => void, problems: string[]): void {
   try {
     validate();
   } catch (e) {
@@ -319,13 +352,13 @@ function asConfigProblems(component: string, validate: () => void, problems: str
       for (const p of e.problems) {
         const key = configKeyOf(component, p.path);
         problems.push(key
-          ? formatProblem({ ...p, path: key })
+          ? `${key}: got ${show(p.got)}${presetNote(c, key)}, allowed ${inConfigWords(component, p.allowed)}`
           : `${formatProblem(p).replace(/^args\./, `${component} argument `)} (derived from the stack config by program/settings.ts)`);
       }
     } else if (e instanceof Error) {
       // A component not on the shared collector yet: its message names the argument.
-      const keys = [...new Set([...e.message.matchAll(/args\.[\w.[\]"-]+/g)].map((m) => configKeyOf(component, m[0])).filter((k): k is string => !!k))];
-      problems.push(`${keys.length ? keys.join(", ") : `${component} arguments derived from the stack config`}: ${e.message}`);
+      const keys = [...new Set([...e.message.matchAll(ARG_PATH)].map((m) => configKeyOf(component, m[0])).filter((k): k is string => !!k))];
+      problems.push(`${keys.length ? keys.join(", ") : `${component} arguments derived from the stack config`}: ${inConfigWords(component, e.message)}`);
     } else {
       throw e;
     }
@@ -340,20 +373,22 @@ function asConfigProblems(component: string, validate: () => void, problems: str
 export function stackSettings(c: DifyStackConfig, stack: string): StackSettings {
   const problems: string[] = [];
   let s: StackSettings | undefined;
-  asConfigProblems("DifyApp", () => { s = settingsFor(c, stack); }, problems);
+  asConfigProblems(c, "DifyApp", () => { s = settingsFor(c, stack); }, problems);
   if (!s) throw new ConfigError(problems);
   const settings = s;
-  asConfigProblems("DifyCluster", () => resolveClusterArgs(NAME, settings.cluster), problems);
-  asConfigProblems("DifyDatabaseHA", () => poolSettingsFor(NAME, settings.data), problems);
-  asConfigProblems("DifyApp", () => resolvePlan(NAME, settings.app), problems);
-  asConfigProblems("DifyBackups", () => validateBackupsArgs(NAME, settings.backups), problems);
-  if (c.observability.enabled) asConfigProblems("DifyObservability", () => resolveObservability(NAME, settings.observability), problems);
-  asConfigProblems("DifyEdge", () => validateEdgeArgs(NAME, settings.edge), problems);
+  asConfigProblems(c, "DifyCluster", () => resolveClusterArgs(NAME, settings.cluster), problems);
+  asConfigProblems(c, "DifyDatabaseHA", () => poolSettingsFor(NAME, settings.data), problems);
+  asConfigProblems(c, "DifyApp", () => resolvePlan(NAME, settings.app), problems);
+  asConfigProblems(c, "DifyBackups", () => validateBackupsArgs(NAME, settings.backups), problems);
+  // DifyCluster's OIDC provider exists only after deploy: a stand-in (its check only wants one).
+  asConfigProblems(c, "DifyStorage", () => validateStorageArgs(NAME, { ...settings.storage, oidcProvider: { arn: pulumi.output(""), issuer: pulumi.output("") } }), problems);
+  if (c.observability.enabled) asConfigProblems(c, "DifyObservability", () => resolveObservability(NAME, settings.observability), problems);
+  asConfigProblems(c, "DifyEdge", () => validateEdgeArgs(NAME, settings.edge), problems);
   // DifyApp's host name exists only after deploy: an Output stands in for it (its check only
   // refuses a missing or literal empty one).
   const domainRecord = settings.domainRecord;
-  if (domainRecord) asConfigProblems("DifyDomainRecord", () => validateDomainRecordArgs(NAME, { ...domainRecord, loadBalancerHostname: pulumi.output("") }), problems);
-  if (c.observability.enabled) asConfigProblems("DifyLoadBalancerMonitoring", () => validateLoadBalancerMonitoringSettings(NAME, settings.loadBalancerMonitoring), problems);
+  if (domainRecord) asConfigProblems(c, "DifyDomainRecord", () => validateDomainRecordArgs(NAME, { ...domainRecord, loadBalancerHostname: pulumi.output("") }), problems);
+  if (c.observability.enabled) asConfigProblems(c, "DifyLoadBalancerMonitoring", () => validateLoadBalancerMonitoringSettings(NAME, settings.loadBalancerMonitoring), problems);
   // Config whose autoscaling ceiling breaks a limit on the way (database connections, Redis
   // clients, node group maximum) is refused like any invalid key, naming the keys to change.
   for (const l of settings.capacity.limits.filter((x) => !x.ok)) {

@@ -84,7 +84,7 @@ describe("stack config", () => {
     assert.equal(parseStackConfig(loadStackConfig("dev", { "dify:dbInstanceClass": "db.t4g.medium", "dify:dbAllocatedStorage": 50 })).database.allocatedStorageGb, 50);
     // Refused in prod whatever else is set (its reader count is refused too: both lines name their key).
     assert.ok(problems("prod", { "dify:dbEngine": "rds-instance" }).some((l) => /^dify:dbEngine: got "rds-instance", allowed "aurora" in prod .*survives the loss of an AZ/.test(l)));
-    refused("dev", { "dify:dbInstanceClass": "db.serverless" }, "dify:dbInstanceClass", /db\.serverless" with dify:dbEngine rds-instance, allowed an RDS for PostgreSQL instance class/);
+    refused("dev", { "dify:dbInstanceClass": "db.serverless" }, "dify:dbInstanceClass", /db\.serverless" with dify:dbEngine rds-instance \(the dev preset's value\), allowed an RDS for PostgreSQL instance class/);
     refused("dev", { "dify:dbCapacityRange": "0.5-2" }, "dify:dbCapacityRange", /allowed only with dify:dbEngine aurora/);
     refused("dev", { "dify:dbReaderCount": 1 }, "dify:dbReaderCount", /allowed 0/);
     refused("dev", { "dify:dbAllocatedStorage": 10 }, "dify:dbAllocatedStorage", /from 20 to 65536/);

@@ -49,7 +49,7 @@ describe("DifyDatabaseHA refuses bad args before creating anything", () => {
     ["a database name that is not an identifier", { databaseName: "dify-db" }, /args\.databaseName: got .*, allowed a lower-case SQL identifier/],
     ["the same name for both databases", { pluginDatabaseName: "dify" }, /args\.pluginDatabaseName: got .*, allowed a name different from args\.databaseName/],
     ["an unpinned bootstrap image", { bootstrap: { image: "postgres" } }, /args\.bootstrap\.image: got .*, allowed an image reference pinned by tag or digest/],
-    ["replica ceilings a small instance cannot serve", { postgres: { instanceClass: "db.t4g.medium" }, connectionBudget: { apiReplicas: 40, workerReplicas: 40 } }, /connection budget: .* cannot share ~405 max_connections/],
+    ["replica ceilings a small instance cannot serve", { postgres: { instanceClass: "db.t4g.medium" }, connectionBudget: { apiReplicas: 40, workerReplicas: 40 } }, /args\.postgres\.instanceClass: got "db\.t4g\.medium", allowed a class whose max_connections holds every Dify pool.* but ~405 max_connections/],
   ];
   for (const [what, over, expected] of cases) {
     it(`refuses ${what}`, async () => {
@@ -112,7 +112,7 @@ describe("DifyDatabaseHA connection budget", () => {
             p = computePoolSettings(max, { apiReplicas: api, workerReplicas: api, pluginDaemonReplicas: 2, sessionsPerProcess: sessions });
           } catch (e) {
             // Refused only when the pools would have to drop below the sessions (or 8) per process.
-            assert.match((e as Error).message, new RegExp(`with at least ${sessions} SQLAlchemy connections`), `${max}/${api}/${sessions}`);
+            assert.match((e as Error).message, new RegExp(`need at least ${sessions} SQLAlchemy connections`), `${max}/${api}/${sessions}`);
             continue;
           }
           assert.ok(p.worstCaseConnections <= max - 20, `${max}/${api}: ${p.worstCaseConnections}`);
@@ -121,7 +121,7 @@ describe("DifyDatabaseHA connection budget", () => {
       }
     }
     // 24 processes on ~300 connections fit only 10 each: refused with the default 16, not shrunk below it.
-    assert.throws(() => computePoolSettings(300, { apiReplicas: 10, workerReplicas: 10, pluginDaemonReplicas: 2 }), /10 each fit.*args\.postgres\.instanceClass/);
+    assert.throws(() => computePoolSettings(300, { apiReplicas: 10, workerReplicas: 10, pluginDaemonReplicas: 2 }), /~300 max_connections \(20 reserved\) fit 10 each/);
   });
 
   it("estimates an RDS for PostgreSQL instance below every measured max_connections (198 on 2 GiB, 413 on 4 GiB)", () => {
@@ -133,13 +133,13 @@ describe("DifyDatabaseHA connection budget", () => {
 
   it("rds-instance: db.t4g.micro cannot hold dev's honest pools; db.t4g.small can with dev's ceilings (api 2, worker 2)", () => {
     const dev = { apiReplicas: 2, workerReplicas: 2, pluginDaemonReplicas: 1 };
-    assert.throws(() => poolSettingsFor("dev", good({ postgres: { engine: "rds-instance", instanceClass: "db.t4g.micro" }, connectionBudget: dev })), /args\.connectionBudget/);
+    assert.throws(() => poolSettingsFor("dev", good({ postgres: { engine: "rds-instance", instanceClass: "db.t4g.micro" }, connectionBudget: dev })), /args\.postgres\.instanceClass: got "db\.t4g\.micro", allowed a class whose max_connections/);
     const p = poolSettingsFor("dev", good({ postgres: { engine: "rds-instance", instanceClass: "db.t4g.small" }, connectionBudget: dev }));
     assert.equal(p.maxConnections, 183);
     assert.ok(p.sqlalchemyPoolSize + p.sqlalchemyMaxOverflow >= 16);
     assert.ok(p.worstCaseConnections <= 183 - 20);
     // Dev's previous ceilings (3 and 3) do not fit: the pools would drop below 16.
-    assert.throws(() => poolSettingsFor("dev", good({ postgres: { engine: "rds-instance", instanceClass: "db.t4g.small" }, connectionBudget: { ...dev, apiReplicas: 3, workerReplicas: 3 } })), /14 each fit/);
+    assert.throws(() => poolSettingsFor("dev", good({ postgres: { engine: "rds-instance", instanceClass: "db.t4g.small" }, connectionBudget: { ...dev, apiReplicas: 3, workerReplicas: 3 } })), /fit 14 each/);
   });
 
   it("rds-instance: refuses Aurora-only settings and Aurora refuses instance-only ones, naming the argument", () => {

@@ -102,7 +102,8 @@ export interface DifyBackupsArgs {
   preMigrationTag?: string;
   /**
    * Days the S3 server access logs of the backup bucket (and of the replica, in a log bucket of its
-   * own region) are kept. Integer 1..3650. Default 90.
+   * own region) are kept. Integer 1..3653 (up to CloudWatch Logs' longest retention, so one
+   * retention can serve both). Default 90.
    */
   accessLogRetentionDays?: number;
   /**
@@ -218,7 +219,7 @@ export function validateBackupsArgs(name: string, args: DifyBackupsSettings): Re
     namespace,
     createNamespace: args.createNamespace ?? true,
     retentionDays: p.int("args.retentionDays", args.retentionDays, 30, 1, 3650, "days"),
-    accessLogRetentionDays: p.int("args.accessLogRetentionDays", args.accessLogRetentionDays, 90, 1, 3650, "days"),
+    accessLogRetentionDays: p.int("args.accessLogRetentionDays", args.accessLogRetentionDays, 90, 1, 3653, "days"),
     dataEventsTrail: args.dataEventsTrail === true,
     schedule: cronOf("schedule", "0 3 * * *"),
     snapshotAwsCron,

@@ -99,6 +99,18 @@ function count(name: string, v: number, min: number): number {
 }
 
 /**
+ * The database's max_connections cannot hold every Dify pool at the replica ceilings: the class
+ * (or Serverless v2 maximum) is too small for them. `message` says by how much; DifyDatabaseHA
+ * reports it against args.postgres.instanceClass (or serverless.maxCapacity).
+ */
+export class ConnectionBudgetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConnectionBudgetError";
+  }
+}
+
+/**
  * Pool settings that keep every pod of Dify, at its replica ceiling plus rollout surge, under
  * max_connections. Dify's defaults are kept when they fit; otherwise every pool is scaled down
  * in proportion. Throws when even small pools (8 connections per process) cannot fit.
@@ -129,11 +141,10 @@ export function computePoolSettings(maxConnections: number, b: ConnectionBudgetA
     const rest = perProcess - pgvector;
     // pool + overflow (= rest) must hold every concurrent task of a worker process.
     if (perProcess < 8 || rest < sessions) {
-      throw new Error(
-        `connection budget: ${python} Dify processes + ${plugin} plugin daemons cannot share ~${maxConnections} ` +
-          `max_connections (${reserved} reserved) with at least ${sessions} SQLAlchemy connections (pool + overflow, ` +
-          `args.connectionBudget.sessionsPerProcess) + pgvector each (${perProcess} each fit); choose a larger args.postgres.instanceClass ` +
-          `or lower args.connectionBudget replica ceilings`,
+      throw new ConnectionBudgetError(
+        `${python} Dify processes + ${plugin} plugin daemons (with one rollout surge pod per Deployment) ` +
+          `need at least ${sessions} SQLAlchemy connections (pool + overflow) + pgvector each, but ~${maxConnections} max_connections ` +
+          `(${reserved} reserved) fit ${perProcess} each`,
       );
     }
     overflow = Math.floor(rest / 4);

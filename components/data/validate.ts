@@ -7,7 +7,7 @@ import { ImageSource, imageRef, validateImageSource } from "../k8s/images";
 import { Problem, Problems } from "../checks";
 import { CacheEngine, DifyDatabaseHAArgs } from "./args";
 import { PostgresEngine } from "../contracts";
-import { computePoolSettings, estimateMaxConnections } from "./pool";
+import { computePoolSettings, ConnectionBudgetError, estimateMaxConnections } from "./pool";
 import { PoolSettings } from "./args";
 
 /** Args with every default applied; plain values only. */
@@ -293,8 +293,16 @@ export function resolveArgs(name: string, args: DifyDatabaseHASettings, network?
       try {
         pool = computePoolSettings(maxConnections, args.connectionBudget ?? {});
       } catch (e) {
-        // The pool arithmetic says which ceiling does not fit (its message names the argument).
-        c.fail("args.connectionBudget", args.connectionBudget, (e as Error).message);
+        if (e instanceof ConnectionBudgetError) {
+          // Too small for the pools: the database size is what to change (or the ceilings).
+          const [arg, got, what] = serverless
+            ? ["args.postgres.serverless.maxCapacity", serverless.maxCapacity, "a Serverless v2 maximum"]
+            : ["args.postgres.instanceClass", instanceClass, "a class"];
+          c.fail(arg, got, `${what} whose max_connections holds every Dify pool at the replica ceilings in args.connectionBudget, or lower ceilings: ${e.message}`);
+        } else {
+          // A budget field out of range: the pool arithmetic names it.
+          c.fail("args.connectionBudget", args.connectionBudget, (e as Error).message);
+        }
       }
     }
   }

@@ -49,7 +49,8 @@ export interface DifyStorageArgs {
   pluginDaemonPolicy?: pulumi.Input<string>;
   /**
    * Days the S3 server access logs of both buckets are kept, in a dedicated log bucket of the same
-   * region (SSE-S3: S3 does not deliver access logs to SSE-KMS buckets). Integer 1..3650. Default 90.
+   * region (SSE-S3: S3 does not deliver access logs to SSE-KMS buckets). Integer 1..3653 (up to
+   * CloudWatch Logs' longest retention, so one retention can serve both). Default 90.
    */
   accessLogRetentionDays?: number;
   /** Tags added to every AWS resource. Default {}. */
@@ -78,7 +79,7 @@ export function validateStorageArgs(name: string, args: DifyStorageArgs): Resolv
   if (protect && forceDestroy) p.add("args.forceDestroy", true, "false while args.protect is true (a protected bucket must never be emptied by a destroy)");
   const resolved: Resolved = {
     retention: p.int("args.noncurrentVersionRetentionDays", args?.noncurrentVersionRetentionDays, 30, 1, 3650, "days"),
-    accessLogDays: p.int("args.accessLogRetentionDays", args?.accessLogRetentionDays, 90, 1, 3650, "days"),
+    accessLogDays: p.int("args.accessLogRetentionDays", args?.accessLogRetentionDays, 90, 1, 3653, "days"),
     abortDays: p.int("args.abortIncompleteMultipartUploadDays", args?.abortIncompleteMultipartUploadDays, 7, 1, 365, "days"),
     protect,
     forceDestroy,

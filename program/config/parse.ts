@@ -76,6 +76,8 @@ export interface DifyStackConfig {
   images: { registry?: string; digests: Record<string, string>; ecrPullThroughCache: boolean; dockerHubCredentialArn?: string; githubCredentialArn?: string };
   /** Logs, collector, dashboard and alarms (docs/observability.md). */
   observability: { enabled: boolean; logRetentionDays: number; alarms: boolean; alarmEmails: string[]; alarmThresholds: AlarmThresholds; cloudwatchAddonVersion?: string; containerInsights: boolean };
+  /** Config keys the stack set itself (with namespace); the others took the profile's preset or a default. */
+  givenKeys?: readonly string[];
   /** Closed network and controlled egress (docs/closed-networks.md). */
   network: { networkTuning: boolean; closed: boolean; extraVpcEndpoints: string[]; egressAllowedDomains?: string[]; egressUpstreamProxy?: string; pipMirrorUrl?: string; marketplaceEnabled: boolean };
 }
@@ -213,6 +215,7 @@ export function parseStackConfig(raw: Record<string, unknown>): DifyStackConfig 
   const vpcId = get<string | undefined>("existingVpcId");
   return {
     profile,
+    givenKeys: Object.keys(raw).filter((key) => key.startsWith(`${NAMESPACE}:`) && raw[key] !== undefined).sort(),
     region: region as string,
     domain: get("domain"),
     certificateArn: get("certificateArn"),
@@ -413,21 +416,23 @@ function databaseChecks(get: <T>(key: string) => T, given: (key: string) => bool
   const k = (key: string) => `${NAMESPACE}:${key}`;
   const engine = get<string | undefined>("dbEngine");
   if (engine === undefined) return; // its own check reported it
+  // "dify:dbEngine rds-instance (the dev preset's value)": the engine the other keys conflict with.
+  const eng = `${k("dbEngine")} ${engine}${given("dbEngine") ? "" : ` (the ${profile} preset's value)`}`;
   if (engine === "rds-instance") {
     if (profile === Profile.Prod) {
       problems.push(`${k("dbEngine")}: got "rds-instance", allowed "aurora" in prod (the prod profile's data tier survives the loss of an AZ: an Aurora reader in another AZ is the failover target; one DB instance is not; use profile dev for a single-instance install)`);
     }
     if (get("dbInstanceClass") === "db.serverless") {
-      problems.push(`${k("dbInstanceClass")}: got "db.serverless" with ${k("dbEngine")} rds-instance, allowed an RDS for PostgreSQL instance class such as db.t4g.small (Aurora Serverless v2 needs ${k("dbEngine")} aurora)`);
+      problems.push(`${k("dbInstanceClass")}: got "db.serverless" with ${eng}, allowed an RDS for PostgreSQL instance class such as db.t4g.small (Aurora Serverless v2 needs ${k("dbEngine")} aurora)`);
     }
-    if (given("dbCapacityRange")) problems.push(`${k("dbCapacityRange")}: set with ${k("dbEngine")} rds-instance, allowed only with ${k("dbEngine")} aurora and ${k("dbInstanceClass")} db.serverless`);
+    if (given("dbCapacityRange")) problems.push(`${k("dbCapacityRange")}: set with ${eng}, allowed only with ${k("dbEngine")} aurora and ${k("dbInstanceClass")} db.serverless`);
     const readers = get<number | undefined>("dbReaderCount");
-    if (readers !== undefined && readers > 0) problems.push(`${k("dbReaderCount")}: got ${readers} with ${k("dbEngine")} rds-instance, allowed 0 (one DB instance, no Aurora readers; use ${k("dbEngine")} aurora for readers)`);
+    if (readers !== undefined && readers > 0) problems.push(`${k("dbReaderCount")}: got ${readers} with ${eng}, allowed 0 (one DB instance, no Aurora readers; use ${k("dbEngine")} aurora for readers)`);
   } else {
-    if (given("dbAllocatedStorage")) problems.push(`${k("dbAllocatedStorage")}: set with ${k("dbEngine")} aurora, allowed only with ${k("dbEngine")} rds-instance (Aurora storage grows by itself)`);
+    if (given("dbAllocatedStorage")) problems.push(`${k("dbAllocatedStorage")}: set with ${eng}, allowed only with ${k("dbEngine")} rds-instance (Aurora storage grows by itself)`);
     const cls = get<string | undefined>("dbInstanceClass");
     if (cls !== undefined && /^db\.t\d+g?\.(micro|small)$/.test(cls)) {
-      problems.push(`${k("dbInstanceClass")}: got ${JSON.stringify(cls)} with ${k("dbEngine")} aurora, allowed a class Aurora PostgreSQL offers (db.serverless, db.t4g.medium or larger); micro and small classes need ${k("dbEngine")} rds-instance`);
+      problems.push(`${k("dbInstanceClass")}: got ${JSON.stringify(cls)} with ${eng}, allowed a class Aurora PostgreSQL offers (db.serverless, db.t4g.medium or larger); micro and small classes need ${k("dbEngine")} rds-instance`);
     }
   }
 }
