@@ -204,15 +204,7 @@ function createAurora(name: string, i: StoreInputs, parent: pulumi.Resource): Po
     );
   }
 
-  // Kept on stack delete in prod: restoring a final snapshot needs this password.
-  const masterSecret = loginSecret(`${name}-pg-master`, {
-    description: `Dify Aurora (${name}) master credentials (username/password/host/port). Dify uses the "${cfg.appUsername}" role instead.`,
-    kmsKeyArn: i.kmsKeyArn,
-    protect,
-    tags: i.tags,
-    login: pulumi.all([masterPassword.result, cluster.endpoint, cluster.port, cluster.clusterIdentifier])
-      .apply(([password, host, port, id]) => ({ engine: "postgres", username: MASTER_USERNAME, password, host, port, dbClusterIdentifier: id })),
-  }, parent);
+  const masterSecret = masterLoginSecret(name, i, masterPassword.result, { host: cluster.endpoint, port: cluster.port, idField: "dbClusterIdentifier", id: cluster.clusterIdentifier }, parent);
   return {
     endpoint: cluster.endpoint, readerEndpoint: cluster.readerEndpoint, port: cluster.port, arn: cluster.arn, identifier: cluster.clusterIdentifier,
     instances, masterPassword, masterSecret, logGroup,
@@ -291,14 +283,7 @@ function createInstance(name: string, i: StoreInputs, parent: pulumi.Resource): 
     },
     { parent, protect, dependsOn: logGroup ? [logGroup] : [] },
   );
-  const masterSecret = loginSecret(`${name}-pg-master`, {
-    description: `Dify PostgreSQL (${name}) master credentials (username/password/host/port). Dify uses the "${cfg.appUsername}" role instead.`,
-    kmsKeyArn: i.kmsKeyArn,
-    protect,
-    tags: i.tags,
-    login: pulumi.all([masterPassword.result, instance.address, instance.port, instance.identifier])
-      .apply(([password, host, port, id]) => ({ engine: "postgres", username: MASTER_USERNAME, password, host, port, dbInstanceIdentifier: id })),
-  }, parent);
+  const masterSecret = masterLoginSecret(name, i, masterPassword.result, { host: instance.address, port: instance.port, idField: "dbInstanceIdentifier", id: instance.identifier }, parent);
   return {
     endpoint: instance.address, readerEndpoint: pulumi.output(""), port: instance.port, arn: instance.arn, identifier: instance.identifier,
     instances: [instance], masterPassword, masterSecret, logGroup,
@@ -339,13 +324,36 @@ function loginSecret(id: string, spec: LoginSecretSpec, parent: pulumi.Resource)
   return secret;
 }
 
+/** "Aurora" or "PostgreSQL" (an RDS DB instance): how the secrets' descriptions name the database. */
+const engineLabel = (cfg: ResolvedConfig) => (cfg.postgres.engine === PostgresEngine.RdsInstance ? "PostgreSQL" : "Aurora");
+
+/** Where the master login connects, and the field naming the cluster or instance (RDS's secret JSON keys). */
+interface MasterLoginTarget {
+  host: pulumi.Output<string>;
+  port: pulumi.Output<number>;
+  idField: "dbClusterIdentifier" | "dbInstanceIdentifier";
+  id: pulumi.Output<string>;
+}
+
+/** The master login's copy in Secrets Manager. Kept on stack delete in prod: restoring a final snapshot needs this password. */
+function masterLoginSecret(name: string, i: StoreInputs, password: pulumi.Output<string>, t: MasterLoginTarget, parent: pulumi.Resource): aws.secretsmanager.Secret {
+  return loginSecret(`${name}-pg-master`, {
+    description: `Dify ${engineLabel(i.cfg)} (${name}) master credentials (username/password/host/port). Dify uses the "${i.cfg.appUsername}" role instead.`,
+    kmsKeyArn: i.kmsKeyArn,
+    protect: i.cfg.protect,
+    tags: i.tags,
+    login: pulumi.all([password, t.host, t.port, t.id])
+      .apply(([pw, host, port, id]) => ({ engine: "postgres", username: MASTER_USERNAME, password: pw, host, port, [t.idField]: id })),
+  }, parent);
+}
+
 /**
  * The restore login's copy in Secrets Manager, the same way as the master's (same key, recovery
  * window and protection), so an operator can run a restore by hand without reading Pulumi state.
  */
 export function createRestoreSecret(name: string, i: RestoreSecretInputs, parent: pulumi.Resource): aws.secretsmanager.Secret {
   return loginSecret(`${name}-pg-restore`, {
-    description: `Dify ${i.cfg.postgres.engine === PostgresEngine.RdsInstance ? "PostgreSQL" : "Aurora"} (${name}) restore login "${RESTORE_USERNAME}" (CREATEDB, member of "${i.cfg.appUsername}"), used by DifyBackups' restore Jobs.`,
+    description: `Dify ${engineLabel(i.cfg)} (${name}) restore login "${RESTORE_USERNAME}" (CREATEDB, member of "${i.cfg.appUsername}"), used by DifyBackups' restore Jobs.`,
     kmsKeyArn: i.kmsKeyArn,
     protect: i.cfg.protect,
     tags: i.tags,
