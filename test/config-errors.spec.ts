@@ -123,6 +123,7 @@ const CROSS: Case[] = [
   { name: "the dev preset's DB class too small for raised ceilings", stack: "dev", overrides: svc({ api: { maxReplicas: 12 }, worker: { maxReplicas: 12 } }), keys: ["dify:dbInstanceClass"], preset: true },
   { name: "an Aurora capacity too small for the prod pools", stack: "prod", overrides: { "dify:dbCapacityRange": "0.5-1" }, keys: ["dify:dbCapacityRange"] },
   { name: "dbBackupRetentionDays below the pack minimum", stack: "prod", overrides: { "dify:dbBackupRetentionDays": 3 }, keys: ["dify:dbBackupRetentionDays"] },
+  { name: "deletion protection off in prod (the pack's rds-deletion-protection is mandatory there)", stack: "prod", overrides: { "dify:deletionProtection": false }, keys: ["dify:deletionProtection"] },
   { name: "no reader in prod", stack: "prod", overrides: { "dify:dbReaderCount": 0 }, keys: ["dify:dbReaderCount"] },
   { name: "no Redis replica in prod", stack: "prod", overrides: { "dify:redisReplicaCount": 0 }, keys: ["dify:redisReplicaCount"] },
   { name: "pluginDbName equal to dbName", stack: "dev", overrides: { "dify:pluginDbName": "dify" }, keys: ["dify:pluginDbName"] },

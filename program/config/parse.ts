@@ -336,6 +336,9 @@ function crossChecks(get: <T>(key: string) => T, given: (key: string) => boolean
     const from = given("dbBackupRetentionDays") ? "" : ` (the ${profile} preset's value)`;
     problems.push(`${k("dbBackupRetentionDays")}: got ${retention}${from}, allowed ${limits.dbBackupRetentionDays.value} to 35 in ${profile}: ${limits.dbBackupRetentionDays.reason}`);
   }
+  if (limits.deletionProtection && get<boolean | undefined>("deletionProtection") === false) {
+    problems.push(`${k("deletionProtection")}: got false, allowed true in ${profile}: ${limits.deletionProtection.reason} (use profile dev for a disposable install)`);
+  }
   const cidrs = get<string[] | undefined>("apiPublicAccessCidrs");
   if (cidrs?.some((c) => parseCidr(c)?.bits === 0)) {
     problems.push(`${k("apiPublicAccessCidrs")}: got ${JSON.stringify(cidrs)}, the cluster API must not be open to the whole internet (0.0.0.0/0) in ${profile} either; allowed the CIDRs of your office, VPN or CI runners (an empty list makes the endpoint private)`);

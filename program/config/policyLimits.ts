@@ -11,6 +11,9 @@
  * - dify:services.<svc>.pdbMinAvailable (0 allowed) vs k8s-pdb-for-replicated-deployments
  *   minReplicas (2; mandatory in prod): checked here; 0 removes the PDB of a replicated service.
  * - dify:apiPublicAccessCidrs vs eks-public-endpoint-restricted: already refused (0.0.0.0/0).
+ * - dify:deletionProtection false vs rds-deletion-protection (mandatory in prod): checked here; the
+ *   plan used to accept it and then exit 1 on the database (found by test/config-errors.spec.ts's
+ *   sweep of every key's edge values through the full plan).
  * - s3-bucket-encryption.requireKms, k8s-image-pinned.requireDigest, k8s-restrict-added-capabilities
  *   and the boolean workload controls: no config key reaches them (the buckets and pods are built
  *   compliant whatever the config), so nothing to check.
@@ -33,6 +36,8 @@ export interface PackLimits {
   dbBackupRetentionDays?: PackLimit;
   /** Replica count from which a Deployment needs a PDB (k8s-pdb-for-replicated-deployments), when mandatory. */
   pdbFromReplicas?: PackLimit;
+  /** Database deletion protection is required (rds-deletion-protection, when mandatory); `value` is 1. */
+  deletionProtection?: PackLimit;
 }
 
 /** The limits of the pack config the plan and CI use for this profile (only mandatory policies can fail a plan). */
@@ -54,6 +59,12 @@ export function packLimits(profile: Profile): PackLimits {
     out.pdbFromReplicas = {
       value: pdb.minReplicas,
       reason: `the ${PACK_NAME} policy k8s-pdb-for-replicated-deployments (mandatory, minReplicas ${pdb.minReplicas} in ${file}) requires a PodDisruptionBudget for every Deployment with ${pdb.minReplicas} or more replicas`,
+    };
+  }
+  if (mandatory("rds-deletion-protection")) {
+    out.deletionProtection = {
+      value: 1,
+      reason: `the ${PACK_NAME} policy rds-deletion-protection (mandatory in ${file}) requires deletion protection on the database`,
     };
   }
   return out;

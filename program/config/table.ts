@@ -96,7 +96,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: "dbBackupRetentionDays", type: "integer", description: `Automated backup retention of the database (point-in-time restore); at least the policy pack's rds-backup-retention minimum (${minRetention(P.Dev)} days in dev, ${minRetention(P.Prod)} in prod: policy/config/<profile>.json), which the config enforces.`, unit: "days", min: 1, max: 35, default: { dev: 7, prod: 30 } },
   { key: "dbName", type: "string", description: "Database of the Dify api. Change it to point Dify at a restored database (docs/backups.md).", default: "dify", check: checkPgIdentifier },
   { key: "pluginDbName", type: "string", description: "Database of the plugin daemon. Change it together with dify:dbName after a restore.", default: "dify_plugin", check: checkPgIdentifier },
-  { key: "deletionProtection", type: "boolean", description: "Protect stateful resources (database, cache, buckets, keys) from deletion: provider deletion protection plus Pulumi protect.", default: { dev: false, prod: true } },
+  { key: "deletionProtection", type: "boolean", description: "Protect stateful resources (database, cache, buckets, keys) from deletion: provider deletion protection plus Pulumi protect. Prod allows only true (the policy pack's rds-deletion-protection is mandatory there).", default: { dev: false, prod: true } },
 
   // ---- redis (ElastiCache) ----
   // Dify's Redis is a cache, locks and the Celery broker: well under 1 GiB. Prod takes the smallest
