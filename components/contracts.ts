@@ -213,6 +213,12 @@ export const OTLP_PORTS = { grpc: 4317, http: 4318 } as const;
  * in: every catalog row that reads the api image's settings (ENABLE_OTEL), and the migration Job.
  */
 export const DIFY_OTLP_SENDERS: readonly string[] = ["api", "worker", "worker-beat", "api-websocket", "migration"];
+/**
+ * The DifyApp Deployments DifyObservability's dashboard charts by default (CPU and memory against
+ * limits, replicas): the services that carry user load. test/catalog.spec.ts fails when one is not
+ * a Deployment DifyApp creates.
+ */
+export const DIFY_DASHBOARD_DEPLOYMENTS: readonly string[] = ["dify-api", "dify-worker", "dify-web", "dify-plugin-daemon"];
 /** Where DifyApp's plugin daemon serves Prometheus metrics: its Service port (the catalog row's `port`) and `metricsPath`. */
 export const DIFY_PLUGIN_DAEMON_METRICS = { service: "plugin-daemon", port: 5002, path: "/metrics/" } as const;
 

@@ -7,7 +7,7 @@ import { strict as assert } from "assert";
 import { CATALOG, checkCatalog, EnvGroup, k8sName, sendsOtlp } from "../components/app/catalog";
 import { KNOWN_ENV } from "../components/app/knownEnv";
 import { MIGRATION } from "../components/app/migration";
-import { DIFY_APP_S3_SERVICE_ACCOUNTS, DIFY_OTLP_SENDERS, DIFY_PLUGIN_DAEMON_METRICS, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT, DIFY_SERVICE_LABEL } from "../components/contracts";
+import { DIFY_APP_S3_SERVICE_ACCOUNTS, DIFY_DASHBOARD_DEPLOYMENTS, DIFY_OTLP_SENDERS, DIFY_PLUGIN_DAEMON_METRICS, DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT, DIFY_SERVICE_LABEL } from "../components/contracts";
 import { RecordedResource } from "../program/plan/monitor";
 import { parseStackConfig } from "../program/config";
 import { loadStackConfig } from "../program/plan/stack";
@@ -83,6 +83,12 @@ describe("catalog: one row per service, everything else derived", () => {
     const sas = (rows: typeof s3) => [...new Set(rows.map((s) => k8sName(s.serviceAccount)))].sort();
     assert.deepEqual(sas(s3.filter((s) => !s.pluginStorage)), [...DIFY_APP_S3_SERVICE_ACCOUNTS].sort());
     assert.deepEqual(sas(s3.filter((s) => s.pluginStorage)), [DIFY_PLUGIN_DAEMON_SERVICE_ACCOUNT]);
+  });
+
+  it("the Deployments the dashboard charts by default are Deployments DifyApp creates", async () => {
+    const { resources: rs } = await runApp();
+    const deployments = ofType(rs, "kubernetes:apps/v1:Deployment").map((r) => meta(r).name);
+    for (const d of DIFY_DASHBOARD_DEPLOYMENTS) assert.ok(deployments.includes(d), `${d} is charted but DifyApp creates no such Deployment (${deployments.join(", ")})`);
   });
 
   it("the plugin-daemon metrics the collector scrapes are the catalog row's port and path", () => {

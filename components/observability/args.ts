@@ -4,7 +4,7 @@
  */
 import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../aws/logRetention";
 import * as pulumi from "@pulumi/pulumi";
-import { KedaOperatorMetrics, OidcProvider, PostgresEngine } from "../contracts";
+import { DIFY_DASHBOARD_DEPLOYMENTS, KedaOperatorMetrics, OidcProvider, PostgresEngine } from "../contracts";
 import { ImageSource, validateImageSource } from "../k8s/images";
 import { dnsLabel, email, Problems, region } from "../checks";
 
@@ -242,7 +242,7 @@ export function resolveObservability(name: string, args: DifyObservabilitySettin
   const engine = args.databaseEngine ?? PostgresEngine.Aurora;
   if (!(Object.values(PostgresEngine) as string[]).includes(engine)) p.add("args.databaseEngine", args.databaseEngine, `"aurora" or "rds-instance"`);
   if (engine === PostgresEngine.RdsInstance && (args.databaseReaderCount ?? 0) > 0) p.add("args.databaseReaderCount", args.databaseReaderCount, `0 with args.databaseEngine "rds-instance" (a DB instance has no Aurora readers)`);
-  const deployments = args.deployments ?? ["dify-api", "dify-worker", "dify-web", "dify-plugin-daemon"];
+  const deployments = args.deployments ?? [...DIFY_DASHBOARD_DEPLOYMENTS];
   p.items("args.deployments", deployments, dnsLabel(63));
   p.throwIfAny();
   return {
