@@ -216,6 +216,9 @@ describe("stack config", () => {
     const dev = parseStackConfig(loadStackConfig("dev"));
     const prod = parseStackConfig(loadStackConfig("prod"));
     assert.deepEqual([dev.observability.alarms, prod.observability.alarms], [false, true]);
+    // Observability off in prod: the preset's alarms go with it (only alarms the stack set are refused).
+    const quiet = parseStackConfig(loadStackConfig("prod", { "dify:observability": false }));
+    assert.deepEqual([quiet.observability.enabled, quiet.observability.alarms], [false, false]);
     assert.deepEqual([dev.observability.logRetentionDays, prod.observability.logRetentionDays], [7, 90]);
   });
 

@@ -523,7 +523,9 @@ function observabilityChecks(get: <T>(key: string) => T, given: (key: string) =>
     if (!d) problems.push(`${k("alarmThresholds")}: unknown threshold ${JSON.stringify(name)}, allowed ${Object.keys(ALARM_THRESHOLD_DEFAULTS).join(", ")}`);
     else if (typeof v !== "number" || !Number.isFinite(v) || v < d.min || v > d.max) problems.push(`${k("alarmThresholds")}.${name}: got ${JSON.stringify(v)}, allowed a number from ${d.min} to ${d.max} (${d.unit})`);
   }
-  if (get<boolean | undefined>("alarms") === true && get<boolean | undefined>("observability") === false) {
+  // Only alarms the stack asked for: the prod preset's alarms follow dify:observability off (the
+  // stack then has neither), instead of refusing a key the stack never set.
+  if (given("alarms") && get<boolean | undefined>("alarms") === true && get<boolean | undefined>("observability") === false) {
     problems.push(`${k("alarms")}: got true with ${k("observability")} false; allowed only with observability on (the alarms read its metrics)`);
   }
   if (given("containerInsights") && get<boolean | undefined>("containerInsights") === true && get<boolean | undefined>("closedNetwork") === true) {
