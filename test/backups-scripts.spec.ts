@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { asPostgres, findPgBin, pgMajor, requirePostgres } from "./pg-harness";
 import { rolesSql, RESTORE_USERNAME, RESTORE_VERIFIER_ENV, scramSha256Verifier, templateExtensionsSql, VERIFIER_ENV } from "../components/data/sql";
 
 // Stands in for pgvector: an extension that is NOT trusted (no `trusted = true` in its control
@@ -18,12 +19,6 @@ const UNTRUSTED_EXTENSION = "pg_buffercache";
 const SCRIPTS = path.join(__dirname, "..", "components", "backups", "scripts");
 const PORT = 55000 + (process.pid % 1000);
 const BUCKET = "dify-backups-test";
-
-function findPgBin(): string | undefined {
-  const dirs = [...(process.env.PATH ?? "").split(":"), ...(fs.existsSync("/usr/lib/postgresql")
-    ? fs.readdirSync("/usr/lib/postgresql").map((v) => `/usr/lib/postgresql/${v}/bin`) : [])];
-  return dirs.find((d) => ["initdb", "pg_ctl", "pg_dump", "pg_restore", "createdb", "psql"].every((b) => fs.existsSync(path.join(d, b))));
-}
 
 // A file-backed `aws`: s3://<bucket>/<key> is $FAKE_S3/<bucket>/<key>. Only the calls the scripts make.
 const FAKE_AWS = `#!/bin/sh
@@ -65,18 +60,12 @@ INSERT INTO alembic_version VALUES ('abc123');
 
 const pgBin = findPgBin();
 // CI installs PostgreSQL (.ci/run) and sets REQUIRE_POSTGRES, so there this suite can never be skipped.
-if (!pgBin && process.env.REQUIRE_POSTGRES) {
-  throw new Error("REQUIRE_POSTGRES is set but no PostgreSQL server binaries (initdb, pg_ctl, ...) were found");
-}
+requirePostgres(pgBin);
 
 (pgBin ? describe : describe.skip)("backup scripts against a real PostgreSQL", function () {
   this.timeout(60000);
   let tmp = "";
   let env: NodeJS.ProcessEnv = {};
-  const asPostgres = (args: string[]) => {
-    const root = process.getuid?.() === 0;
-    return execFileSync(root ? "runuser" : args[0], root ? ["-u", "nobody", "--", ...args] : args.slice(1), { stdio: "pipe" }).toString();
-  };
   const sql = (db: string, q: string) => execFileSync(path.join(pgBin!, "psql"), ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", q], { env, stdio: "pipe" }).toString().trim();
   // The dump Job logs in as Dify's role; the restore and verification Jobs as the restore role.
   const asRestore = new Set(["verify.sh", "restore.sh"]);
@@ -122,7 +111,7 @@ if (!pgBin && process.env.REQUIRE_POSTGRES) {
     // The roles exactly as DifyDatabaseHA's bootstrap Job creates them: `dify` without CREATEDB,
     // `dify_restore` with CREATEDB and membership in `dify`, no superuser. The restore and
     // verification below run as `dify_restore`, so they fail if the scripts need more.
-    const major = Number(/(\d+)/.exec(execFileSync(path.join(pgBin!, "psql"), ["--version"]).toString().replace(/^\D+/, ""))![1]);
+    const major = pgMajor(pgBin!);
     // The bootstrap also puts the extensions into template1 (here the untrusted stand-in for vector).
     fs.writeFileSync(path.join(tmp, "roles.sql"), `${rolesSql({ appUser: "dify", major })}\n${templateExtensionsSql(["uuid-ossp", UNTRUSTED_EXTENSION])}\n`);
     execFileSync(path.join(pgBin!, "psql"), ["-X", "--quiet", "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-f", path.join(tmp, "roles.sql")], {

@@ -169,8 +169,8 @@ export class DifyApp extends pulumi.ComponentResource {
     const prerequisites: pulumi.Resource[] = [...namespaces.values(), ...credentials, ...configs.values(), squid, ...sas, ...policies];
 
     const migration = migrationJob({
-      name, namespace: plan.namespace, version: plan.version, image: plan.images.api, nodePlacement: plan.nodePlacement,
-      dependsOn: [...prerequisites, ...(args.migrationDependsOn ?? [])], opts: child,
+      name, namespace: plan.namespace, version: plan.version, image: plan.images.api, pluginDatabase: database.pluginDatabase,
+      nodePlacement: plan.nodePlacement, dependsOn: [...prerequisites, ...(args.migrationDependsOn ?? [])], opts: child,
     });
 
     // KEDA: the workers' ScaledObjects read Redis with this TriggerAuthentication (queueScaling.ts).

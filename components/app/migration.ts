@@ -9,11 +9,15 @@
  * refresh + up. The old version's Job is deleted by Pulumi when the version changes (the logical
  * name changes with it). deleteBeforeReplace: any other spec change replaces a Job under the same
  * Kubernetes name, which must be deleted first.
+ *
+ * Before the migration, the `preflight` init container (preflight.ts) checks the database
+ * prerequisites with the same login and fails with one message per missing one.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { API_RESOURCES, EnvGroup, ServiceSpec, k8sName, Placement, PriorityTier } from "./catalog";
 import { configMapName, secretEnv } from "./env";
+import { preflightContainer } from "./preflight";
 import { versionSlug } from "./versions";
 import { podLabels, placement, security, writableVolumes } from "./workload";
 
@@ -51,6 +55,8 @@ export interface MigrationContext {
   namespace: pulumi.Input<string>;
   version: string;
   image: string;
+  /** The plugin daemon's database (checked by the preflight). */
+  pluginDatabase: pulumi.Input<string>;
   nodePlacement: boolean;
   dependsOn: pulumi.Resource[];
   opts: pulumi.CustomResourceOptions;
@@ -62,6 +68,7 @@ export function migrationJob(ctx: MigrationContext): k8s.batch.v1.Job {
   const sec = security(spec);
   const vols = writableVolumes(spec);
   const jobName = migrationJobName(ctx.version);
+  const envFrom = [{ configMapRef: { name: configMapName(EnvGroup.Api) } }];
   return new k8s.batch.v1.Job(`${ctx.name}-migrate-${versionSlug(ctx.version)}`, {
     metadata: { name: jobName, namespace: ctx.namespace, labels },
     spec: {
@@ -77,6 +84,10 @@ export function migrationJob(ctx: MigrationContext): k8s.batch.v1.Job {
           priorityClassName: `${ctx.name}-${spec.priority}`,
           securityContext: sec.pod,
           ...placement(spec.placement, ctx.nodePlacement),
+          initContainers: [preflightContainer({
+            image: ctx.image, pluginDatabase: ctx.pluginDatabase, env: secretEnv(EnvGroup.Api), envFrom,
+            securityContext: sec.container, volumeMounts: vols.mounts,
+          })],
           containers: [{
             name: "migrate",
             image: ctx.image,
@@ -85,7 +96,7 @@ export function migrationJob(ctx: MigrationContext): k8s.batch.v1.Job {
               { name: "MIGRATION_ENABLED", value: "true" },
               ...secretEnv(EnvGroup.Api),
             ],
-            envFrom: [{ configMapRef: { name: configMapName(EnvGroup.Api) } }],
+            envFrom,
             resources: {
               requests: { cpu: spec.resources.cpuRequest, memory: spec.resources.memoryRequest },
               limits: { cpu: spec.resources.cpuLimit, memory: spec.resources.memoryLimit },
