@@ -33,8 +33,8 @@
  *   CloudTrail data events $0.10 per 100,000 (cost.ts). All equal.
  * - RDS for PostgreSQL db.t4g.micro/small/medium $0.016/$0.032/$0.065:
  *   https://infratally.com/articles/aws-rds-pricing-explained-2026.html (third-party, us-east-1);
- *   db.t4g.small also $23.36/730 h in infracost's db_instance_test golden (engine MySQL, which
- *   lists the same t4g rates). Multi-AZ: that golden bills db.t4g.small Multi-AZ $0.065/h, 2 x
+ *   db.t4g.small also $23.36/730 h in infracost's db_instance_test golden (engine MySQL; infracost's
+ *   goldens have no PostgreSQL t4g row). Multi-AZ: that golden bills db.t4g.small Multi-AZ $0.065/h, 2 x
  *   Single-AZ rounded up, so RDS_MULTI_AZ_FACTOR = 2 is low by at most $0.001/h.
  * - GetMetricData $0.01 per 1,000 metrics: https://support.site24x7.com/portal/en/kb/articles/
  *   aws-cloudwatch-metrics-cost-calculation (third-party). RDS Proxy's 8-ACU minimum on Serverless
