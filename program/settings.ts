@@ -248,14 +248,17 @@ function connectionBudget(c: DifyStackConfig) {
 export type StackSettings = ReturnType<typeof settingsFor>;
 
 const NODE_FIELD: Record<string, string> = { instanceTypes: "InstanceTypes", minSize: "MinSize", maxSize: "MaxSize", desiredSize: "DesiredSize", capacityType: "CapacityType" };
+/** Deletion protection: every stateful component's protect / forceDestroy comes from one key. */
+const PROTECT: [RegExp, string] = [/^args\.(protect|forceDestroy)/, "dify:deletionProtection"];
 const IMAGES: [RegExp, string][] = [[/^args\.(imageSource|images)\.registry/, "dify:imageRegistry"], [/^args\.(imageSource|images)(\.digests.*)?/, "dify:imageDigests"]];
 /** DifyDatabaseHA's arguments and the keys they come from. */
 const DATA_ORIGIN: [RegExp, string][] = [
   [/^args\.postgres\.engine/, "dify:dbEngine"], [/^args\.postgres\.instanceClass/, "dify:dbInstanceClass"], [/^args\.postgres\.serverless.*/, "dify:dbCapacityRange"],
   [/^args\.postgres\.allocatedStorageGb/, "dify:dbAllocatedStorage"], [/^args\.postgres\.readerCount/, "dify:dbReaderCount"],
-  [/^args\.postgres\.backupRetentionDays/, "dify:dbBackupRetentionDays"], [/^args\.redis\.nodeType/, "dify:redisNodeType"],
+  [/^args\.postgres\.backupRetentionDays/, "dify:dbBackupRetentionDays"], [/^args\.postgres\.deletionProtection/, "dify:deletionProtection"],
+  [/^args\.postgres\.logRetentionDays/, "dify:logRetentionDays"], [/^args\.redis\.nodeType/, "dify:redisNodeType"],
   [/^args\.redis\.replicaCount/, "dify:redisReplicaCount"], [/^args\.redis\.snapshotRetentionDays/, "dify:redisSnapshotRetentionDays"],
-  [/^args\.databaseName/, "dify:dbName"], [/^args\.pluginDatabaseName/, "dify:pluginDbName"],
+  [/^args\.databaseName/, "dify:dbName"], [/^args\.pluginDatabaseName/, "dify:pluginDbName"], PROTECT,
   // The replica ceilings the pools are sized for (connectionBudget above): the api's and workers' maxReplicas.
   [/^args\.connectionBudget[\w.]*/, "dify:services (api and worker maxReplicas)"], ...IMAGES,
 ];
@@ -271,6 +274,7 @@ const CONFIG_ORIGIN: Record<string, [RegExp, string | ((m: RegExpExecArray) => s
     [/^args\.existingVpc\.publicSubnetIds.*/, "dify:existingPublicSubnetIds"], [/^args\.publicAccessCidrs.*/, "dify:apiPublicAccessCidrs"],
     [/^args\.adminRoleArns.*/, "dify:adminRoleArns"], [/^args\.extraVpcEndpoints.*/, "dify:extraVpcEndpoints"], [/^args\.natGateways/, "dify:natGateways"],
     [/^args\.(system|app|worker)Nodes\.(instanceTypes|minSize|maxSize|desiredSize|capacityType)/, (m) => `dify:${m[1]}Node${NODE_FIELD[m[2]]}`],
+    [/^args\.nodeArchitecture/, "dify:nodeArchitecture"], PROTECT,
     [/^args\.dockerHubCredentialArn/, "dify:ecrDockerHubCredentialArn"], [/^args\.githubCredentialArn/, "dify:ecrGithubCredentialArn"], [/^args\.closedNetwork/, "dify:closedNetwork"], ...IMAGES,
   ],
   DifyApp: [
@@ -278,6 +282,8 @@ const CONFIG_ORIGIN: Record<string, [RegExp, string | ((m: RegExpExecArray) => s
     [/^args\.domain/, "dify:domain"], [/^args\.difyVersion/, "dify:difyVersion"], [/^args\.certificateArn/, "dify:certificateArn"],
     [/^args\.egressAllowedDomains.*/, "dify:egressAllowedDomains"], [/^args\.egressUpstreamProxy/, "dify:egressUpstreamProxy"],
     [/^args\.pipMirrorUrl/, "dify:pipMirrorUrl"], [/^args\.mail\.secret/, "dify:mailSecret"],
+    [/^args\.internalLoadBalancer/, "dify:internalLoadBalancer"], [/^args\.marketplaceEnabled/, "dify:marketplaceEnabled"],
+    [/^args\.networkTuning/, "dify:networkTuning"], [/^args\.closedNetwork/, "dify:closedNetwork"], [/^args\.vpcCidrs.*/, "dify:vpcCidr"], PROTECT,
     [/^args\.mail\.(type|from)/, (m) => `dify:mail${m[1][0].toUpperCase()}${m[1].slice(1)}`], [/^args\.mail\.(smtp\w+)/, (m) => `dify:${m[1]}`], ...IMAGES,
     // settingsFor sizes the pools with DifyDatabaseHA's own checks while building DifyApp's env.
     ...DATA_ORIGIN,
@@ -286,27 +292,29 @@ const CONFIG_ORIGIN: Record<string, [RegExp, string | ((m: RegExpExecArray) => s
   DifyBackups: [
     [/^args\.retentionDays/, "dify:backupRetentionDays"], [/^args\.schedule/, "dify:backupSchedule"],
     [/^args\.verifySchedule/, "dify:restoreVerifySchedule"], [/^args\.(copyRegion|replicaRegion)/, "dify:backupCopyRegion"],
-    [/^args\.accessLogRetentionDays/, "dify:logRetentionDays"], ...IMAGES,
+    [/^args\.accessLogRetentionDays/, "dify:logRetentionDays"], [/^args\.dataEventsTrail/, "dify:backupDataEventsTrail"], PROTECT, ...IMAGES,
   ],
   DifyEdge: [
     [/^args\.domain/, "dify:domain"], [/^args\.hostedZone\.zoneId/, "dify:hostedZoneId"], [/^args\.hostedZone\.zoneName/, "dify:hostedZoneName"],
-    [/^args\.waf\.rateLimit/, "dify:wafRateLimit"], [/^args\.waf\.allowedCidrs.*/, "dify:wafAllowedCidrs"], [/^args\.waf\.logRetentionDays/, "dify:logRetentionDays"],
+    [/^args\.issueCertificate/, "dify:certificateArn"], [/^args\.waf\.rateLimit/, "dify:wafRateLimit"], [/^args\.waf\.allowedCidrs.*/, "dify:wafAllowedCidrs"], [/^args\.waf\.logRetentionDays/, "dify:logRetentionDays"],
   ],
   DifyStorage: [
     [/^args\.namespace/, "dify:namespace"], [/^args\.noncurrentVersionRetentionDays/, "dify:backupRetentionDays"],
-    [/^args\.accessLogRetentionDays/, "dify:logRetentionDays"],
+    [/^args\.accessLogRetentionDays/, "dify:logRetentionDays"], PROTECT,
   ],
   DifyDomainRecord: [[/^args\.domain/, "dify:domain"], [/^args\.hostedZone\.zoneId/, "dify:hostedZoneId"], [/^args\.hostedZone\.zoneName/, "dify:hostedZoneName"]],
   DifyLoadBalancerMonitoring: [[/^args\.alarmThresholds(.*)/, (m) => `dify:alarmThresholds${m[1]}`]],
   DifyObservability: [
     [/^args\.region/, "aws:region"], [/^args\.(appNamespace|namespace)/, "dify:namespace"], [/^args\.logRetentionDays/, "dify:logRetentionDays"],
     [/^args\.cloudwatchAddonVersion/, "dify:cloudwatchAddonVersion"], [/^args\.alarmEmails.*/, "dify:alarmEmails"],
+    [/^args\.databaseEngine/, "dify:dbEngine"], [/^args\.databaseReaderCount/, "dify:dbReaderCount"], [/^args\.redisNodeCount/, "dify:redisReplicaCount"],
+    [/^args\.alarms\b/, "dify:alarms"], [/^args\.containerLogShipper/, "dify:containerInsights"], PROTECT,
     [/^args\.alarmThresholds(.*)/, (m) => `dify:alarmThresholds${m[1]}`], ...IMAGES,
   ],
 };
 
 /** The config key an argument of `component` comes from, or undefined. */
-function configKeyOf(component: string, argPath: string): string | undefined {
+export function configKeyOf(component: string, argPath: string): string | undefined {
   for (const [re, key] of CONFIG_ORIGIN[component] ?? []) {
     const m = re.exec(argPath);
     if (m) return typeof key === "string" ? key : key(m);

@@ -17,7 +17,7 @@ import { ConfigError, parseStackConfig } from "../program/config";
 import { KeySpec } from "../program/config/keys";
 import { CONFIG_KEYS } from "../program/config/table";
 import { loadStackConfig } from "../program/plan/stack";
-import { stackSettings } from "../program/settings";
+import { configKeyOf, stackSettings } from "../program/settings";
 
 type Stack = "dev" | "prod";
 
@@ -211,5 +211,50 @@ describe("config errors in the user's words (every key of the key table, and the
       }
     }
     assert.ok(refused > 0, "no edge value is refused: the check cannot fail");
+  });
+});
+
+describe("every component argument the stack config sets has its config key", () => {
+  // Arguments settingsFor derives (names, wiring, sizes from the profile) rather than copies from
+  // one key: a problem with them is the program's, not the user's. Any other argument must map to
+  // the dify: key it comes from (program/settings.ts CONFIG_ORIGIN), or a component's refusal of
+  // it would reach the user as an internal `args.` path.
+  const DERIVED: Record<string, string[]> = {
+    DifyCluster: ["production", "clusterName", "enableAllControlPlaneLogs", "tags", "systemNodes.diskSizeGiB", "appNodes.diskSizeGiB", "workerNodes.diskSizeGiB"],
+    DifyDatabaseHA: ["applyImmediately", "tags", "postgres.performanceInsights", "postgres.enhancedMonitoringInterval", "postgres.cloudwatchLogs"],
+    DifyApp: ["dataCidrs", "ingressSourceCidrs", "extraEnv", "extraPluginDaemonEnv", "queueAutoscaling", "nodePlacement", "loadBalancerName", "webAclArn"],
+    DifyBackups: ["databaseCidrs", "tags"],
+    DifyStorage: ["tags"],
+    DifyObservability: ["collectorReplicas", "kedaMetrics", "backupMetricNamespace", "tags"],
+    DifyEdge: ["loadBalancerName", "tags"],
+    DifyDomainRecord: ["loadBalancerName"],
+    DifyLoadBalancerMonitoring: ["loadBalancerName"],
+  };
+  const COMPONENT: Record<string, string> = {
+    cluster: "DifyCluster", data: "DifyDatabaseHA", app: "DifyApp", backups: "DifyBackups", storage: "DifyStorage",
+    observability: "DifyObservability", edge: "DifyEdge", domainRecord: "DifyDomainRecord", loadBalancerMonitoring: "DifyLoadBalancerMonitoring",
+  };
+  it("maps every argument of dev's and prod's settings that is not derived", () => {
+    const missing: string[] = [];
+    for (const stack of ["dev", "prod"] as const) {
+      // With a hosted zone and observability, so every component's settings are there.
+      const s = stackSettings(parseStackConfig(loadStackConfig(stack, { "dify:hostedZoneId": "Z0123456789ABCDEFGHIJ", "dify:hostedZoneName": "example.com" })), stack) as unknown as Record<string, Record<string, unknown> | undefined>;
+      for (const [part, component] of Object.entries(COMPONENT)) {
+        const args = s[part];
+        assert.ok(args, `${stack}: no ${part} settings`);
+        // An argument maps as a whole, or each of its fields does (args.postgres.instanceClass,
+        // args.services["api"].replicas).
+        const walk = (path: string, v: unknown): void => {
+          if (v === undefined || DERIVED[component].includes(path.slice("args.".length)) || configKeyOf(component, path)) return;
+          if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+            for (const [k, x] of Object.entries(v)) if (!configKeyOf(component, `${path}["${k}"]`)) walk(`${path}.${k}`, x);
+            return;
+          }
+          missing.push(`${component} ${path}`);
+        };
+        for (const [arg, v] of Object.entries(args)) walk(`args.${arg}`, v);
+      }
+    }
+    assert.deepEqual([...new Set(missing)], [], "map these in program/settings.ts CONFIG_ORIGIN, or list them as derived here");
   });
 });
