@@ -92,6 +92,7 @@ describe("component package: schema (what `pulumi package add` generates SDKs fr
     assert.deepEqual(required("DifyCluster"), ["publicAccessCidrs"]);
     assert.deepEqual(required("DifyDatabaseHA"), ["subnetIds", "vpcId"]);
     assert.deepEqual(required("DifyStorage"), ["namespace", "oidcProvider"]);
+    assert.deepEqual(required("DifyDatabaseBootstrap"), ["host", "masterPassword", "masterUsername"]);
     assert.deepEqual(required("DifyApp"), ["dataCidrs", "database", "domain", "ingressSourceCidrs", "redis", "storage", "vpcCidrs"]);
     // databaseArn (or the deprecated auroraClusterArn it replaces) is checked by the constructor: one of the two.
     assert.deepEqual(required("DifyBackups"), ["database", "oidcProvider", "restoreLogin"], "restoreLogin: Dify's own role cannot create the restore databases");
@@ -182,6 +183,7 @@ describe("component package: schema (what `pulumi package add` generates SDKs fr
     const INPUTS: Record<string, () => Record<string, unknown>> = {
       DifyCluster: () => ({ production: false, azCount: 2, nodeArchitecture: "arm64", publicAccessCidrs: ["203.0.113.0/24"] }),
       DifyDatabaseHA: () => ({ protect: false, vpcId: pulumi.output("vpc-0abc"), subnetIds: [pulumi.output("subnet-a"), pulumi.output("subnet-b")], availabilityZones: ["us-east-1a", "us-east-1b"], allowedSecurityGroupIds: [pulumi.output("sg-0nodes")] }),
+      DifyDatabaseBootstrap: () => ({ host: "mydb.cluster-xyz.us-east-1.rds.amazonaws.com", masterUsername: "postgres", masterPassword: pulumi.secret("master-pw") }),
       DifyStorage: () => ({ namespace: "dify", oidcProvider: OIDC, protect: false, forceDestroy: true }),
       DifyApp: () => ({
         domain: "dify.example.com", database: PG(),
@@ -219,7 +221,7 @@ describe("component package: schema (what `pulumi package add` generates SDKs fr
     /** Components exported by the package beyond the five the issue promises (constructed too). */
     const EXTRA = Object.keys(INPUTS).filter((c) => !COMPONENTS.includes(c) && pluginComponents().some((k) => k.name === c));
     const ALL = [...COMPONENTS, ...EXTRA];
-    const needsKubernetes = new Set(["DifyDatabaseHA", "DifyApp", "DifyBackups", "DifyObservability"]);
+    const needsKubernetes = new Set(["DifyDatabaseHA", "DifyDatabaseBootstrap", "DifyApp", "DifyBackups", "DifyObservability"]);
     const runs: Record<string, MockRun<Promise<pulumi.provider.ConstructResult>>> = {};
 
     before(async function () {

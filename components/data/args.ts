@@ -270,3 +270,40 @@ export interface MasterLogin {
   /** Its password (the containing Output is secret). */
   password: string;
 }
+
+/**
+ * Arguments of {@link DifyDatabaseBootstrap}: DifyDatabaseHA's bootstrap Job against a
+ * PostgreSQL you already run (RDS, Aurora or your own), reachable from the cluster's pods.
+ */
+export interface DifyDatabaseBootstrapArgs {
+  /** Host name of your PostgreSQL's writer, as the pods resolve it. Required. */
+  host: pulumi.Input<string>;
+  /** TCP port. Default 5432. */
+  port?: number;
+  /** A role that may create roles and databases and (through rds_superuser or superuser) the `vector` extension: on RDS/Aurora the master user. Required. */
+  masterUsername: pulumi.Input<string>;
+  /** Its password (pass a secret). Used only by the Job, from a Kubernetes Secret. Required. */
+  masterPassword: pulumi.Input<string>;
+  /** libpq sslmode of every connection ("require" or "disable"; RDS and Aurora accept "require"). Default "require". */
+  sslMode?: string;
+  /** Dify's login role (owner of both databases, no superuser, no CREATEDB/CREATEROLE). Default "dify". */
+  appUsername?: string;
+  /** Dify's role's password (secret, printable ASCII). Default: 40 generated letters and digits. */
+  appPassword?: pulumi.Input<string>;
+  /** Bump to rotate a generated password (the Job re-runs). Default 1. */
+  appPasswordVersion?: number;
+  /** Database of the Dify api (`DB_DATABASE`). Default "dify". */
+  databaseName?: string;
+  /** Database of the plugin daemon. Default "dify_plugin". */
+  pluginDatabaseName?: string;
+  /** Namespace of the Job, its Secret, ConfigMap and NetworkPolicy. Default "dify-db-bootstrap". */
+  namespace?: string;
+  /** Create that namespace (Pod Security "restricted" enforced). Default true. */
+  createNamespace?: boolean;
+  /** psql image; its uid must be 70 (the official postgres Alpine images). Default "postgres:16.14-alpine". */
+  image?: string;
+  /** Job timeout in minutes (the Pulumi await and `activeDeadlineSeconds`). Default 15. */
+  timeoutMinutes?: number;
+  /** Registry prefix (and optional digests) the Job's image is pulled through (components/k8s/images.ts). Default: the public image. */
+  imageSource?: ImageSource;
+}

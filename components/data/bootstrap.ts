@@ -22,11 +22,40 @@ import { ResolvedConfig } from "./validate";
 /** uid/gid of the `postgres` user in the official postgres Alpine images. */
 export const PSQL_UID = 70;
 
+/** What the Job runs and where: DifyDatabaseHA's resolved config, or DifyDatabaseBootstrap's. */
+export interface BootstrapJobSettings {
+  namespace: string;
+  createNamespace: boolean;
+  /** psql image (uid 70), already pulled through the image source. */
+  image: string;
+  timeoutMinutes: number;
+  /** The database's TCP port (the NetworkPolicy's egress port). */
+  port: number;
+  /** Bumped to rotate the app role's password (part of the Job's name). */
+  passwordVersion: number;
+  /** libpq sslmode of the master's connection. */
+  sslMode: string;
+  /** The psql script (sql.ts). */
+  sql: string;
+  /** More input to the Job's name hash (a change re-runs the Job); DifyDatabaseHA has none. */
+  nameSalt?: pulumi.Input<string>;
+}
+
+/** DifyDatabaseHA's Job settings (unchanged since before DifyDatabaseBootstrap shared the builder). */
+export function haJobSettings(cfg: ResolvedConfig): BootstrapJobSettings {
+  const bs = cfg.bootstrap;
+  return {
+    namespace: bs.namespace, createNamespace: bs.createNamespace, image: bs.image, timeoutMinutes: bs.timeoutMinutes,
+    port: cfg.postgres.port, passwordVersion: cfg.appPasswordVersion, sslMode: "require",
+    sql: bootstrapSql({ appUser: cfg.appUsername, database: cfg.databaseName, pluginDatabase: cfg.pluginDatabaseName, major: cfg.postgres.major }),
+  };
+}
+
 export interface BootstrapInputs {
-  cfg: ResolvedConfig;
+  job: BootstrapJobSettings;
   host: pulumi.Input<string>;
   port: pulumi.Input<number>;
-  masterUsername: string;
+  masterUsername: pulumi.Input<string>;
   masterPassword: pulumi.Input<string>;
   appPasswordVerifier: pulumi.Input<string>;
   /** SCRAM verifier of the restore role's password (DifyDatabaseHA.restoreLogin). */
@@ -45,8 +74,7 @@ export function findKubernetesProvider(opts: pulumi.ComponentResourceOptions | u
 }
 
 export function createBootstrap(name: string, b: BootstrapInputs, provider: k8s.Provider, parent: pulumi.Resource): k8s.batch.v1.Job {
-  const { cfg } = b;
-  const bs = cfg.bootstrap;
+  const bs = b.job;
   const opts = { parent, provider };
   const labelArgs = { name: "dify", instance: name, component: "db-bootstrap" };
   const labels = standardLabels(labelArgs);
@@ -59,7 +87,7 @@ export function createBootstrap(name: string, b: BootstrapInputs, provider: k8s.
     : undefined;
   const namespace = ns ? ns.metadata.name : pulumi.output(bs.namespace);
 
-  const sql = bootstrapSql({ appUser: cfg.appUsername, database: cfg.databaseName, pluginDatabase: cfg.pluginDatabaseName, major: cfg.postgres.major });
+  const sql = bs.sql;
   const script = new k8s.core.v1.ConfigMap(`${name}-db-bootstrap-sql`, { metadata: { name: `${base}-sql`, namespace, labels }, data: { "bootstrap.sql": sql } }, opts);
   // libpq reads PG* variables; the whole set lives in a Secret, none in the pod spec.
   const credentials = new k8s.core.v1.Secret(
@@ -73,7 +101,7 @@ export function createBootstrap(name: string, b: BootstrapInputs, provider: k8s.
         PGDATABASE: "postgres",
         PGUSER: b.masterUsername,
         PGPASSWORD: pulumi.secret(b.masterPassword),
-        PGSSLMODE: "require",
+        PGSSLMODE: bs.sslMode,
         PGCONNECT_TIMEOUT: "10",
         PGAPPNAME: "dify-aws-bootstrap",
         [VERIFIER_ENV]: pulumi.secret(b.appPasswordVerifier),
@@ -95,15 +123,15 @@ export function createBootstrap(name: string, b: BootstrapInputs, provider: k8s.
         // dropped by the API server and show as a change on every apply).
         egress: [
           { ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
-          { ports: [{ protocol: "TCP", port: cfg.postgres.port }] },
+          { ports: [{ protocol: "TCP", port: bs.port }] },
         ],
       },
     },
     opts,
   );
 
-  const jobName = pulumi.output(b.host).apply((host) => {
-    const digest = createHash("sha256").update([sql, bs.image, host, String(cfg.postgres.port), String(cfg.appPasswordVersion)].join("\n")).digest("hex");
+  const jobName = pulumi.all([b.host, bs.nameSalt ?? ""]).apply(([host, salt]) => {
+    const digest = createHash("sha256").update([sql, bs.image, host, String(bs.port), String(bs.passwordVersion), ...(salt ? [salt] : [])].join("\n")).digest("hex");
     return `dify-db-bootstrap-${digest.slice(0, 10)}`;
   });
 

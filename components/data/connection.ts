@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PostgresConnection, RedisConnection } from "../contracts";
-import { PoolSettings } from "./args";
+import { PoolSettings, PostgresConnectionValues } from "./args";
 import { DifyDatabaseHASettings, resolveArgs } from "./validate";
 
 /** Structural view of a DifyDatabaseHA (avoids an import cycle; any object with these outputs works). */
@@ -66,5 +66,25 @@ export function poolEnv(p: PoolSettings): { api: Record<string, string>; pluginD
       DB_MAX_OPEN_CONNS: String(p.pluginDbMaxOpenConns),
       DB_MAX_IDLE_CONNS: String(p.pluginDbMaxIdleConns),
     },
+  };
+}
+
+/**
+ * DifyApp's `database` from a connection Output such as DifyDatabaseBootstrap's `postgres`: every
+ * field an Output of it (so DifyApp waits for whatever that Output waits for), the password secret.
+ */
+export function postgresConnectionFromValues(v: pulumi.Output<PostgresConnectionValues>): PostgresConnection {
+  // Only the password stays secret: the rest lands in ConfigMaps and pod specs, which a secret
+  // field would turn into secrets wholesale.
+  const plain = <K extends keyof PostgresConnectionValues>(k: K) => pulumi.unsecret(v.apply((x) => x[k]));
+  return {
+    host: plain("host"),
+    readerHost: plain("readerHost"),
+    port: plain("port"),
+    database: plain("database"),
+    pluginDatabase: plain("pluginDatabase"),
+    username: plain("username"),
+    password: pulumi.secret(v.apply((x) => x.password)),
+    sslMode: plain("sslMode"),
   };
 }

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { componentType, PostgresEngine } from "../contracts";
 import { DataEndpoints, DifyDatabaseHAArgs, MasterLogin, PoolSettings, PostgresConnectionValues, RedisConnectionValues } from "./args";
-import { createBootstrap, findKubernetesProvider } from "./bootstrap";
+import { createBootstrap, findKubernetesProvider, haJobSettings } from "./bootstrap";
 import { createAccess, subnetZones } from "./network";
 import { createPostgres, createRestoreSecret, MASTER_USERNAME } from "./postgres";
 import { createRedis } from "./redis";
@@ -139,7 +139,7 @@ export class DifyDatabaseHA extends pulumi.ComponentResource {
       const j = createBootstrap(
         name,
         {
-          cfg,
+          job: haJobSettings(cfg),
           host: pg.endpoint,
           port: pg.port,
           masterUsername: MASTER_USERNAME,

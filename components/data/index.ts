@@ -1,10 +1,12 @@
 /** DifyDatabaseHA: HA Postgres (pgvector) and Redis for Dify, plus its typed connection settings. */
 export { DifyDatabaseHA } from "./databaseHA";
+export { DifyDatabaseBootstrap } from "./databaseBootstrap";
 export {
   BootstrapArgs,
   CacheEngine,
   ConnectionBudgetArgs,
   DataEndpoints,
+  DifyDatabaseBootstrapArgs,
   DifyDatabaseHAArgs,
   MasterLogin,
   PoolSettings,
@@ -15,4 +17,4 @@ export {
   ServerlessV2Args,
 } from "./args";
 export { computePoolSettings, estimateMaxConnections } from "./pool";
-export { DataTierOutputs, poolEnv, poolSettingsFor, postgresConnectionOf, redisConnectionOf } from "./connection";
+export { DataTierOutputs, poolEnv, poolSettingsFor, postgresConnectionFromValues, postgresConnectionOf, redisConnectionOf } from "./connection";

@@ -136,3 +136,20 @@ export function bootstrapSql(a: BootstrapSqlArgs): string {
     "",
   ].join("\n");
 }
+
+/**
+ * bootstrapSql for a server whose major version is not known when planning (your own
+ * PostgreSQL, DifyDatabaseBootstrap): psql picks the 16+ or the pre-16 role grants at run time
+ * from `server_version_num` (psql `\gset` and `\if`, PostgreSQL 10+ psql).
+ */
+export function versionAdaptiveBootstrapSql(a: Omit<BootstrapSqlArgs, "major">): string {
+  return [
+    "SELECT current_setting('server_version_num')::int >= 160000 AS dify_pg16 \\gset",
+    "\\if :dify_pg16",
+    bootstrapSql({ ...a, major: 16 }),
+    "\\else",
+    bootstrapSql({ ...a, major: 15 }),
+    "\\endif",
+    "",
+  ].join("\n");
+}

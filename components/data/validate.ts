@@ -5,7 +5,7 @@
 import { CLOUDWATCH_LOG_RETENTION_DAYS } from "../aws/logRetention";
 import { ImageSource, imageRef, validateImageSource } from "../k8s/images";
 import { Problem, Problems } from "../checks";
-import { CacheEngine, DifyDatabaseHAArgs } from "./args";
+import { CacheEngine, DifyDatabaseBootstrapArgs, DifyDatabaseHAArgs } from "./args";
 import { PostgresEngine } from "../contracts";
 import { computePoolSettings, ConnectionBudgetError, estimateMaxConnections } from "./pool";
 import { PoolSettings } from "./args";
@@ -342,4 +342,49 @@ export function resolveArgs(name: string, args: DifyDatabaseHASettings, network?
     bootstrap: { enabled: bs.enabled ?? true, namespace, createNamespace: bs.createNamespace ?? true, image: pulledImage(c, image, args.imageSource), timeoutMinutes },
     pool: pool as PoolSettings,
   };
+}
+
+/** DifyDatabaseBootstrap's args with defaults applied (plain values; the connection stays Input). */
+export interface ResolvedBootstrapConfig {
+  port: number;
+  sslMode: "require" | "disable";
+  appUsername: string;
+  appPasswordVersion: number;
+  databaseName: string;
+  pluginDatabaseName: string;
+  namespace: string;
+  createNamespace: boolean;
+  image: string;
+  timeoutMinutes: number;
+}
+
+/** Applies DifyDatabaseBootstrap's defaults and validates; throws one Error naming every bad argument. */
+export function resolveBootstrapArgs(name: string, args: DifyDatabaseBootstrapArgs): ResolvedBootstrapConfig {
+  const c = new Checker(`DifyDatabaseBootstrap "${name}"`);
+  if (args.host === undefined || args.host === null || args.host === "") c.fail("args.host", args.host, "your PostgreSQL's host name, reachable from the cluster's pods");
+  if (args.masterUsername === undefined || args.masterUsername === null || args.masterUsername === "") c.fail("args.masterUsername", args.masterUsername, "a role that can create roles and databases (on RDS/Aurora the master user)");
+  if (args.masterPassword === undefined || args.masterPassword === null) c.fail("args.masterPassword", args.masterPassword, "the master user's password (a secret)");
+  const port = c.int("args.port", args.port ?? 5432, 1, 65535);
+  const sslMode = (args.sslMode ?? "require") as ResolvedBootstrapConfig["sslMode"];
+  if (sslMode !== "require" && sslMode !== "disable") c.fail("args.sslMode", sslMode, `"require" or "disable"`);
+  const databaseName = args.databaseName ?? "dify";
+  const pluginDatabaseName = args.pluginDatabaseName ?? "dify_plugin";
+  const appUsername = args.appUsername ?? "dify";
+  for (const [arg, v] of [["args.databaseName", databaseName], ["args.pluginDatabaseName", pluginDatabaseName], ["args.appUsername", appUsername]]) {
+    if (!IDENT.test(v) || ["postgres", "template0", "template1", "rdsadmin", "dify_admin", "dify_restore", "public"].includes(v)) {
+      c.fail(arg, v, "a lower-case SQL identifier [a-z_][a-z0-9_]* (≤63 chars) that is not a reserved name");
+    }
+  }
+  if (databaseName === pluginDatabaseName) c.fail("args.pluginDatabaseName", pluginDatabaseName, `a name different from args.databaseName ("${databaseName}")`);
+  const appPasswordVersion = c.int("args.appPasswordVersion", args.appPasswordVersion ?? 1, 1, 1_000_000);
+  const namespace = args.namespace ?? "dify-db-bootstrap";
+  if (!DNS_LABEL.test(namespace)) c.fail("args.namespace", namespace, "a DNS-1123 label (lower-case alphanumerics and '-', ≤63 chars)");
+  const image = args.image ?? "postgres:16.14-alpine";
+  if (!/^[^\s:@]+(:[\w.-]+)?(@sha256:[a-f0-9]{64})?$/.test(image) || !(image.includes(":") || image.includes("@"))) {
+    c.fail("args.image", image, "an image reference pinned by tag or digest");
+  }
+  const timeoutMinutes = c.int("args.timeoutMinutes", args.timeoutMinutes ?? 15, 2, 120);
+  const pulled = pulledImage(c, image, args.imageSource);
+  c.throwIfAny();
+  return { port, sslMode, appUsername, appPasswordVersion, databaseName, pluginDatabaseName, namespace, createNamespace: args.createNamespace ?? true, image: pulled, timeoutMinutes };
 }

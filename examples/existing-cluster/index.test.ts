@@ -14,7 +14,8 @@ pulumi.runtime.setAllConfig({
   "dify-existing-cluster:domain": "dify.example.com",
   "dify-existing-cluster:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000000",
   "dify-existing-cluster:dbHost": "db.internal.example.com",
-  "dify-existing-cluster:dbPassword": "test-only-password",
+  // The DifyDatabaseBootstrap option: the role, databases and extensions made by the Job.
+  "dify-existing-cluster:dbMasterPassword": "test-only-master-password",
   "dify-existing-cluster:redisHost": "redis.internal.example.com",
   "dify-existing-cluster:redisPassword": "test-only-token",
   "dify-existing-cluster:uploadsBucket": "acme-dify-uploads",
@@ -23,12 +24,12 @@ pulumi.runtime.setAllConfig({
   "dify-existing-cluster:pluginRoleArn": "arn:aws:iam::123456789012:role/acme-dify-plugins",
   "dify-existing-cluster:vpcCidr": "10.20.0.0/16",
   "dify-existing-cluster:dataCidrs": '["10.20.64.0/18"]',
-}, ["dify-existing-cluster:kubeconfig", "dify-existing-cluster:dbPassword", "dify-existing-cluster:redisPassword"]);
+}, ["dify-existing-cluster:kubeconfig", "dify-existing-cluster:dbMasterPassword", "dify-existing-cluster:redisPassword"]);
 
 /** The value of an Output, once known. */
 const valueOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
-test("Dify runs on the existing cluster with the given database, and pods may use any node", async () => {
+test("Dify runs on the existing cluster with a database the bootstrap Job prepared, and pods may use any node", async () => {
   const program = await import("./index");
   await mocks.settled(); // every resource the program started is registered
   assert.equal(await valueOf(program.url), "https://dify.example.com");
@@ -46,4 +47,11 @@ test("Dify runs on the existing cluster with the given database, and pods may us
   assert.equal(api?.DB_HOST, "db.internal.example.com");
   assert.equal(api?.DB_PORT, "5432", "the documented default port");
   assert.equal(api?.DB_DATABASE, "dify", "the documented default database");
+  // dbMasterPassword set: DifyDatabaseBootstrap's Job creates them, as the master user.
+  const jobs = mocks.registered.filter((r) => r.type === "kubernetes:batch/v1:Job").map((r) => r.inputs as { metadata: { namespace: string } });
+  assert.ok(jobs.some((j) => j.metadata.namespace === "dify-db-bootstrap"), "the bootstrap Job runs");
+  const sql = mocks.registered.filter((r) => r.type === "kubernetes:core/v1:ConfigMap")
+    .map((r) => (r.inputs as { data?: Record<string, string> }).data?.["bootstrap.sql"]).find((d) => d !== undefined);
+  assert.match(sql ?? "", /CREATE DATABASE dify OWNER dify/);
+  assert.match(sql ?? "", /CREATE EXTENSION IF NOT EXISTS vector;/);
 });

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { DifyApp, PostgresConnection, RedisConnection } from "dify-aws";
+import { DifyApp, DifyDatabaseBootstrap, PostgresConnection, RedisConnection, postgresConnectionFromValues } from "dify-aws";
 
 const config = new pulumi.Config();
 const aws = new pulumi.Config("aws");
@@ -16,15 +16,25 @@ const kubernetes = new k8s.Provider("existing-cluster", {
   enableServerSideApply: true,
 });
 
-// Your database: Dify's role, its two databases and the `vector` and `uuid-ossp` extensions exist
-// (README.md has the SQL). Port 5432 and the database names "dify" / "dify_plugin" are defaults.
-const database: PostgresConnection = {
-  host: config.require("dbHost"),
-  readerHost: config.get("dbReaderHost") ?? config.require("dbHost"),
-  username: config.get("dbUser") ?? "dify",
-  password: config.requireSecret("dbPassword"),
-  sslMode: config.get("dbSslMode") ?? "require",
-};
+// Your database. Either Dify's role, its two databases and the `vector` and `uuid-ossp` extensions
+// exist (README.md has the SQL; port 5432 and the names "dify" / "dify_plugin" are defaults), or,
+// with `dbMasterPassword` set, DifyDatabaseBootstrap creates them from inside the cluster as your
+// master user (the same Job DifyDatabaseHA runs) and generates Dify's password.
+const masterPassword = config.getSecret("dbMasterPassword");
+const database: PostgresConnection = masterPassword
+  ? postgresConnectionFromValues(new DifyDatabaseBootstrap("dify-db", {
+    host: config.require("dbHost"),
+    masterUsername: config.get("dbMasterUser") ?? "postgres",
+    masterPassword,
+    sslMode: config.get("dbSslMode") === "disable" ? "disable" : "require",
+  }, { providers: { kubernetes } }).postgres)
+  : {
+    host: config.require("dbHost"),
+    readerHost: config.get("dbReaderHost") ?? config.require("dbHost"),
+    username: config.get("dbUser") ?? "dify",
+    password: config.requireSecret("dbPassword"),
+    sslMode: config.get("dbSslMode") ?? "require",
+  };
 
 // Your Redis (port 6379 by default); TLS as ElastiCache with in-transit encryption requires.
 const redis: RedisConnection = {
