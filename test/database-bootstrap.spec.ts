@@ -7,6 +7,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DifyDatabaseBootstrap } from "../components/data/databaseBootstrap";
 import { DifyDatabaseBootstrapArgs } from "../components/data/args";
+import { postgresConnectionFromValues } from "../components/data/connection";
+import { DifyApp } from "../components/app/dify-app";
+import { prodArgs } from "./app-fixture";
 import { RecordedResource, resolve, runUnderMocks } from "../program/plan/monitor";
 
 const ARGS: DifyDatabaseBootstrapArgs = { host: "mydb.cluster-xyz.us-east-1.rds.amazonaws.com", masterUsername: "postgres", masterPassword: pulumi.secret("master-Pw-1") };
@@ -76,4 +79,28 @@ describe("DifyDatabaseBootstrap (your own PostgreSQL)", () => {
     const r = await run({}, false);
     assert.match(r.value as string, /DifyDatabaseBootstrap "mydb".*opts\.providers: got "no Kubernetes provider", allowed the cluster's Kubernetes provider/s);
   });
+
+  it("DifyApp fed from its output migrates only after the bootstrap Job, and only the password is secret", async () => {
+    const r = await runUnderMocks(() => {
+      const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+      const boot = new DifyDatabaseBootstrap("mydb", ARGS, { providers: { kubernetes: provider } });
+      return new DifyApp("dify", prodArgs({ database: postgresConnectionFromValues(boot.postgres) }), { provider });
+    }, { stack: "dev" });
+    const jobs = r.resources.filter((x) => x.type === "kubernetes:batch/v1:Job");
+    const boot = jobs.find((j) => (j.rawInputs as { metadata: { namespace: string } }).metadata.namespace === "dify-db-bootstrap")!;
+    const migrate = jobs.find((j) => j.name.startsWith("dify-migrate-"))!;
+    const waitsFor = (x: RecordedResource, seen = new Set<string>()): Set<string> => {
+      for (const d of x.dependencies) {
+        if (seen.has(d)) continue;
+        seen.add(d);
+        const dep = r.resources.find((y) => y.urn === d);
+        if (dep) waitsFor(dep, seen);
+      }
+      return seen;
+    };
+    assert.ok(waitsFor(migrate).has(boot.urn), "the migration waits for the bootstrap Job");
+    const apiSettings = r.resources.find((x) => x.type === "kubernetes:core/v1:ConfigMap" && (x.rawInputs as { data?: Record<string, string> }).data?.DB_HOST !== undefined)!;
+    assert.equal((apiSettings.inputs as { data: Record<string, string> }).data.DB_HOST, ARGS.host, "host, port, names stay plain in the ConfigMap");
+  });
 });
+
