@@ -72,11 +72,11 @@ describe("DifyApp: the api scales on its ALB requests (KEDA aws-cloudwatch)", fu
   it("follows the mean request duration given and an IngressGroup's stack tag", async () => {
     const rs = (await runApp({
       loadBalancerName: "dify-prod", requestAutoscaling: { clusterName: CLUSTER, meanRequestSeconds: 30 },
-      ingressAnnotations: { "alb.ingress.kubernetes.io/group.name": "shared" },
+      ingressAnnotations: { "alb.ingress.kubernetes.io/group.name": "team-alb" },
     })).resources;
     const t = (ofType(rs, "kubernetes:keda.sh/v1alpha1:ScaledObject").find((s) => named(s) === "dify-api")!.rawInputs as Any).spec.triggers[0];
     assert.equal(t.metadata.targetMetricValue, "140", "70 in flight / 30 s x 60");
-    const tg = tgSuffix({ "elbv2.k8s.aws/cluster": CLUSTER, "ingress.k8s.aws/stack": "shared", "ingress.k8s.aws/resource": "dify/dify-dify-api:http" });
+    const tg = tgSuffix({ "elbv2.k8s.aws/cluster": CLUSTER, "ingress.k8s.aws/stack": "team-alb", "ingress.k8s.aws/resource": "dify/dify-dify-api:http" });
     assert.equal(t.metadata.dimensionValue, `${tg};app/dify-prod/${LB_ID}`);
   });
 

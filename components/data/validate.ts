@@ -154,6 +154,33 @@ export type DifyDatabaseHASettings = Omit<DifyDatabaseHAArgs, "vpcId" | "subnetI
 /** The network arguments, checked when given. */
 export type DifyDatabaseHANetwork = Pick<DifyDatabaseHAArgs, "vpcId" | "subnetIds" | "allowedSecurityGroupIds" | "allowedCidrBlocks" | "availabilityZones">;
 
+/** The database, plugin database and login names (with the password version) both bootstrap paths check the same way. */
+function checkNames(c: Checker, args: { databaseName?: string; pluginDatabaseName?: string; appUsername?: string; appPasswordVersion?: number }) {
+  const databaseName = args.databaseName ?? "dify";
+  const pluginDatabaseName = args.pluginDatabaseName ?? "dify_plugin";
+  const appUsername = args.appUsername ?? "dify";
+  for (const [arg, v] of [["args.databaseName", databaseName], ["args.pluginDatabaseName", pluginDatabaseName], ["args.appUsername", appUsername]]) {
+    if (!IDENT.test(v) || ["postgres", "template0", "template1", "rdsadmin", "dify_admin", "dify_restore", "public"].includes(v)) {
+      c.fail(arg, v, "a lower-case SQL identifier [a-z_][a-z0-9_]* (≤63 chars) that is not a reserved name");
+    }
+  }
+  if (databaseName === pluginDatabaseName) c.fail("args.pluginDatabaseName", pluginDatabaseName, `a name different from args.databaseName ("${databaseName}")`);
+  const appPasswordVersion = c.int("args.appPasswordVersion", args.appPasswordVersion ?? 1, 1, 1_000_000);
+  return { databaseName, pluginDatabaseName, appUsername, appPasswordVersion };
+}
+
+/** The bootstrap Job's namespace, psql image and timeout; `prefix` is where they sit in the args ("args.bootstrap." or "args."). */
+function checkJob(c: Checker, prefix: string, job: { namespace?: string; image?: string; timeoutMinutes?: number }) {
+  const namespace = job.namespace ?? "dify-db-bootstrap";
+  if (!DNS_LABEL.test(namespace)) c.fail(`${prefix}namespace`, namespace, "a DNS-1123 label (lower-case alphanumerics and '-', ≤63 chars)");
+  const image = job.image ?? "postgres:16.14-alpine";
+  if (!/^[^\s:@]+(:[\w.-]+)?(@sha256:[a-f0-9]{64})?$/.test(image) || !(image.includes(":") || image.includes("@"))) {
+    c.fail(`${prefix}image`, image, "an image reference pinned by tag or digest");
+  }
+  const timeoutMinutes = c.int(`${prefix}timeoutMinutes`, job.timeoutMinutes ?? 15, 2, 120);
+  return { namespace, image, timeoutMinutes };
+}
+
 export function resolveArgs(name: string, args: DifyDatabaseHASettings, network?: DifyDatabaseHANetwork): ResolvedConfig {
   const c = new Checker(`DifyDatabaseHA "${name}"`);
   const protect = args.protect ?? true;
@@ -263,25 +290,10 @@ export function resolveArgs(name: string, args: DifyDatabaseHASettings, network?
   const redisPort = c.int("args.redis.port", rd.port ?? 6379, 1024, 65535);
 
   // --- Names
-  const databaseName = args.databaseName ?? "dify";
-  const pluginDatabaseName = args.pluginDatabaseName ?? "dify_plugin";
-  const appUsername = args.appUsername ?? "dify";
-  for (const [arg, v] of [["args.databaseName", databaseName], ["args.pluginDatabaseName", pluginDatabaseName], ["args.appUsername", appUsername]]) {
-    if (!IDENT.test(v) || ["postgres", "template0", "template1", "rdsadmin", "dify_admin", "dify_restore", "public"].includes(v)) {
-      c.fail(arg, v, "a lower-case SQL identifier [a-z_][a-z0-9_]* (≤63 chars) that is not a reserved name");
-    }
-  }
-  if (databaseName === pluginDatabaseName) c.fail("args.pluginDatabaseName", pluginDatabaseName, `a name different from args.databaseName ("${databaseName}")`);
-  const appPasswordVersion = c.int("args.appPasswordVersion", args.appPasswordVersion ?? 1, 1, 1_000_000);
+  const { databaseName, pluginDatabaseName, appUsername, appPasswordVersion } = checkNames(c, args);
 
   // --- Bootstrap
-  const namespace = bs.namespace ?? "dify-db-bootstrap";
-  if (!DNS_LABEL.test(namespace)) c.fail("args.bootstrap.namespace", namespace, "a DNS-1123 label (lower-case alphanumerics and '-', ≤63 chars)");
-  const image = bs.image ?? "postgres:16.14-alpine";
-  if (!/^[^\s:@]+(:[\w.-]+)?(@sha256:[a-f0-9]{64})?$/.test(image) || !(image.includes(":") || image.includes("@"))) {
-    c.fail("args.bootstrap.image", image, "an image reference pinned by tag or digest");
-  }
-  const timeoutMinutes = c.int("args.bootstrap.timeoutMinutes", bs.timeoutMinutes ?? 15, 2, 120);
+  const { namespace, image, timeoutMinutes } = checkJob(c, "args.bootstrap.", bs);
 
   // --- Connection budget
   let pool: PoolSettings | undefined;
@@ -367,23 +379,8 @@ export function resolveBootstrapArgs(name: string, args: DifyDatabaseBootstrapAr
   const port = c.int("args.port", args.port ?? 5432, 1, 65535);
   const sslMode = (args.sslMode ?? "require") as ResolvedBootstrapConfig["sslMode"];
   if (sslMode !== "require" && sslMode !== "disable") c.fail("args.sslMode", sslMode, `"require" or "disable"`);
-  const databaseName = args.databaseName ?? "dify";
-  const pluginDatabaseName = args.pluginDatabaseName ?? "dify_plugin";
-  const appUsername = args.appUsername ?? "dify";
-  for (const [arg, v] of [["args.databaseName", databaseName], ["args.pluginDatabaseName", pluginDatabaseName], ["args.appUsername", appUsername]]) {
-    if (!IDENT.test(v) || ["postgres", "template0", "template1", "rdsadmin", "dify_admin", "dify_restore", "public"].includes(v)) {
-      c.fail(arg, v, "a lower-case SQL identifier [a-z_][a-z0-9_]* (≤63 chars) that is not a reserved name");
-    }
-  }
-  if (databaseName === pluginDatabaseName) c.fail("args.pluginDatabaseName", pluginDatabaseName, `a name different from args.databaseName ("${databaseName}")`);
-  const appPasswordVersion = c.int("args.appPasswordVersion", args.appPasswordVersion ?? 1, 1, 1_000_000);
-  const namespace = args.namespace ?? "dify-db-bootstrap";
-  if (!DNS_LABEL.test(namespace)) c.fail("args.namespace", namespace, "a DNS-1123 label (lower-case alphanumerics and '-', ≤63 chars)");
-  const image = args.image ?? "postgres:16.14-alpine";
-  if (!/^[^\s:@]+(:[\w.-]+)?(@sha256:[a-f0-9]{64})?$/.test(image) || !(image.includes(":") || image.includes("@"))) {
-    c.fail("args.image", image, "an image reference pinned by tag or digest");
-  }
-  const timeoutMinutes = c.int("args.timeoutMinutes", args.timeoutMinutes ?? 15, 2, 120);
+  const { databaseName, pluginDatabaseName, appUsername, appPasswordVersion } = checkNames(c, args);
+  const { namespace, image, timeoutMinutes } = checkJob(c, "args.", args);
   const pulled = pulledImage(c, image, args.imageSource);
   c.throwIfAny();
   return { port, sslMode, appUsername, appPasswordVersion, databaseName, pluginDatabaseName, namespace, createNamespace: args.createNamespace ?? true, image: pulled, timeoutMinutes };
