@@ -13,7 +13,7 @@ import { PREFLIGHT_CHECKS, PREFLIGHT_TAG, PreflightCheck, preflightScript } from
 import { rolesSql, RESTORE_VERIFIER_ENV, scramSha256Verifier, versionAdaptiveBootstrapSql, VERIFIER_ENV } from "../components/data/sql";
 import { RecordedResource } from "../program/plan/monitor";
 import { Container, PG_PASSWORD, envOf, runApp, secretValue, workloads } from "./app-fixture";
-import { asPostgres, findPgBin, pgMajor, requirePostgres } from "./pg-harness";
+import { asPostgres, findPgBin, pgMajor, requirePostgres, stopPostgres } from "./pg-harness";
 
 describe("DifyApp migration preflight (rendered)", () => {
   let rs: RecordedResource[];
@@ -121,13 +121,7 @@ const STAND_IN = "pg_buffercache";
     admin("postgres", "REVOKE ALL ON DATABASE locked FROM PUBLIC");
   });
 
-  after(() => {
-    if (!tmp) return;
-    try {
-      asPostgres([path.join(pgBin!, "pg_ctl"), "-D", path.join(tmp, "pg", "data"), "-m", "immediate", "stop"]);
-    } catch { /* not started */ }
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => stopPostgres(pgBin, tmp));
 
   it("each check's SQL holds on a bootstrapped database, as Dify's role", () => {
     for (const c of checks) assert.equal(asDify("dify", c, "dify_plugin"), "t", c.key);

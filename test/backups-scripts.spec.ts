@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { asPostgres, findPgBin, pgMajor, requirePostgres } from "./pg-harness";
+import { asPostgres, findPgBin, pgMajor, requirePostgres, stopPostgres } from "./pg-harness";
 import { rolesSql, RESTORE_USERNAME, RESTORE_VERIFIER_ENV, scramSha256Verifier, templateExtensionsSql, VERIFIER_ENV } from "../components/data/sql";
 
 // Stands in for pgvector: an extension that is NOT trusted (no `trusted = true` in its control
@@ -127,13 +127,7 @@ requirePostgres(pgBin);
     sql("dify_plugin", "CREATE TABLE plugins (id text PRIMARY KEY); CREATE TABLE plugin_installations (id text PRIMARY KEY)");
   });
 
-  after(() => {
-    if (!tmp) return;
-    try {
-      asPostgres([path.join(pgBin!, "pg_ctl"), "-D", path.join(tmp, "pg", "data"), "-m", "immediate", "stop"]);
-    } catch { /* not started */ }
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => stopPostgres(pgBin, tmp));
 
   it("the restore role is CREATEDB only: no superuser, no CREATEROLE, a member of the app role", () => {
     assert.equal(sql("postgres", `SELECT rolsuper, rolcreatedb, rolcreaterole, rolcanlogin FROM pg_roles WHERE rolname = '${RESTORE_USERNAME}'`), "f|t|f|t");

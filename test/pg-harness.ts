@@ -31,3 +31,12 @@ export function asPostgres(args: string[]): string {
 export function pgMajor(pgBin: string): number {
   return Number(/(\d+)/.exec(execFileSync(path.join(pgBin, "psql"), ["--version"]).toString().replace(/^\D+/, ""))![1]);
 }
+
+/** Stops the server started under `<tmp>/pg/data` (if it started) and removes `tmp`: every suite's after(). */
+export function stopPostgres(pgBin: string | undefined, tmp: string | undefined): void {
+  if (!tmp) return;
+  try {
+    if (pgBin) asPostgres([path.join(pgBin, "pg_ctl"), "-D", path.join(tmp, "pg", "data"), "-m", "immediate", "stop"]);
+  } catch { /* not started */ }
+  fs.rmSync(tmp, { recursive: true, force: true });
+}

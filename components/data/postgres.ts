@@ -102,6 +102,22 @@ function enhancedMonitoringRole(name: string, parent: pulumi.Resource, tags: Sto
   return role;
 }
 
+/**
+ * The group RDS exports the PostgreSQL log into (`/aws/rds/cluster|instance/<id>/postgresql`),
+ * created by the component first so it has retention and the data key; kept on delete when
+ * protected. Undefined when the export is off.
+ */
+function postgresLogGroup(name: string, i: StoreInputs, groupName: pulumi.Output<string>, parent: pulumi.Resource): aws.cloudwatch.LogGroup | undefined {
+  const p = i.cfg.postgres;
+  if (!p.cloudwatchLogs) return undefined;
+  return new aws.cloudwatch.LogGroup(`${name}-pg-postgresql`, {
+    name: groupName,
+    retentionInDays: p.logRetentionDays,
+    kmsKeyId: i.kmsKeyArn,
+    tags: i.tags,
+  }, { parent, retainOnDelete: i.cfg.protect });
+}
+
 export function createPostgres(name: string, i: StoreInputs, parent: pulumi.Resource): PostgresResources {
   return i.cfg.postgres.engine === PostgresEngine.RdsInstance ? createInstance(name, i, parent) : createAurora(name, i, parent);
 }
@@ -161,14 +177,7 @@ function createAurora(name: string, i: StoreInputs, parent: pulumi.Resource): Po
   // whose cluster already exists keeps it (adopting its RDS-made group is a one-time import,
   // docs/log-groups.md). The identifier is random per cluster, so a recreated stack never collides
   // with a group retained from an earlier one.
-  const logGroup = p.cloudwatchLogs
-    ? new aws.cloudwatch.LogGroup(`${name}-pg-postgresql`, {
-      name: pulumi.interpolate`/aws/rds/cluster/${cluster.clusterIdentifier}/postgresql`,
-      retentionInDays: p.logRetentionDays,
-      kmsKeyId: i.kmsKeyArn,
-      tags: i.tags,
-    }, { parent, retainOnDelete: protect })
-    : undefined;
+  const logGroup = postgresLogGroup(name, i, pulumi.interpolate`/aws/rds/cluster/${cluster.clusterIdentifier}/postgresql`, parent);
 
   const monitoringRole = p.enhancedMonitoringInterval > 0 ? enhancedMonitoringRole(name, parent, i.tags) : undefined;
   const instances: aws.rds.ClusterInstance[] = [];
@@ -232,14 +241,7 @@ function createInstance(name: string, i: StoreInputs, parent: pulumi.Resource): 
   const masterPassword = new random.RandomPassword(`${name}-pg-master`, { length: 40, special: false }, { parent });
   // DB instance identifiers: letter first, letters, digits and single hyphens, at most 63 characters.
   const identifier = pulumi.interpolate`${slug}-pg-${i.snapshotSuffix}`;
-  const logGroup = p.cloudwatchLogs
-    ? new aws.cloudwatch.LogGroup(`${name}-pg-postgresql`, {
-      name: pulumi.interpolate`/aws/rds/instance/${identifier}/postgresql`,
-      retentionInDays: p.logRetentionDays,
-      kmsKeyId: i.kmsKeyArn,
-      tags: i.tags,
-    }, { parent, retainOnDelete: protect })
-    : undefined;
+  const logGroup = postgresLogGroup(name, i, pulumi.interpolate`/aws/rds/instance/${identifier}/postgresql`, parent);
   const monitoringRole = p.enhancedMonitoringInterval > 0 ? enhancedMonitoringRole(name, parent, i.tags) : undefined;
   const instance = new aws.rds.Instance(
     `${name}-pg`,
