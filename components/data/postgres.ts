@@ -102,6 +102,18 @@ function enhancedMonitoringRole(name: string, parent: pulumi.Resource, tags: Sto
   return role;
 }
 
+/** Performance Insights (7 days, the data key) and Enhanced Monitoring, the same on Aurora instances and a DB instance. */
+function instanceMonitoring(i: StoreInputs, monitoringRole: aws.iam.Role | undefined) {
+  const p = i.cfg.postgres;
+  return {
+    performanceInsightsEnabled: p.performanceInsights,
+    performanceInsightsKmsKeyId: p.performanceInsights ? i.kmsKeyArn : undefined,
+    performanceInsightsRetentionPeriod: p.performanceInsights ? 7 : undefined,
+    monitoringInterval: p.enhancedMonitoringInterval,
+    monitoringRoleArn: monitoringRole?.arn,
+  };
+}
+
 /**
  * The group RDS exports the PostgreSQL log into (`/aws/rds/cluster|instance/<id>/postgresql`),
  * created by the component first so it has retention and the data key; kept on delete when
@@ -196,11 +208,7 @@ function createAurora(name: string, i: StoreInputs, parent: pulumi.Resource): Po
           // Tier 0 for the writer and first reader: failover goes to the reader in another AZ.
           promotionTier: n <= 1 ? 0 : 1,
           autoMinorVersionUpgrade: true,
-          performanceInsightsEnabled: p.performanceInsights,
-          performanceInsightsKmsKeyId: p.performanceInsights ? i.kmsKeyArn : undefined,
-          performanceInsightsRetentionPeriod: p.performanceInsights ? 7 : undefined,
-          monitoringInterval: p.enhancedMonitoringInterval,
-          monitoringRoleArn: monitoringRole?.arn,
+          ...instanceMonitoring(i, monitoringRole),
           preferredMaintenanceWindow: p.preferredMaintenanceWindow,
           copyTagsToSnapshot: true,
           applyImmediately: cfg.applyImmediately,
@@ -275,11 +283,7 @@ function createInstance(name: string, i: StoreInputs, parent: pulumi.Resource): 
       finalSnapshotIdentifier: protect ? pulumi.interpolate`${slug}-pg-final-${i.snapshotSuffix}` : undefined,
       deleteAutomatedBackups: !protect,
       enabledCloudwatchLogsExports: p.cloudwatchLogs ? ["postgresql"] : [],
-      performanceInsightsEnabled: p.performanceInsights,
-      performanceInsightsKmsKeyId: p.performanceInsights ? i.kmsKeyArn : undefined,
-      performanceInsightsRetentionPeriod: p.performanceInsights ? 7 : undefined,
-      monitoringInterval: p.enhancedMonitoringInterval,
-      monitoringRoleArn: monitoringRole?.arn,
+      ...instanceMonitoring(i, monitoringRole),
       applyImmediately: cfg.applyImmediately,
       tags: i.tags,
     },
